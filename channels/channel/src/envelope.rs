@@ -1,0 +1,104 @@
+//! What an adapter hands the daemon when something arrives from a customer.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The channel a conversation or message came in on; replies go back the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Email,
+    Chat,
+    Callback,
+}
+
+impl ChannelKind {
+    /// Every channel, for metrics and readiness listings.
+    pub const ALL: [ChannelKind; 3] =
+        [ChannelKind::Email, ChannelKind::Chat, ChannelKind::Callback];
+
+    /// The wire and storage name (`email`, `chat`, `callback`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Email => "email",
+            ChannelKind::Chat => "chat",
+            ChannelKind::Callback => "callback",
+        }
+    }
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A channel name that is none of `email`, `chat`, `callback`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown channel {0:?}")]
+pub struct UnknownChannel(pub String);
+
+impl FromStr for ChannelKind {
+    type Err = UnknownChannel;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "email" => Ok(ChannelKind::Email),
+            "chat" => Ok(ChannelKind::Chat),
+            "callback" => Ok(ChannelKind::Callback),
+            other => Err(UnknownChannel(other.to_owned())),
+        }
+    }
+}
+
+/// Who wrote, as far as the channel can tell. At least one identity field is set; the daemon
+/// finds or creates the customer from them (app user id first, then email, then phone).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderIdentity {
+    /// The app's own user id (the `sub` of a chat or callback token).
+    pub app_user_id: Option<String>,
+    /// An email address, lower-cased by the adapter.
+    pub email: Option<String>,
+    /// A phone number in E.164 form.
+    pub phone: Option<String>,
+    /// Display name, when the channel knows one.
+    pub name: Option<String>,
+    /// Preferred language tag (`zh`, `en`, …) when the channel knows it.
+    pub lang: Option<String>,
+}
+
+impl SenderIdentity {
+    /// True when no field identifies anybody.
+    pub fn is_anonymous(&self) -> bool {
+        self.app_user_id.is_none() && self.email.is_none() && self.phone.is_none()
+    }
+}
+
+/// A file that came with a message. Only metadata crosses the boundary; the bytes stay with
+/// the adapter's own storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// One customer message as it arrives, before it is deduplicated, redacted or stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound {
+    pub channel: ChannelKind,
+    /// Idempotency key, unique per channel: an email Message-ID (or a hash of the raw message),
+    /// a chat sender+`client_id`, a callback customer+number. The same key twice is one message.
+    pub external_id: String,
+    /// Keys of earlier messages this one answers (email `In-Reply-To`/`References`), newest
+    /// first. The daemon files the message into the conversation one of them belongs to.
+    pub thread_hints: Vec<String>,
+    pub sender: SenderIdentity,
+    /// The email subject; `None` on channels without one.
+    pub subject: Option<String>,
+    /// Plain text, as the customer wrote it (the daemon redacts secrets before storing).
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}

@@ -1,0 +1,1 @@
+//! Customer live-chat websocket channel.

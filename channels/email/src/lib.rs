@@ -1,0 +1,1 @@
+//! Email channel: IMAP in, SMTP out (filled in by the email issue).

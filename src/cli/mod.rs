@@ -1,0 +1,96 @@
+//! The command line: `run` (the default), `check-config`, `migrate`, `agent …`.
+
+mod agent;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::{app, store, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Customer-support front door: email, live chat and phone callbacks in one conversation model"
+)]
+pub struct Cli {
+    /// Configuration file (TOML) layered over the built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the daemon (the default when no command is given).
+    Run,
+    /// Validate the configuration and print it resolved, secrets masked; exit non-zero naming the offending key.
+    CheckConfig,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage agent accounts.
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
+}
+
+impl Cli {
+    /// Runs the chosen command and returns the process exit code.
+    pub fn execute(self) -> ExitCode {
+        let config = match Config::load(self.config.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("switchboard: invalid configuration: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let command = self.command.unwrap_or(Command::Run);
+        if let Command::CheckConfig = command {
+            print!("{}", config.to_masked_toml());
+            eprintln!("configuration is valid");
+            return ExitCode::SUCCESS;
+        }
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("switchboard: cannot start the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = runtime.block_on(async move {
+            match command {
+                Command::Run => {
+                    telemetry::init_logging(&config.log);
+                    let shutdown = CancellationToken::new();
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        app::termination_signal().await;
+                        stop.cancel();
+                    });
+                    app::run(config, shutdown).await
+                }
+                Command::Migrate => {
+                    store::open(&config.store.url, &config.store).await?;
+                    println!("migrations applied to {}", config.store.url);
+                    Ok(())
+                }
+                Command::Agent(cmd) => agent::execute(cmd, &config).await,
+                Command::CheckConfig => unreachable!("handled before the runtime starts"),
+            }
+        });
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("switchboard: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

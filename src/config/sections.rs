@@ -1,0 +1,419 @@
+//! The sections of the configuration file, one struct each. Defaults live here as const
+//! functions and again, commented, in `config/example.toml`.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, Secret};
+
+fn invalid(key: &str, why: impl std::fmt::Display) -> ConfigError {
+    ConfigError(format!("{key}: {why}"))
+}
+
+/// `[http]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address and port the one HTTP listener binds (`127.0.0.1:8080`; port 0 picks a free one).
+    #[serde(
+        default = "HttpConfig::default_listen",
+        deserialize_with = "socket_addr"
+    )]
+    pub listen: SocketAddr,
+    /// Seconds a shutdown waits for connections and in-flight work to drain before exiting.
+    #[serde(default = "HttpConfig::default_drain")]
+    pub shutdown_drain_s: u64,
+}
+
+impl HttpConfig {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    const fn default_drain() -> u64 {
+        10
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: Self::default_listen(),
+            shutdown_drain_s: Self::default_drain(),
+        }
+    }
+}
+
+/// Parses `address:port`, saying which value was wrong (the loader adds the key).
+fn socket_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse()
+        .map_err(|_| serde::de::Error::custom(format!("invalid socket address {text:?}")))
+}
+
+/// How hard SQLite syncs a commit to disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// fsync on every commit: survives power loss.
+    Full,
+    /// fsync at checkpoints: survives a process crash, may lose the last commits on power loss.
+    Normal,
+}
+
+/// `[store]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[serde(default = "StoreConfig::default_url")]
+    pub url: String,
+    /// SQLite only: `full` (default) or `normal`.
+    #[serde(default = "StoreConfig::default_synchronous")]
+    pub synchronous: Synchronous,
+    /// Most writes committed together in one transaction (group commit).
+    #[serde(default = "StoreConfig::default_write_batch")]
+    pub write_batch: usize,
+    /// Connections serving reads.
+    #[serde(default = "StoreConfig::default_read_connections")]
+    pub read_connections: u32,
+    /// Milliseconds a connection waits for a lock held by another process before failing.
+    #[serde(default = "StoreConfig::default_busy_timeout")]
+    pub busy_timeout_ms: u64,
+}
+
+impl StoreConfig {
+    fn default_url() -> String {
+        "sqlite://switchboard.db".into()
+    }
+    const fn default_synchronous() -> Synchronous {
+        Synchronous::Full
+    }
+    const fn default_write_batch() -> usize {
+        512
+    }
+    const fn default_read_connections() -> u32 {
+        4
+    }
+    const fn default_busy_timeout() -> u64 {
+        5_000
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let u = &self.url;
+        if !(u.starts_with("sqlite://")
+            || u.starts_with("postgres://")
+            || u.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "store.url",
+                format!("must start with sqlite:// or postgres://, got {u:?}"),
+            ));
+        }
+        if u.starts_with("sqlite://") && u.len() == "sqlite://".len() {
+            return Err(invalid("store.url", "names no database file"));
+        }
+        if self.write_batch == 0 {
+            return Err(invalid("store.write_batch", "must be at least 1"));
+        }
+        if self.read_connections == 0 {
+            return Err(invalid("store.read_connections", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: Self::default_url(),
+            synchronous: Self::default_synchronous(),
+            write_batch: Self::default_write_batch(),
+            read_connections: Self::default_read_connections(),
+            busy_timeout_ms: Self::default_busy_timeout(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable on a terminal, JSON otherwise.
+    Auto,
+    Human,
+    Json,
+}
+
+/// `[log]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `auto`, `human` or `json`.
+    #[serde(default = "LogConfig::default_format")]
+    pub format: LogFormat,
+    /// A tracing filter (`info`, `switchboard=debug,sqlx=warn`); `RUST_LOG` overrides it.
+    #[serde(default = "LogConfig::default_level")]
+    pub level: String,
+}
+
+impl LogConfig {
+    const fn default_format() -> LogFormat {
+        LogFormat::Auto
+    }
+    fn default_level() -> String {
+        "info".into()
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: Self::default_format(),
+            level: Self::default_level(),
+        }
+    }
+}
+
+/// `[chat]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    /// HS256 secret the app's backend signs customer tokens with. Empty: chat and callback
+    /// requests are refused until it is set.
+    #[serde(default)]
+    pub jwt_secret: Secret,
+    /// Largest websocket frame accepted, in bytes; a larger one closes the connection (4413).
+    #[serde(default = "ChatConfig::default_max_frame")]
+    pub max_frame_bytes: usize,
+    /// Longest message text accepted, in characters.
+    #[serde(default = "ChatConfig::default_max_text")]
+    pub max_text_chars: usize,
+    /// Frames per second a connection may send on average.
+    #[serde(default = "ChatConfig::default_rate")]
+    pub rate_per_s: u32,
+    /// Frames a connection may send in a burst above the average.
+    #[serde(default = "ChatConfig::default_burst")]
+    pub rate_burst: u32,
+    /// Frames over the limit tolerated (each answered with `rate_limited`) before close 4429.
+    #[serde(default = "ChatConfig::default_tolerance")]
+    pub rate_tolerance: u32,
+    /// Frames queued for a connection that reads too slowly before it is disconnected.
+    #[serde(default = "ChatConfig::default_outbound_queue")]
+    pub outbound_queue: usize,
+}
+
+impl ChatConfig {
+    const fn default_max_frame() -> usize {
+        64 * 1024
+    }
+    const fn default_max_text() -> usize {
+        8_000
+    }
+    const fn default_rate() -> u32 {
+        10
+    }
+    const fn default_burst() -> u32 {
+        30
+    }
+    const fn default_tolerance() -> u32 {
+        20
+    }
+    const fn default_outbound_queue() -> usize {
+        256
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !self.jwt_secret.is_empty() && self.jwt_secret.expose().len() < 32 {
+            return Err(invalid("chat.jwt_secret", "must be at least 32 bytes long"));
+        }
+        if self.max_frame_bytes < 1024 {
+            return Err(invalid("chat.max_frame_bytes", "must be at least 1024"));
+        }
+        if self.rate_per_s == 0 {
+            return Err(invalid("chat.rate_per_s", "must be at least 1"));
+        }
+        if self.outbound_queue == 0 {
+            return Err(invalid("chat.outbound_queue", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: Secret::default(),
+            max_frame_bytes: Self::default_max_frame(),
+            max_text_chars: Self::default_max_text(),
+            rate_per_s: Self::default_rate(),
+            rate_burst: Self::default_burst(),
+            rate_tolerance: Self::default_tolerance(),
+            outbound_queue: Self::default_outbound_queue(),
+        }
+    }
+}
+
+/// `[outbox]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Backoff before the first retry of a transient failure, in milliseconds.
+    #[serde(default = "OutboxConfig::default_initial")]
+    pub initial_backoff_ms: u64,
+    /// Longest backoff between retries, in milliseconds.
+    #[serde(default = "OutboxConfig::default_max")]
+    pub max_backoff_ms: u64,
+    /// Seconds after a reply was written that transient failures are still retried; then it
+    /// is marked failed and the agent is told.
+    #[serde(default = "OutboxConfig::default_horizon")]
+    pub retry_horizon_s: u64,
+    /// Seconds a claimed delivery is leased; one not finished by then is tried again.
+    #[serde(default = "OutboxConfig::default_lease")]
+    pub lease_s: u64,
+    /// Most deliveries claimed at once.
+    #[serde(default = "OutboxConfig::default_batch")]
+    pub batch: u32,
+}
+
+impl OutboxConfig {
+    const fn default_initial() -> u64 {
+        1_000
+    }
+    const fn default_max() -> u64 {
+        300_000
+    }
+    const fn default_horizon() -> u64 {
+        86_400
+    }
+    const fn default_lease() -> u64 {
+        120
+    }
+    const fn default_batch() -> u32 {
+        64
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.initial_backoff_ms == 0 {
+            return Err(invalid("outbox.initial_backoff_ms", "must be at least 1"));
+        }
+        if self.max_backoff_ms < self.initial_backoff_ms {
+            return Err(invalid(
+                "outbox.max_backoff_ms",
+                "must not be below outbox.initial_backoff_ms",
+            ));
+        }
+        if self.lease_s == 0 {
+            return Err(invalid("outbox.lease_s", "must be at least 1"));
+        }
+        if self.batch == 0 {
+            return Err(invalid("outbox.batch", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            initial_backoff_ms: Self::default_initial(),
+            max_backoff_ms: Self::default_max(),
+            retry_horizon_s: Self::default_horizon(),
+            lease_s: Self::default_lease(),
+            batch: Self::default_batch(),
+        }
+    }
+}
+
+/// One agent queue, `[[routing.queues]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    /// The queue's name, as agents and transfers refer to it.
+    pub name: String,
+    /// Triage categories routed here.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Skills an agent needs to be offered this queue's conversations.
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+/// `[routing]`
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingConfig {
+    /// Seconds an agent has to accept an offer before it goes to the next agent.
+    #[serde(default = "RoutingConfig::default_offer_timeout")]
+    pub offer_timeout_s: u64,
+    /// Seconds a disconnected agent keeps their conversations before they go back to the queue.
+    #[serde(default = "RoutingConfig::default_grace")]
+    pub reconnect_grace_s: u64,
+    /// Conversations an agent handles at once.
+    #[serde(default = "RoutingConfig::default_capacity")]
+    pub agent_capacity: u32,
+    /// The queue for conversations no other queue claims, and for low-confidence triage.
+    #[serde(default = "RoutingConfig::default_queue")]
+    pub default_queue: String,
+    /// The queues; a category listed in none goes to `default_queue`.
+    #[serde(default)]
+    pub queues: Vec<QueueConfig>,
+}
+
+impl RoutingConfig {
+    const fn default_offer_timeout() -> u64 {
+        30
+    }
+    const fn default_grace() -> u64 {
+        60
+    }
+    const fn default_capacity() -> u32 {
+        4
+    }
+    fn default_queue() -> String {
+        "general".into()
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.offer_timeout_s == 0 {
+            return Err(invalid("routing.offer_timeout_s", "must be at least 1"));
+        }
+        if self.agent_capacity == 0 {
+            return Err(invalid("routing.agent_capacity", "must be at least 1"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            if q.name.trim().is_empty() {
+                return Err(invalid(
+                    &format!("routing.queues[{i}].name"),
+                    "must not be empty",
+                ));
+            }
+            if !seen.insert(q.name.as_str()) {
+                return Err(invalid(
+                    &format!("routing.queues[{i}].name"),
+                    format!("queue {:?} is defined twice", q.name),
+                ));
+            }
+        }
+        if !self.queues.is_empty() && !seen.contains(self.default_queue.as_str()) {
+            return Err(invalid(
+                "routing.default_queue",
+                format!("{:?} is not one of routing.queues", self.default_queue),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            offer_timeout_s: Self::default_offer_timeout(),
+            reconnect_grace_s: Self::default_grace(),
+            agent_capacity: Self::default_capacity(),
+            default_queue: Self::default_queue(),
+            queues: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The conversation model every channel shares: customers, conversations and their status
+//! machine, messages, agents, callback requests, outbox entries and the audit log.
+
+mod agent;
+mod conversation;
+mod ids;
+mod message;
+mod outbox;
+mod status;
+mod time;
+
+pub use agent::{Agent, NewAgent};
+pub use conversation::{Conversation, Customer, Priority, TriageResult, UnknownPriority};
+pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
+pub use message::{AuthorRole, Direction, Message};
+pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};
+pub use status::{ConversationStatus, IllegalTransition};
+pub use time::{Millis, to_rfc3339};

@@ -1,0 +1,86 @@
+//! The inbound path every channel shares: check, commit in one transaction, count, and tell
+//! the rest of the daemon. Callers acknowledge to the sender only after this returns `Ok`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use switchboard_channel::{ChannelKind, Inbound};
+
+use crate::domain::Millis;
+use crate::events::{Event, EventBus};
+use crate::store::{Ingested, NewInbound, Store, StoreError, Threading};
+use crate::telemetry::names;
+
+/// Why an inbound message was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("message text is empty")]
+    Empty,
+    #[error("message text is longer than {0} characters")]
+    TooLong(usize),
+    #[error("sender has no identity")]
+    Anonymous,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    events: EventBus,
+    max_text_chars: usize,
+}
+
+impl Ingestor {
+    pub fn new(store: Arc<dyn Store>, events: EventBus, max_text_chars: usize) -> Self {
+        Self {
+            store,
+            events,
+            max_text_chars,
+        }
+    }
+
+    /// Commits one inbound message (or finds it already committed) and publishes it.
+    pub async fn ingest(&self, inbound: Inbound) -> Result<Ingested, IngestError> {
+        let started = Instant::now();
+        if inbound.text.trim().is_empty() {
+            return Err(IngestError::Empty);
+        }
+        if inbound.text.chars().count() > self.max_text_chars {
+            return Err(IngestError::TooLong(self.max_text_chars));
+        }
+        if inbound.sender.is_anonymous() {
+            return Err(IngestError::Anonymous);
+        }
+        let channel = inbound.channel;
+        let threading = match channel {
+            ChannelKind::Email => Threading::ByReferences(inbound.thread_hints),
+            ChannelKind::Chat => Threading::LatestOpen,
+            ChannelKind::Callback => Threading::New,
+        };
+        let ingested = self
+            .store
+            .ingest(NewInbound {
+                channel,
+                external_id: inbound.external_id,
+                threading,
+                sender: inbound.sender,
+                subject: inbound.subject,
+                text: inbound.text,
+                secrets_redacted: false,
+                received_at: Millis::now(),
+            })
+            .await?;
+        if !ingested.duplicate {
+            metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
+            metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
+                .record(started.elapsed().as_secs_f64());
+            tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, "Message committed");
+            self.events.publish(Event::Message {
+                conversation: ingested.conversation.clone(),
+                message: ingested.message.clone(),
+            });
+        }
+        Ok(ingested)
+    }
+}

@@ -1,0 +1,15 @@
+//! Switchboard: takes customer contacts from email, live chat and phone-callback requests into
+//! one conversation model, classifies and routes them to agents, and sends agents' replies
+//! back over the channel each conversation came from.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dispatcher;
+pub mod domain;
+pub mod events;
+pub mod http;
+pub mod ingest;
+pub mod store;
+pub mod systemd;
+pub mod telemetry;

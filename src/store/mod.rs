@@ -1,0 +1,132 @@
+//! Durable storage behind one trait, with one implementation per backend. Every write that
+//! must be atomic (a message with its outbox and audit rows) is one call, so no caller can
+//! leave half a change behind.
+
+mod error;
+mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
+    TriageResult,
+};
+pub use error::StoreError;
+pub use records::{
+    Actor, Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound,
+    NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Threading,
+};
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
+pub async fn open(
+    url: &str,
+    options: &crate::config::StoreConfig,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open(url, options).await?,
+        ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Err(StoreError::Unsupported(
+            "the PostgreSQL store is not available in this build yet".into(),
+        ))
+    } else {
+        Err(StoreError::Unsupported(format!(
+            "store.url must start with sqlite:// or postgres://, got {url:?}"
+        )))
+    }
+}
+
+/// Everything the daemon keeps. Implementations must make each method atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks that the backend answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Commits one inbound customer message in one transaction: dedupe on (channel, external
+    /// id), find or create the customer, find or open (or reopen) the conversation, append the
+    /// message with the next `seq`, and record the audit rows. A repeated external id changes
+    /// nothing and returns the original with `duplicate: true`.
+    async fn ingest(&self, message: NewInbound) -> Result<Ingested, StoreError>;
+
+    /// Commits an agent reply, internal note or system message, with its outbox row when it
+    /// must be delivered, in one transaction. Idempotent on `idempotency_key`.
+    async fn append_outbound(&self, message: NewOutbound) -> Result<Appended, StoreError>;
+
+    /// Records what triage decided.
+    async fn set_triage(
+        &self,
+        id: &ConversationId,
+        triage: &TriageResult,
+        now: Millis,
+    ) -> Result<Conversation, StoreError>;
+
+    /// Moves a conversation through its status machine (refusing illegal moves), updates the
+    /// assignee and queue as asked, and appends an audit row, in one transaction.
+    async fn change_status(
+        &self,
+        id: &ConversationId,
+        change: StatusChange,
+    ) -> Result<Conversation, StoreError>;
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
+
+    /// Conversations that are not resolved or closed, oldest first (to rebuild routing state).
+    async fn open_conversations(&self) -> Result<Vec<Conversation>, StoreError>;
+
+    /// The customer's newest conversation on a channel that is not closed.
+    async fn latest_conversation(
+        &self,
+        customer: &CustomerId,
+        channel: switchboard_channel::ChannelKind,
+    ) -> Result<Option<Conversation>, StoreError>;
+
+    /// Messages of a conversation, oldest first: customer-visible ones with `seq > after_seq`,
+    /// plus internal notes when `include_internal`.
+    async fn messages(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        include_internal: bool,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
+
+    /// The customer an app user id belongs to, if they ever wrote.
+    async fn customer_by_app_user(&self, app_user_id: &str)
+    -> Result<Option<Customer>, StoreError>;
+
+    /// Takes up to `limit` pending outbox entries whose time has come and leases them until
+    /// `now + lease`, so a dispatcher that dies mid-delivery leaves them to be retried.
+    async fn claim_outbox(
+        &self,
+        now: Millis,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
+
+    /// Records the result of one delivery attempt.
+    async fn record_delivery(
+        &self,
+        outbox_id: i64,
+        outcome: DeliveryOutcome,
+        now: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// How many outbox entries are pending and failed (for metrics).
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
+
+    /// The earliest time a pending outbox entry is due, if any.
+    async fn next_outbox_due(&self) -> Result<Option<Millis>, StoreError>;
+
+    async fn add_agent(&self, agent: NewAgent) -> Result<Agent, StoreError>;
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError>;
+    async fn agent_by_login(&self, login: &str) -> Result<Option<Agent>, StoreError>;
+    async fn agent(&self, id: &crate::domain::AgentId) -> Result<Option<Agent>, StoreError>;
+    /// Disables or re-enables an agent; `NotFound` for an unknown login.
+    async fn set_agent_disabled(&self, login: &str, disabled: bool) -> Result<Agent, StoreError>;
+
+    /// The audit log of a conversation, oldest first.
+    async fn audit_events(&self, id: &ConversationId) -> Result<Vec<AuditEvent>, StoreError>;
+}

@@ -1,0 +1,157 @@
+//! The arguments and results of store calls.
+
+use switchboard_channel::{ChannelKind, SenderIdentity};
+
+use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Message, Millis};
+
+/// How an inbound message finds its conversation when it is not a duplicate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Threading {
+    /// The conversation that holds any of these external ids on the same channel (email
+    /// `In-Reply-To`/`References`); a new conversation when none matches.
+    ByReferences(Vec<String>),
+    /// The customer's newest conversation on the channel that is not closed (live chat);
+    /// a resolved one is reopened.
+    LatestOpen,
+    /// Always a new conversation (a callback request).
+    New,
+}
+
+/// An inbound customer message, already redacted.
+#[derive(Clone, Debug)]
+pub struct NewInbound {
+    pub channel: ChannelKind,
+    /// Idempotency key, unique per channel.
+    pub external_id: String,
+    pub threading: Threading,
+    pub sender: SenderIdentity,
+    pub subject: Option<String>,
+    /// Redacted text.
+    pub text: String,
+    /// True when redaction removed a secret from `text`.
+    pub secrets_redacted: bool,
+    pub received_at: Millis,
+}
+
+/// What `ingest` did.
+#[derive(Clone, Debug)]
+pub struct Ingested {
+    pub conversation: Conversation,
+    pub message: Message,
+    /// True when the external id was seen before: nothing was written.
+    pub duplicate: bool,
+    /// True when this message opened a new conversation.
+    pub opened: bool,
+    /// True when this message reopened a resolved conversation.
+    pub reopened: bool,
+}
+
+/// Who writes an outbound message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboundAuthor {
+    Agent {
+        id: AgentId,
+        name: String,
+    },
+    /// An automatic message (a safety notice); shown to the customer as from the system.
+    System,
+}
+
+/// An agent reply, internal note or system message to commit.
+#[derive(Clone, Debug)]
+pub struct NewOutbound {
+    pub conversation_id: ConversationId,
+    pub author: OutboundAuthor,
+    /// Idempotency key scoped to the sender (e.g. `agent:<id>:<client_id>`); the same key
+    /// again returns the original.
+    pub idempotency_key: Option<String>,
+    pub text: String,
+    /// Internal notes get no `seq` and never reach the customer.
+    pub internal: bool,
+    /// Whether the conversation's channel adapter must deliver it (an outbox row is written).
+    pub deliver: bool,
+    pub now: Millis,
+}
+
+/// What `append_outbound` did.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub conversation: Conversation,
+    pub message: Message,
+    pub duplicate: bool,
+    /// The outbox row written, when the message is to be delivered.
+    pub outbox_id: Option<i64>,
+}
+
+/// Who did something, for the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    System,
+    Agent(AgentId),
+    Customer,
+}
+
+impl Actor {
+    pub fn as_audit_string(&self) -> String {
+        match self {
+            Actor::System => "system".to_owned(),
+            Actor::Customer => "customer".to_owned(),
+            Actor::Agent(id) => format!("agent:{id}"),
+        }
+    }
+}
+
+/// A status move with what changes alongside it.
+#[derive(Clone, Debug)]
+pub struct StatusChange {
+    pub to: ConversationStatus,
+    /// `Some(Some(a))` assigns to `a`, `Some(None)` clears the assignee, `None` keeps it.
+    pub assignee: Option<Option<AgentId>>,
+    /// A new queue, when the move also transfers it.
+    pub queue: Option<String>,
+    pub actor: Actor,
+    /// Why, in a word or two (`offer_timeout`, `transfer`, `agent_offline`), for the audit log.
+    pub reason: String,
+    pub now: Millis,
+}
+
+/// An outbox entry handed to the dispatcher, with what it needs to decide on retries.
+#[derive(Clone, Debug)]
+pub struct ClaimedDelivery {
+    pub outbound: switchboard_channel::Outbound,
+    pub created_at: Millis,
+}
+
+/// The result of one delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent {
+        detail: String,
+        external_id: Option<String>,
+    },
+    /// A transient failure; try again at the given time.
+    RetryAt { at: Millis, error: String },
+    /// Given up: a permanent failure or the retry horizon passed.
+    Failed { error: String },
+}
+
+/// Outbox totals for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub failed: i64,
+}
+
+/// One row of the append-only audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    /// `system`, `customer` or `agent:<id>`.
+    pub actor: String,
+    /// What happened: `opened`, `reopened`, `status`, `triage`, `redacted`, …
+    pub kind: String,
+    /// Details as JSON text (from/to status, reason, queue).
+    pub detail: String,
+    pub at: Millis,
+}
