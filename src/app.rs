@@ -11,12 +11,20 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use switchboard_channel::ChannelKind;
+use switchboard_chat::TokenVerifier;
+
+use crate::chat::ChatDelivery;
 use crate::config::Config;
+use crate::console::login::LoginLimits;
+use crate::console::token::AgentTokens;
 use crate::dispatcher::{Adapters, Dispatcher};
 use crate::events::EventBus;
+use crate::hub::Hub;
 use crate::ingest::Ingestor;
+use crate::routing::RoutingHandle;
 use crate::store::{self, Store};
-use crate::{http, systemd, telemetry};
+use crate::{fanout, http, routing, systemd, telemetry};
 
 /// What request handlers and sessions share.
 pub struct AppState {
@@ -24,7 +32,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub adapters: Adapters,
     pub events: EventBus,
+    pub hub: Arc<Hub>,
+    pub routing: RoutingHandle,
     pub ingestor: Ingestor,
+    pub customer_tokens: TokenVerifier,
+    pub agent_tokens: AgentTokens,
+    pub login_limits: LoginLimits,
     pub metrics: PrometheusHandle,
     /// Wakes the outbox dispatcher after a reply is committed.
     pub outbox_wake: Arc<Notify>,
@@ -40,40 +53,40 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let metrics = telemetry::metrics().clone();
     let store = store::open(&config.store.url, &config.store).await?;
     let events = EventBus::new(EVENT_BUS_CAPACITY);
-    let adapters = Adapters::new();
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        adapters.clone(),
-        &config.outbox,
-        events.clone(),
-    );
+    let hub = Arc::new(Hub::new(config.chat.outbound_queue));
+    let tasks = TaskTracker::new();
+    let routing =
+        routing::start(store.clone(), hub.clone(), events.clone(), &config.routing, shutdown.child_token(), &tasks)
+            .await?;
+    let mut adapters = Adapters::new();
+    adapters.insert(ChannelKind::Chat, Arc::new(ChatDelivery { hub: hub.clone() }));
+    let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone());
+    tasks.spawn(fanout::run(events.clone(), hub.clone(), shutdown.child_token()));
     let state = Arc::new(AppState {
-        ingestor: Ingestor::new(store.clone(), events.clone(), config.chat.max_text_chars),
+        ingestor: Ingestor::new(store.clone(), events.clone(), routing.clone(), config.chat.max_text_chars),
         outbox_wake: dispatcher.waker(),
+        customer_tokens: TokenVerifier::hs256(config.chat.jwt_secret.expose().as_bytes()),
+        agent_tokens: AgentTokens::new(config.console.token_secret.expose(), config.console.token_ttl_s),
+        login_limits: LoginLimits::new(config.console.login_attempts_per_minute),
         config,
         store,
         adapters,
         events,
+        hub,
+        routing,
         metrics,
         shutdown: shutdown.clone(),
     });
-    let tasks = TaskTracker::new();
     tasks.spawn(dispatcher.run(shutdown.child_token()));
 
     let listener = TcpListener::bind(state.config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, store = %redacted_url(&state.config.store.url), "Listening");
-    let server = axum::serve(
-        listener,
-        http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(listener, http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let server = tasks.spawn(async move { server.await });
     systemd::ready();
-    tasks.spawn(systemd::watchdog(
-        state.store.clone(),
-        shutdown.child_token(),
-    ));
+    tasks.spawn(systemd::watchdog(state.store.clone(), shutdown.child_token()));
 
     shutdown.cancelled().await;
     systemd::stopping();
@@ -81,10 +94,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     tasks.close();
     let drain = Duration::from_secs(state.config.http.shutdown_drain_s);
     if tokio::time::timeout(drain, tasks.wait()).await.is_err() {
-        tracing::warn!(
-            drain_s = drain.as_secs(),
-            "Drain deadline passed; exiting with work in flight"
-        );
+        tracing::warn!(drain_s = drain.as_secs(), "Drain deadline passed; exiting with work in flight");
     }
     match server.await {
         Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server ended with an error"),
@@ -131,14 +141,8 @@ mod tests {
 
     #[test]
     fn passwords_in_store_urls_are_masked() {
-        assert_eq!(
-            redacted_url("postgres://sb:hunter2@db/sb"),
-            "postgres://sb:********@db/sb"
-        );
+        assert_eq!(redacted_url("postgres://sb:hunter2@db/sb"), "postgres://sb:********@db/sb");
         assert_eq!(redacted_url("postgres://sb@db/sb"), "postgres://sb@db/sb");
-        assert_eq!(
-            redacted_url("sqlite://switchboard.db"),
-            "sqlite://switchboard.db"
-        );
+        assert_eq!(redacted_url("sqlite://switchboard.db"), "sqlite://switchboard.db");
     }
 }

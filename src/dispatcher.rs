@@ -40,12 +40,7 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(
-        store: Arc<dyn Store>,
-        adapters: Adapters,
-        config: &OutboxConfig,
-        events: EventBus,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig, events: EventBus) -> Self {
         Self {
             store,
             adapters,
@@ -79,17 +74,13 @@ impl Dispatcher {
                 }
             };
             let full_batch = claimed.len() as u32 == self.batch;
-            futures::stream::iter(claimed)
-                .for_each_concurrent(CONCURRENCY, |d| self.deliver(d))
-                .await;
+            futures::stream::iter(claimed).for_each_concurrent(CONCURRENCY, |d| self.deliver(d)).await;
             self.report_counts().await;
             if full_batch {
                 continue;
             }
             let sleep = match self.store.next_outbox_due().await {
-                Ok(Some(due)) => {
-                    Duration::from_millis((due.0 - Millis::now().0).max(0) as u64).min(IDLE_POLL)
-                }
+                Ok(Some(due)) => Duration::from_millis((due.0 - Millis::now().0).max(0) as u64).min(IDLE_POLL),
                 _ => IDLE_POLL,
             };
             tokio::select! {
@@ -104,56 +95,31 @@ impl Dispatcher {
         let out = &claimed.outbound;
         let attempts = out.attempt + 1;
         let result = match self.adapters.get(&out.channel) {
-            Some(adapter) => {
-                match tokio::time::timeout(DELIVERY_TIMEOUT, adapter.deliver(out)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(DeliveryError::Transient(format!(
-                        "no answer within {}s",
-                        DELIVERY_TIMEOUT.as_secs()
-                    ))),
-                }
-            }
-            None => Err(DeliveryError::Permanent(format!(
-                "no {} channel is configured",
-                out.channel
-            ))),
+            Some(adapter) => match tokio::time::timeout(DELIVERY_TIMEOUT, adapter.deliver(out)).await {
+                Ok(result) => result,
+                Err(_) => Err(DeliveryError::Transient(format!("no answer within {}s", DELIVERY_TIMEOUT.as_secs()))),
+            },
+            None => Err(DeliveryError::Permanent(format!("no {} channel is configured", out.channel))),
         };
         let now = Millis::now();
         let outcome = match result {
-            Ok(receipt) => DeliveryOutcome::Sent {
-                detail: receipt.detail,
-                external_id: receipt.external_id,
-            },
+            Ok(receipt) => DeliveryOutcome::Sent { detail: receipt.detail, external_id: receipt.external_id },
             Err(DeliveryError::Permanent(error)) => DeliveryOutcome::Failed { error },
             Err(DeliveryError::Transient(error)) => {
-                match self.policy.next_attempt(
-                    claimed.created_at,
-                    now,
-                    attempts,
-                    rand::random::<f64>(),
-                ) {
+                match self.policy.next_attempt(claimed.created_at, now, attempts, rand::random::<f64>()) {
                     Some(at) => DeliveryOutcome::RetryAt { at, error },
-                    None => DeliveryOutcome::Failed {
-                        error: format!("gave up after {attempts} attempts: {error}"),
-                    },
+                    None => DeliveryOutcome::Failed { error: format!("gave up after {attempts} attempts: {error}") },
                 }
             }
         };
         let (result_label, report) = match &outcome {
-            DeliveryOutcome::Sent { detail, .. } => {
-                ("sent", Some((DeliveryState::Sent, detail.clone())))
-            }
+            DeliveryOutcome::Sent { detail, .. } => ("sent", Some((DeliveryState::Sent, detail.clone()))),
             DeliveryOutcome::RetryAt { .. } => ("retry", None),
-            DeliveryOutcome::Failed { error } => {
-                ("failed", Some((DeliveryState::Failed, error.clone())))
-            }
+            DeliveryOutcome::Failed { error } => ("failed", Some((DeliveryState::Failed, error.clone()))),
         };
-        metrics::counter!(names::MESSAGES_OUT, "channel" => out.channel.as_str(), "result" => result_label).increment(1);
-        match self
-            .store
-            .record_delivery(out.outbox_id, outcome, now)
-            .await
-        {
+        metrics::counter!(names::MESSAGES_OUT, "channel" => out.channel.as_str(), "result" => result_label)
+            .increment(1);
+        match self.store.record_delivery(out.outbox_id, outcome, now).await {
             Ok(()) => {
                 tracing::info!(outbox_id = out.outbox_id, conversation_id = %out.conversation_id, attempts, result = result_label, "Delivery attempted");
                 if let Some((state, detail)) = report {

@@ -9,19 +9,13 @@ use crate::domain::{Conversation, Message};
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A message was committed to a conversation.
-    Message {
-        conversation: Conversation,
-        message: Message,
-    },
+    /// `origin` is the connection that sent it, already answered with its `ack` and
+    /// `message` in that order, so the fan-out skips it.
+    Message { conversation: Conversation, message: Message, origin: Option<crate::hub::ConnId> },
     /// A conversation's status, assignee, queue or triage changed.
     Conversation(Conversation),
     /// The outcome of delivering an agent reply over its channel.
-    Delivery {
-        conversation_id: String,
-        seq: i64,
-        state: DeliveryState,
-        detail: String,
-    },
+    Delivery { conversation_id: String, seq: i64, state: DeliveryState, detail: String },
 }
 
 /// Where a delivery ended up, as agents see it.
@@ -49,9 +43,7 @@ pub struct EventBus {
 
 impl EventBus {
     pub fn new(capacity: usize) -> Self {
-        Self {
-            tx: broadcast::channel(capacity).0,
-        }
+        Self { tx: broadcast::channel(capacity).0 }
     }
 
     pub fn publish(&self, event: Event) {

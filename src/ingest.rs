@@ -8,6 +8,8 @@ use switchboard_channel::{ChannelKind, Inbound};
 
 use crate::domain::Millis;
 use crate::events::{Event, EventBus};
+use crate::hub::ConnId;
+use crate::routing::RoutingHandle;
 use crate::store::{Ingested, NewInbound, Store, StoreError, Threading};
 use crate::telemetry::names;
 
@@ -28,20 +30,19 @@ pub enum IngestError {
 pub struct Ingestor {
     store: Arc<dyn Store>,
     events: EventBus,
+    routing: RoutingHandle,
     max_text_chars: usize,
 }
 
 impl Ingestor {
-    pub fn new(store: Arc<dyn Store>, events: EventBus, max_text_chars: usize) -> Self {
-        Self {
-            store,
-            events,
-            max_text_chars,
-        }
+    pub fn new(store: Arc<dyn Store>, events: EventBus, routing: RoutingHandle, max_text_chars: usize) -> Self {
+        Self { store, events, routing, max_text_chars }
     }
 
-    /// Commits one inbound message (or finds it already committed) and publishes it.
-    pub async fn ingest(&self, inbound: Inbound) -> Result<Ingested, IngestError> {
+    /// Commits one inbound message (or finds it already committed) and publishes it. `origin`
+    /// is the connection it came from, which answers for itself. A conversation the message
+    /// opened or reopened is then handed to routing, after the caller has its answer.
+    pub async fn ingest(&self, inbound: Inbound, origin: Option<ConnId>) -> Result<Ingested, IngestError> {
         let started = Instant::now();
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
@@ -79,7 +80,16 @@ impl Ingestor {
             self.events.publish(Event::Message {
                 conversation: ingested.conversation.clone(),
                 message: ingested.message.clone(),
+                origin,
             });
+            if ingested.opened || ingested.reopened {
+                let routing = self.routing.clone();
+                let conversation = ingested.conversation.clone();
+                tokio::spawn(async move {
+                    // Lost only if the process dies now; routing is rebuilt from the store at start.
+                    let _ = routing.enqueue(conversation).await;
+                });
+            }
         }
         Ok(ingested)
     }

@@ -9,35 +9,15 @@ use crate::millis::Millis;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send `offer` to `agent`; it lapses at `expires_at` unless accepted.
-    Offer {
-        offer_id: OfferId,
-        conversation: ConversationId,
-        agent: AgentId,
-        expires_at: Millis,
-    },
+    Offer { offer_id: OfferId, conversation: ConversationId, agent: AgentId, expires_at: Millis },
     /// Send `offer_revoked` to `agent`: the offer can no longer be accepted.
-    RevokeOffer {
-        offer_id: OfferId,
-        agent: AgentId,
-        conversation: ConversationId,
-        reason: RevokeReason,
-    },
+    RevokeOffer { offer_id: OfferId, agent: AgentId, conversation: ConversationId, reason: RevokeReason },
     /// Record the assignment and send `assigned` to the agent and to the customer.
-    Assigned {
-        conversation: ConversationId,
-        agent: AgentId,
-    },
+    Assigned { conversation: ConversationId, agent: AgentId },
     /// Record that `agent` no longer holds `conversation` and send them `unassigned`.
-    Unassigned {
-        conversation: ConversationId,
-        agent: AgentId,
-        reason: UnassignReason,
-    },
+    Unassigned { conversation: ConversationId, agent: AgentId, reason: UnassignReason },
     /// A conversation that was assigned is waiting in `queue` again; record it as waiting.
-    Requeued {
-        conversation: ConversationId,
-        queue: QueueName,
-    },
+    Requeued { conversation: ConversationId, queue: QueueName },
     /// Waiting conversations whose position or estimated wait changed; send each customer `queue`.
     QueuePositions(Vec<QueuePosition>),
 }

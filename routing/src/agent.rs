@@ -47,11 +47,7 @@ pub struct AgentProfile {
 impl AgentProfile {
     /// An agent without skills.
     pub fn new(id: impl Into<AgentId>, capacity: u32) -> Self {
-        Self {
-            id: id.into(),
-            skills: BTreeSet::new(),
-            capacity,
-        }
+        Self { id: id.into(), skills: BTreeSet::new(), capacity }
     }
 
     /// The same agent with `skills` added.

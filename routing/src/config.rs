@@ -18,10 +18,7 @@ pub struct QueueConfig {
 impl QueueConfig {
     /// A queue open to every agent.
     pub fn new(name: impl Into<QueueName>) -> Self {
-        Self {
-            name: name.into(),
-            skills: BTreeSet::new(),
-        }
+        Self { name: name.into(), skills: BTreeSet::new() }
     }
 
     /// The same queue, restricted to agents having all of `skills`.
@@ -74,18 +71,13 @@ impl RoutingConfig {
     }
 
     /// The required skills of every queue, by name, once the configuration is known to be valid.
-    pub(crate) fn queue_skills(
-        &self,
-    ) -> Result<BTreeMap<QueueName, BTreeSet<String>>, ConfigError> {
+    pub(crate) fn queue_skills(&self) -> Result<BTreeMap<QueueName, BTreeSet<String>>, ConfigError> {
         if self.offer_timeout.is_zero() {
             return Err(ConfigError::ZeroOfferTimeout);
         }
         let mut skills = BTreeMap::new();
         for queue in &self.queues {
-            if skills
-                .insert(queue.name.clone(), queue.skills.clone())
-                .is_some()
-            {
+            if skills.insert(queue.name.clone(), queue.skills.clone()).is_some() {
                 return Err(ConfigError::DuplicateQueue(queue.name.clone()));
             }
         }
@@ -109,30 +101,18 @@ mod tests {
     fn rejects_duplicate_queue() {
         let mut config = RoutingConfig::default();
         config.queues.push(QueueConfig::new("general"));
-        assert_eq!(
-            config.validate(),
-            Err(ConfigError::DuplicateQueue("general".into()))
-        );
+        assert_eq!(config.validate(), Err(ConfigError::DuplicateQueue("general".into())));
     }
 
     #[test]
     fn rejects_unknown_default_queue() {
-        let config = RoutingConfig {
-            default_queue: "vip".into(),
-            ..RoutingConfig::default()
-        };
-        assert_eq!(
-            config.validate(),
-            Err(ConfigError::UnknownDefaultQueue("vip".into()))
-        );
+        let config = RoutingConfig { default_queue: "vip".into(), ..RoutingConfig::default() };
+        assert_eq!(config.validate(), Err(ConfigError::UnknownDefaultQueue("vip".into())));
     }
 
     #[test]
     fn rejects_zero_offer_timeout() {
-        let config = RoutingConfig {
-            offer_timeout: Duration::ZERO,
-            ..RoutingConfig::default()
-        };
+        let config = RoutingConfig { offer_timeout: Duration::ZERO, ..RoutingConfig::default() };
         assert_eq!(config.validate(), Err(ConfigError::ZeroOfferTimeout));
     }
 }

@@ -52,11 +52,7 @@ impl QueueEntry {
 
     /// Sorts most urgent first, then longest waiting; the id only makes the order total.
     pub(crate) fn order_key(&self) -> OrderKey {
-        (
-            Reverse(self.priority),
-            self.waiting_since,
-            self.conversation.clone(),
-        )
+        (Reverse(self.priority), self.waiting_since, self.conversation.clone())
     }
 }
 

@@ -35,11 +35,7 @@ impl Deadlines {
 
     /// The earliest deadline at or before `now`, removed.
     pub(crate) fn pop_due(&mut self, now: Millis) -> Option<(Millis, Deadline)> {
-        if self.next()? <= now {
-            self.pending.pop_first()
-        } else {
-            None
-        }
+        if self.next()? <= now { self.pending.pop_first() } else { None }
     }
 }
 
@@ -56,14 +52,8 @@ mod tests {
         deadlines.cancel(Millis(30), Deadline::Grace("c".into()));
         assert_eq!(deadlines.next(), Some(Millis(10)));
         assert_eq!(deadlines.pop_due(Millis(5)), None);
-        assert_eq!(
-            deadlines.pop_due(Millis(25)),
-            Some((Millis(10), Deadline::Grace("a".into())))
-        );
-        assert_eq!(
-            deadlines.pop_due(Millis(25)),
-            Some((Millis(20), Deadline::Grace("b".into())))
-        );
+        assert_eq!(deadlines.pop_due(Millis(25)), Some((Millis(10), Deadline::Grace("a".into()))));
+        assert_eq!(deadlines.pop_due(Millis(25)), Some((Millis(20), Deadline::Grace("b".into()))));
         assert_eq!(deadlines.pop_due(Millis(100)), None);
         assert_eq!(deadlines.next(), None);
     }

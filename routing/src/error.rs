@@ -34,27 +34,20 @@ pub enum RoutingError {
     #[error("offer {0} has expired")]
     OfferExpired(OfferId),
     #[error("offer {offer} was revoked ({reason})")]
-    OfferRevoked {
-        offer: OfferId,
-        reason: RevokeReason,
-    },
+    OfferRevoked { offer: OfferId, reason: RevokeReason },
     #[error("offer {0} was already answered")]
     OfferAnswered(OfferId),
     #[error("conversation {conversation} is not assigned to agent {agent}")]
-    NotAssigned {
-        conversation: ConversationId,
-        agent: AgentId,
-    },
+    NotAssigned { conversation: ConversationId, agent: AgentId },
 }
 
 impl RoutingError {
     /// The protocol's error code for an `error` frame or an HTTP body.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::UnknownQueue(_)
-            | Self::UnknownConversation(_)
-            | Self::UnknownAgent(_)
-            | Self::OfferNotFound(_) => "not_found",
+            Self::UnknownQueue(_) | Self::UnknownConversation(_) | Self::UnknownAgent(_) | Self::OfferNotFound(_) => {
+                "not_found"
+            }
             Self::AlreadyRouted(_)
             | Self::AgentOffline(_)
             | Self::AgentAtCapacity(_)
@@ -75,10 +68,7 @@ mod tests {
         let expired = RoutingError::OfferExpired("o-1".into());
         assert_eq!(expired.code(), "conflict");
         assert_eq!(expired.to_string(), "offer o-1 has expired");
-        let revoked = RoutingError::OfferRevoked {
-            offer: "o-2".into(),
-            reason: RevokeReason::Taken,
-        };
+        let revoked = RoutingError::OfferRevoked { offer: "o-2".into(), reason: RevokeReason::Taken };
         assert_eq!(revoked.to_string(), "offer o-2 was revoked (taken)");
         assert_eq!(RoutingError::UnknownAgent("a".into()).code(), "not_found");
     }

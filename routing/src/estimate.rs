@@ -31,11 +31,7 @@ pub(crate) struct HandlingTimes {
 
 impl HandlingTimes {
     pub(crate) fn new(keep: usize, assumed: Duration) -> Self {
-        Self {
-            recent: VecDeque::with_capacity(keep),
-            keep,
-            assumed,
-        }
+        Self { recent: VecDeque::with_capacity(keep), keep, assumed }
     }
 
     pub(crate) fn record(&mut self, took: Duration) {
@@ -64,11 +60,7 @@ pub(crate) fn estimated_wait_s(position: usize, ready: usize, slots: usize, mean
     let behind = position.saturating_sub(ready) as u128;
     let wait_ms = mean.as_millis().saturating_mul(behind) / slots.max(1) as u128;
     let seconds = wait_ms.div_ceil(1000);
-    let rounded = if seconds <= 60 {
-        seconds.div_ceil(10) * 10
-    } else {
-        seconds.div_ceil(60) * 60
-    };
+    let rounded = if seconds <= 60 { seconds.div_ceil(10) * 10 } else { seconds.div_ceil(60) * 60 };
     u32::try_from(rounded).unwrap_or(u32::MAX)
 }
 

@@ -35,9 +35,6 @@ mod tests {
         assert_eq!(t + Duration::from_secs(2), Millis(3_000));
         assert_eq!(Millis(3_500).since(t), Duration::from_millis(2_500));
         assert_eq!(t.since(Millis(3_500)), Duration::ZERO);
-        assert_eq!(
-            Millis(i64::MAX - 1) + Duration::from_secs(10),
-            Millis(i64::MAX)
-        );
+        assert_eq!(Millis(i64::MAX - 1) + Duration::from_secs(10), Millis(i64::MAX));
     }
 }

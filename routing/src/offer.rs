@@ -82,11 +82,7 @@ mod tests {
     fn forgets_the_oldest_beyond_the_bound() {
         let mut closed = ClosedOffers::default();
         for n in 0..=CLOSED_REMEMBERED {
-            closed.record(
-                OfferId::new(n.to_string()),
-                "a".into(),
-                OfferOutcome::Declined,
-            );
+            closed.record(OfferId::new(n.to_string()), "a".into(), OfferOutcome::Declined);
         }
         assert!(closed.get(&"0".into()).is_none());
         assert!(closed.get(&"1".into()).is_some());

@@ -89,10 +89,7 @@ impl Router {
 
     /// Every agent online or within the grace period, by id.
     pub fn agents(&self) -> Vec<AgentLoad> {
-        self.agents
-            .iter()
-            .map(|(id, state)| state.snapshot(id))
-            .collect()
+        self.agents.iter().map(|(id, state)| state.snapshot(id)).collect()
     }
 
     /// The conversations waiting in `queue`, first in line first.
@@ -100,9 +97,7 @@ impl Router {
         self.order
             .iter()
             .filter_map(|(_, _, id)| match self.conversations.get(id) {
-                Some(Routed::Waiting(waiting)) if waiting.entry.queue == *queue => {
-                    Some(self.view(waiting))
-                }
+                Some(Routed::Waiting(waiting)) if waiting.entry.queue == *queue => Some(self.view(waiting)),
                 _ => None,
             })
             .collect()
@@ -111,22 +106,17 @@ impl Router {
     fn view(&self, waiting: &Waiting) -> WaitingConversation {
         WaitingConversation {
             entry: waiting.entry.clone(),
-            offer: waiting.offer.as_ref().and_then(|id| {
-                self.offers
-                    .get(id)
-                    .map(|offer| (id.clone(), offer.agent.clone()))
-            }),
+            offer: waiting
+                .offer
+                .as_ref()
+                .and_then(|id| self.offers.get(id).map(|offer| (id.clone(), offer.agent.clone()))),
             skipped: waiting.skipped.clone(),
         }
     }
 
     /// The queue's skills plus the entry's own.
     fn required_skills(&self, entry: &QueueEntry) -> BTreeSet<String> {
-        let mut required = self
-            .queue_skills
-            .get(&entry.queue)
-            .cloned()
-            .unwrap_or_default();
+        let mut required = self.queue_skills.get(&entry.queue).cloned().unwrap_or_default();
         required.extend(entry.skills.iter().cloned());
         required
     }
@@ -137,12 +127,7 @@ impl Router {
         self.order.insert(entry.order_key());
         self.conversations.insert(
             entry.conversation.clone(),
-            Routed::Waiting(Waiting {
-                entry,
-                required,
-                offer: None,
-                skipped: BTreeMap::new(),
-            }),
+            Routed::Waiting(Waiting { entry, required, offer: None, skipped: BTreeMap::new() }),
         );
     }
 
@@ -157,11 +142,8 @@ impl Router {
         self.order.insert(entry.order_key());
         waiting.entry = entry;
         waiting.required = required;
-        let offered_to = waiting
-            .offer
-            .as_ref()
-            .and_then(|offer| self.offers.get(offer))
-            .map(|offer| offer.agent.clone());
+        let offered_to =
+            waiting.offer.as_ref().and_then(|offer| self.offers.get(offer)).map(|offer| offer.agent.clone());
         if let Some(agent) = offered_to {
             self.withdraw_unfit_offers(&agent, 0, out);
         }
@@ -176,8 +158,7 @@ impl Router {
             Routed::Waiting(waiting) => {
                 self.order.remove(&waiting.entry.order_key());
                 for (agent, at) in &waiting.skipped {
-                    self.deadlines
-                        .cancel(*at, Deadline::Reoffer(id.clone(), agent.clone()));
+                    self.deadlines.cancel(*at, Deadline::Reoffer(id.clone(), agent.clone()));
                 }
             }
             Routed::Assigned(assignment) => {
@@ -195,25 +176,17 @@ impl Router {
             state.assigned.insert(entry.conversation.clone());
             state.idle_since = now;
         }
-        out.push(Action::Assigned {
-            conversation: entry.conversation.clone(),
-            agent: agent.clone(),
-        });
+        out.push(Action::Assigned { conversation: entry.conversation.clone(), agent: agent.clone() });
         self.conversations.insert(
             entry.conversation.clone(),
-            Routed::Assigned(Assignment {
-                entry,
-                agent: agent.clone(),
-                assigned_at: Some(now),
-            }),
+            Routed::Assigned(Assignment { entry, agent: agent.clone(), assigned_at: Some(now) }),
         );
     }
 
     /// Closes an outstanding offer everywhere it is referenced and remembers how it ended.
     fn close_offer(&mut self, id: &OfferId, outcome: OfferOutcome) -> Option<Offer> {
         let offer = self.offers.remove(id)?;
-        self.deadlines
-            .cancel(offer.expires_at, Deadline::OfferExpiry(id.clone()));
+        self.deadlines.cancel(offer.expires_at, Deadline::OfferExpiry(id.clone()));
         if let Some(agent) = self.agents.get_mut(&offer.agent) {
             agent.offers.remove(id);
         }
@@ -222,8 +195,7 @@ impl Router {
         {
             waiting.offer = None;
         }
-        self.closed_offers
-            .record(id.clone(), offer.agent.clone(), outcome);
+        self.closed_offers.record(id.clone(), offer.agent.clone(), outcome);
         Some(offer)
     }
 
@@ -263,9 +235,7 @@ impl Router {
             }
         }
         kept.sort();
-        let room = (state.capacity as usize)
-            .saturating_sub(state.assigned.len())
-            .saturating_sub(reserve);
+        let room = (state.capacity as usize).saturating_sub(state.assigned.len()).saturating_sub(reserve);
         while kept.len() > room {
             if let Some((_, newest)) = kept.pop() {
                 unfit.push(newest);
@@ -281,13 +251,9 @@ impl Router {
         let at = from + self.config.reoffer_after;
         if let Some(Routed::Waiting(waiting)) = self.conversations.get_mut(conversation) {
             if let Some(before) = waiting.skipped.insert(agent.clone(), at) {
-                self.deadlines.cancel(
-                    before,
-                    Deadline::Reoffer(conversation.clone(), agent.clone()),
-                );
+                self.deadlines.cancel(before, Deadline::Reoffer(conversation.clone(), agent.clone()));
             }
-            self.deadlines
-                .schedule(at, Deadline::Reoffer(conversation.clone(), agent.clone()));
+            self.deadlines.schedule(at, Deadline::Reoffer(conversation.clone(), agent.clone()));
         }
     }
 

@@ -40,12 +40,7 @@ const MIN_PASSWORD_CHARS: usize = 8;
 pub async fn execute(command: AgentCommand, config: &Config) -> anyhow::Result<()> {
     let store = store::open(&config.store.url, &config.store).await?;
     match command {
-        AgentCommand::Add {
-            login,
-            name,
-            skills,
-            supervisor,
-        } => {
+        AgentCommand::Add { login, name, skills, supervisor } => {
             let login = login.trim().to_owned();
             if login.is_empty() || login.chars().any(char::is_whitespace) {
                 bail!("login must be non-empty and contain no spaces");
@@ -56,37 +51,16 @@ pub async fn execute(command: AgentCommand, config: &Config) -> anyhow::Result<(
                 .hash_password(password.as_bytes(), &salt)
                 .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
                 .to_string();
-            let skills = skills
-                .into_iter()
-                .map(|s| s.trim().to_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect();
-            let agent = store
-                .add_agent(NewAgent {
-                    login,
-                    name,
-                    password_hash,
-                    skills,
-                    supervisor,
-                })
-                .await?;
+            let skills = skills.into_iter().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect();
+            let agent = store.add_agent(NewAgent { login, name, password_hash, skills, supervisor }).await?;
             println!("added agent {} ({})", agent.login, agent.id);
         }
         AgentCommand::List => {
-            println!(
-                "{:<20} {:<24} {:<32} {:<10} STATUS",
-                "LOGIN", "NAME", "SKILLS", "ROLE"
-            );
+            println!("{:<20} {:<24} {:<32} {:<10} STATUS", "LOGIN", "NAME", "SKILLS", "ROLE");
             for a in store.agents().await? {
                 let role = if a.supervisor { "supervisor" } else { "agent" };
                 let status = if a.disabled { "disabled" } else { "active" };
-                println!(
-                    "{:<20} {:<24} {:<32} {:<10} {status}",
-                    a.login,
-                    a.name,
-                    a.skills.join(","),
-                    role
-                );
+                println!("{:<20} {:<24} {:<32} {:<10} {status}", a.login, a.name, a.skills.join(","), role);
             }
         }
         AgentCommand::Disable { login } => {
@@ -107,10 +81,7 @@ fn read_password() -> anyhow::Result<String> {
         eprint!("password: ");
     }
     let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
+    stdin.lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.chars().count() < MIN_PASSWORD_CHARS {
         bail!("the password must be at least {MIN_PASSWORD_CHARS} characters");

@@ -54,10 +54,7 @@ impl Cli {
             eprintln!("configuration is valid");
             return ExitCode::SUCCESS;
         }
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
+        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("switchboard: cannot start the runtime: {e}");

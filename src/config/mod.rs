@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub use secret::Secret;
 pub use sections::{
-    ChatConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, QueueConfig, RoutingConfig,
-    StoreConfig, Synchronous,
+    ChatConfig, ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, QueueConfig, RoutingConfig, StoreConfig,
+    Synchronous,
 };
 
 /// The defaults every deployment starts from; they run as they are.
@@ -34,6 +34,9 @@ pub struct Config {
     /// The customer live-chat channel.
     #[serde(default)]
     pub chat: ChatConfig,
+    /// The agent console.
+    #[serde(default)]
+    pub console: ConsoleConfig,
     /// Delivery of agent replies over their channels.
     #[serde(default)]
     pub outbox: OutboxConfig,
@@ -58,23 +61,15 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULT_TOML,
-            config::FileFormat::Toml,
-        ));
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist",
-                    path.display()
-                )));
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
             }
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
         }
-        let env = env
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("SWITCHBOARD__"))
-            .collect();
+        let env = env.into_iter().filter(|(k, _)| k.starts_with("SWITCHBOARD__")).collect();
         builder = builder.add_source(
             config::Environment::with_prefix("SWITCHBOARD")
                 .prefix_separator("__")
@@ -82,12 +77,8 @@ impl Config {
                 .try_parsing(true)
                 .source(Some(env)),
         );
-        let raw = builder
-            .build()
-            .map_err(|e| ConfigError(key_first(&e.to_string())))?;
-        let config: Config = raw
-            .try_deserialize()
-            .map_err(|e| ConfigError(key_first(&e.to_string())))?;
+        let raw = builder.build().map_err(|e| ConfigError(key_first(&e.to_string())))?;
+        let config: Config = raw.try_deserialize().map_err(|e| ConfigError(key_first(&e.to_string())))?;
         config.validate()?;
         Ok(config)
     }
@@ -98,6 +89,7 @@ impl Config {
         self.outbox.validate()?;
         self.routing.validate()?;
         self.chat.validate()?;
+        self.console.validate()?;
         Ok(())
     }
 
@@ -119,12 +111,7 @@ fn key_first(message: &str) -> String {
     let Some(end) = rest.find('`') else {
         return message.to_owned();
     };
-    format!(
-        "{}: {}{}",
-        &rest[..end],
-        &message[..start],
-        &rest[end + 1..]
-    )
+    format!("{}: {}{}", &rest[..end], &message[..start], &rest[end + 1..])
 }
 
 #[cfg(test)]

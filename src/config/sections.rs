@@ -16,10 +16,7 @@ fn invalid(key: &str, why: impl std::fmt::Display) -> ConfigError {
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
     /// Address and port the one HTTP listener binds (`127.0.0.1:8080`; port 0 picks a free one).
-    #[serde(
-        default = "HttpConfig::default_listen",
-        deserialize_with = "socket_addr"
-    )]
+    #[serde(default = "HttpConfig::default_listen", deserialize_with = "socket_addr")]
     pub listen: SocketAddr,
     /// Seconds a shutdown waits for connections and in-flight work to drain before exiting.
     #[serde(default = "HttpConfig::default_drain")]
@@ -37,18 +34,14 @@ impl HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self {
-            listen: Self::default_listen(),
-            shutdown_drain_s: Self::default_drain(),
-        }
+        Self { listen: Self::default_listen(), shutdown_drain_s: Self::default_drain() }
     }
 }
 
 /// Parses `address:port`, saying which value was wrong (the loader adds the key).
 fn socket_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
     let text = String::deserialize(d)?;
-    text.parse()
-        .map_err(|_| serde::de::Error::custom(format!("invalid socket address {text:?}")))
+    text.parse().map_err(|_| serde::de::Error::custom(format!("invalid socket address {text:?}")))
 }
 
 /// How hard SQLite syncs a commit to disk.
@@ -101,14 +94,8 @@ impl StoreConfig {
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let u = &self.url;
-        if !(u.starts_with("sqlite://")
-            || u.starts_with("postgres://")
-            || u.starts_with("postgresql://"))
-        {
-            return Err(invalid(
-                "store.url",
-                format!("must start with sqlite:// or postgres://, got {u:?}"),
-            ));
+        if !(u.starts_with("sqlite://") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+            return Err(invalid("store.url", format!("must start with sqlite:// or postgres://, got {u:?}")));
         }
         if u.starts_with("sqlite://") && u.len() == "sqlite://".len() {
             return Err(invalid("store.url", "names no database file"));
@@ -168,10 +155,7 @@ impl LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: Self::default_format(),
-            level: Self::default_level(),
-        }
+        Self { format: Self::default_format(), level: Self::default_level() }
     }
 }
 
@@ -298,10 +282,7 @@ impl OutboxConfig {
             return Err(invalid("outbox.initial_backoff_ms", "must be at least 1"));
         }
         if self.max_backoff_ms < self.initial_backoff_ms {
-            return Err(invalid(
-                "outbox.max_backoff_ms",
-                "must not be below outbox.initial_backoff_ms",
-            ));
+            return Err(invalid("outbox.max_backoff_ms", "must not be below outbox.initial_backoff_ms"));
         }
         if self.lease_s == 0 {
             return Err(invalid("outbox.lease_s", "must be at least 1"));
@@ -384,10 +365,7 @@ impl RoutingConfig {
         let mut seen = std::collections::HashSet::new();
         for (i, q) in self.queues.iter().enumerate() {
             if q.name.trim().is_empty() {
-                return Err(invalid(
-                    &format!("routing.queues[{i}].name"),
-                    "must not be empty",
-                ));
+                return Err(invalid(&format!("routing.queues[{i}].name"), "must not be empty"));
             }
             if !seen.insert(q.name.as_str()) {
                 return Err(invalid(
@@ -414,6 +392,54 @@ impl Default for RoutingConfig {
             agent_capacity: Self::default_capacity(),
             default_queue: Self::default_queue(),
             queues: Vec::new(),
+        }
+    }
+}
+
+/// `[console]`: the agent console.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Secret that signs agent session tokens (at least 32 bytes). Empty: a random one is made
+    /// at each start, so sessions end with a restart.
+    #[serde(default)]
+    pub token_secret: Secret,
+    /// Seconds an agent session token from `POST /v1/agent/login` stays valid.
+    #[serde(default = "ConsoleConfig::default_ttl")]
+    pub token_ttl_s: u64,
+    /// Login attempts allowed per minute for one login name, and separately for one address.
+    #[serde(default = "ConsoleConfig::default_login_rate")]
+    pub login_attempts_per_minute: u32,
+}
+
+impl ConsoleConfig {
+    const fn default_ttl() -> u64 {
+        12 * 3600
+    }
+    const fn default_login_rate() -> u32 {
+        10
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if !self.token_secret.is_empty() && self.token_secret.expose().len() < 32 {
+            return Err(invalid("console.token_secret", "must be at least 32 bytes long"));
+        }
+        if self.token_ttl_s < 60 {
+            return Err(invalid("console.token_ttl_s", "must be at least 60"));
+        }
+        if self.login_attempts_per_minute == 0 {
+            return Err(invalid("console.login_attempts_per_minute", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            token_secret: Secret::default(),
+            token_ttl_s: Self::default_ttl(),
+            login_attempts_per_minute: Self::default_login_rate(),
         }
     }
 }

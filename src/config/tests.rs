@@ -5,10 +5,7 @@ use std::io::Write;
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn file(text: &str) -> tempfile::NamedTempFile {
@@ -28,11 +25,7 @@ fn defaults_load_as_they_are() {
 #[test]
 fn environment_overrides_file_which_overrides_defaults() {
     let f = file("[http]\nlisten = \"127.0.0.1:9000\"\n[store]\nwrite_batch = 7\n");
-    let c = Config::load_with_env(
-        Some(f.path()),
-        env(&[("SWITCHBOARD__HTTP__LISTEN", "0.0.0.0:9100")]),
-    )
-    .unwrap();
+    let c = Config::load_with_env(Some(f.path()), env(&[("SWITCHBOARD__HTTP__LISTEN", "0.0.0.0:9100")])).unwrap();
     assert_eq!(c.http.listen.to_string(), "0.0.0.0:9100");
     assert_eq!(c.store.write_batch, 7);
     let c = Config::load_with_env(None, env(&[("SWITCHBOARD__STORE__WRITE_BATCH", "9")])).unwrap();
@@ -41,46 +34,33 @@ fn environment_overrides_file_which_overrides_defaults() {
 
 #[test]
 fn a_bad_listen_address_names_its_key() {
-    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__HTTP__LISTEN", "abc")]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__HTTP__LISTEN", "abc")])).unwrap_err().to_string();
     assert_eq!(err, "http.listen: invalid socket address \"abc\"");
 }
 
 #[test]
 fn unknown_keys_are_refused_by_name() {
     let f = file("[http]\nlisten = \"127.0.0.1:9000\"\nlisen = \"x\"\n");
-    let err = Config::load_with_env(Some(f.path()), env(&[]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(Some(f.path()), env(&[])).unwrap_err().to_string();
     assert!(err.contains("lisen"), "{err}");
 }
 
 #[test]
 fn wrong_types_and_values_name_their_key() {
-    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__STORE__WRITE_BATCH", "many")]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__STORE__WRITE_BATCH", "many")])).unwrap_err().to_string();
     assert!(err.starts_with("store.write_batch: "), "{err}");
-    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__STORE__URL", "mysql://x")]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__STORE__URL", "mysql://x")])).unwrap_err().to_string();
     assert!(err.starts_with("store.url:"), "{err}");
-    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__CHAT__JWT_SECRET", "short")]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(None, env(&[("SWITCHBOARD__CHAT__JWT_SECRET", "short")])).unwrap_err().to_string();
     assert!(err.starts_with("chat.jwt_secret:"), "{err}");
     let f = file("[routing]\ndefault_queue = \"nowhere\"\n");
-    let err = Config::load_with_env(Some(f.path()), env(&[]))
-        .unwrap_err()
-        .to_string();
+    let err = Config::load_with_env(Some(f.path()), env(&[])).unwrap_err().to_string();
     assert!(err.starts_with("routing.default_queue:"), "{err}");
 }
 
 #[test]
 fn a_missing_file_is_an_error() {
-    let err = Config::load_with_env(Some(Path::new("/nonexistent/switchboard.toml")), env(&[]))
-        .unwrap_err();
+    let err = Config::load_with_env(Some(Path::new("/nonexistent/switchboard.toml")), env(&[])).unwrap_err();
     assert!(err.to_string().contains("does not exist"));
 }
 

@@ -78,21 +78,13 @@ impl RetryPolicy {
     /// The backoff ceiling before attempt `attempts + 1`: initial × 2^(attempts-1), capped.
     pub fn backoff_ceiling(&self, attempts: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(30);
-        self.initial_backoff
-            .saturating_mul(1 << exp)
-            .min(self.max_backoff)
+        self.initial_backoff.saturating_mul(1 << exp).min(self.max_backoff)
     }
 
     /// When to try again after `attempts` failed attempts, or `None` to give up. `jitter` in
     /// [0, 1) picks the point between half the ceiling and the ceiling, so many entries that
     /// failed together do not retry together.
-    pub fn next_attempt(
-        &self,
-        created_at: Millis,
-        now: Millis,
-        attempts: u32,
-        jitter: f64,
-    ) -> Option<Millis> {
+    pub fn next_attempt(&self, created_at: Millis, now: Millis, attempts: u32, jitter: f64) -> Option<Millis> {
         let ceiling = self.backoff_ceiling(attempts);
         let delay = ceiling.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
         let at = now.plus(delay);
@@ -124,10 +116,7 @@ mod tests {
         let p = policy();
         let now = Millis(1_000_000);
         assert_eq!(p.next_attempt(now, now, 3, 0.0), Some(Millis(1_002_000)));
-        assert_eq!(
-            p.next_attempt(now, now, 3, 0.999_999).map(|m| m.0 / 10),
-            Some(100_399)
-        );
+        assert_eq!(p.next_attempt(now, now, 3, 0.999_999).map(|m| m.0 / 10), Some(100_399));
     }
 
     #[test]

@@ -64,19 +64,12 @@ impl ConversationStatus {
         let allowed = match self {
             Queued | Reopened => matches!(to, Queued | Offered | Assigned | Resolved | Closed),
             Offered => matches!(to, Queued | Assigned | Resolved | Closed),
-            Assigned => matches!(
-                to,
-                Assigned | WaitingOnCustomer | Queued | Resolved | Closed
-            ),
+            Assigned => matches!(to, Assigned | WaitingOnCustomer | Queued | Resolved | Closed),
             WaitingOnCustomer => matches!(to, Assigned | Queued | Resolved | Closed),
             Resolved => matches!(to, Reopened | Closed),
             Closed => false,
         };
-        if allowed {
-            Ok(to)
-        } else {
-            Err(IllegalTransition { from: self, to })
-        }
+        if allowed { Ok(to) } else { Err(IllegalTransition { from: self, to }) }
     }
 }
 
@@ -91,18 +84,10 @@ impl FromStr for ConversationStatus {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         use ConversationStatus::*;
-        [
-            Queued,
-            Offered,
-            Assigned,
-            WaitingOnCustomer,
-            Resolved,
-            Reopened,
-            Closed,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-        .ok_or_else(|| format!("unknown conversation status {s:?}"))
+        [Queued, Offered, Assigned, WaitingOnCustomer, Resolved, Reopened, Closed]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown conversation status {s:?}"))
     }
 }
 
@@ -135,19 +120,8 @@ mod tests {
 
     #[test]
     fn closed_is_final_and_resolved_only_reopens_or_closes() {
-        for to in [
-            Queued,
-            Offered,
-            Assigned,
-            WaitingOnCustomer,
-            Resolved,
-            Reopened,
-            Closed,
-        ] {
-            assert_eq!(
-                Closed.transition(to),
-                Err(IllegalTransition { from: Closed, to })
-            );
+        for to in [Queued, Offered, Assigned, WaitingOnCustomer, Resolved, Reopened, Closed] {
+            assert_eq!(Closed.transition(to), Err(IllegalTransition { from: Closed, to }));
         }
         assert!(Resolved.transition(Assigned).is_err());
         assert!(Resolved.transition(Queued).is_err());
@@ -157,15 +131,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for st in [
-            Queued,
-            Offered,
-            Assigned,
-            WaitingOnCustomer,
-            Resolved,
-            Reopened,
-            Closed,
-        ] {
+        for st in [Queued, Offered, Assigned, WaitingOnCustomer, Resolved, Reopened, Closed] {
             assert_eq!(st.as_str().parse::<ConversationStatus>().unwrap(), st);
         }
         assert!("open".parse::<ConversationStatus>().is_err());

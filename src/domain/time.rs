@@ -18,17 +18,13 @@ impl Millis {
 
     /// This time plus a duration, saturating instead of overflowing.
     pub fn plus(self, d: std::time::Duration) -> Self {
-        Self(
-            self.0
-                .saturating_add(d.as_millis().min(i64::MAX as u128) as i64),
-        )
+        Self(self.0.saturating_add(d.as_millis().min(i64::MAX as u128) as i64))
     }
 }
 
 /// RFC 3339 with a `Z` suffix and second precision, as the wire contract shows times.
 pub fn to_rfc3339(t: Millis) -> String {
-    let dt = OffsetDateTime::from_unix_timestamp(t.0.div_euclid(1000))
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let dt = OffsetDateTime::from_unix_timestamp(t.0.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     // Formatting a valid UTC timestamp with a well-known format cannot fail.
     dt.format(&Rfc3339).unwrap_or_default()
 }
@@ -39,9 +35,6 @@ mod tests {
 
     #[test]
     fn formats_as_utc_rfc3339() {
-        assert_eq!(
-            to_rfc3339(Millis(1_795_335_300_000)),
-            "2026-11-22T08:15:00Z"
-        );
+        assert_eq!(to_rfc3339(Millis(1_795_335_300_000)), "2026-11-22T08:15:00Z");
     }
 }

@@ -1,11 +1,12 @@
 //! The one HTTP listener: websockets, the callback API and operations endpoints.
 
+pub mod error;
 mod ops;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 
@@ -14,5 +15,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/v1/chat", get(crate::chat::upgrade))
+        .route("/v1/agent", get(crate::console::upgrade))
+        .route("/v1/agent/login", post(crate::console::login::login))
         .with_state(state)
 }

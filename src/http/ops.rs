@@ -45,17 +45,11 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     if not_ready.is_empty() {
         (StatusCode::OK, Json(json!({ "status": "ready" })))
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "not_ready": not_ready })),
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not_ready", "not_ready": not_ready })))
     }
 }
 
 /// Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }

@@ -9,32 +9,22 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
-    TriageResult,
+    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
 };
 pub use error::StoreError;
 pub use records::{
-    Actor, Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound,
-    NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Threading,
+    Actor, Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
+    OutboxCounts, StatusChange, Threading,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
-pub async fn open(
-    url: &str,
-    options: &crate::config::StoreConfig,
-) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+pub async fn open(url: &str, options: &crate::config::StoreConfig) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open(url, options).await?,
-        ))
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, options).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Unsupported(
-            "the PostgreSQL store is not available in this build yet".into(),
-        ))
+        Err(StoreError::Unsupported("the PostgreSQL store is not available in this build yet".into()))
     } else {
-        Err(StoreError::Unsupported(format!(
-            "store.url must start with sqlite:// or postgres://, got {url:?}"
-        )))
+        Err(StoreError::Unsupported(format!("store.url must start with sqlite:// or postgres://, got {url:?}")))
     }
 }
 
@@ -64,11 +54,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Moves a conversation through its status machine (refusing illegal moves), updates the
     /// assignee and queue as asked, and appends an audit row, in one transaction.
-    async fn change_status(
-        &self,
-        id: &ConversationId,
-        change: StatusChange,
-    ) -> Result<Conversation, StoreError>;
+    async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError>;
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
 
@@ -91,11 +77,18 @@ pub trait Store: Send + Sync + 'static {
         include_internal: bool,
     ) -> Result<Vec<Message>, StoreError>;
 
+    /// The customer the sender's identities belong to, created (with those identities) when
+    /// there is none yet.
+    async fn resolve_customer(
+        &self,
+        sender: &switchboard_channel::SenderIdentity,
+        now: Millis,
+    ) -> Result<CustomerId, StoreError>;
+
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError>;
 
     /// The customer an app user id belongs to, if they ever wrote.
-    async fn customer_by_app_user(&self, app_user_id: &str)
-    -> Result<Option<Customer>, StoreError>;
+    async fn customer_by_app_user(&self, app_user_id: &str) -> Result<Option<Customer>, StoreError>;
 
     /// Takes up to `limit` pending outbox entries whose time has come and leases them until
     /// `now + lease`, so a dispatcher that dies mid-delivery leaves them to be retried.
@@ -107,12 +100,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
     /// Records the result of one delivery attempt.
-    async fn record_delivery(
-        &self,
-        outbox_id: i64,
-        outcome: DeliveryOutcome,
-        now: Millis,
-    ) -> Result<(), StoreError>;
+    async fn record_delivery(&self, outbox_id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError>;
 
     /// How many outbox entries are pending and failed (for metrics).
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;

@@ -130,9 +130,14 @@ pub enum DeliveryOutcome {
         external_id: Option<String>,
     },
     /// A transient failure; try again at the given time.
-    RetryAt { at: Millis, error: String },
+    RetryAt {
+        at: Millis,
+        error: String,
+    },
     /// Given up: a permanent failure or the retry horizon passed.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 /// Outbox totals for metrics.

@@ -16,8 +16,7 @@ pub enum ChannelKind {
 
 impl ChannelKind {
     /// Every channel, for metrics and readiness listings.
-    pub const ALL: [ChannelKind; 3] =
-        [ChannelKind::Email, ChannelKind::Chat, ChannelKind::Callback];
+    pub const ALL: [ChannelKind; 3] = [ChannelKind::Email, ChannelKind::Chat, ChannelKind::Callback];
 
     /// The wire and storage name (`email`, `chat`, `callback`).
     pub const fn as_str(self) -> &'static str {

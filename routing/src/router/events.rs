@@ -38,10 +38,7 @@ impl Router {
                         agent: assignment.agent.clone(),
                         reason: UnassignReason::Requeued,
                     });
-                    out.push(Action::Requeued {
-                        conversation: id.clone(),
-                        queue: entry.queue.clone(),
-                    });
+                    out.push(Action::Requeued { conversation: id.clone(), queue: entry.queue.clone() });
                     self.insert_waiting(entry);
                     self.skip_agent(&id, &assignment.agent, now);
                 }
@@ -80,22 +77,13 @@ impl Router {
     /// keeps their conversations; one whose grace has run out starts afresh. With several
     /// sessions per agent, call it for each `hello` and `agent_disconnected` for the last close.
     #[must_use]
-    pub fn agent_connected(
-        &mut self,
-        now: Millis,
-        profile: AgentProfile,
-        status: Status,
-    ) -> Vec<Action> {
+    pub fn agent_connected(&mut self, now: Millis, profile: AgentProfile, status: Status) -> Vec<Action> {
         let mut out = Vec::new();
         // A grace period that ran out before this call has already requeued the conversations.
         self.fire_due(now, &mut out);
-        let agent = self
-            .agents
-            .entry(profile.id.clone())
-            .or_insert_with(|| Agent::new(now));
+        let agent = self.agents.entry(profile.id.clone()).or_insert_with(|| Agent::new(now));
         if let Presence::Disconnected { until } = agent.presence {
-            self.deadlines
-                .cancel(until, Deadline::Grace(profile.id.clone()));
+            self.deadlines.cancel(until, Deadline::Grace(profile.id.clone()));
         }
         agent.skills = profile.skills;
         agent.capacity = profile.capacity;
@@ -106,16 +94,8 @@ impl Router {
     }
 
     /// An online agent chose `available` or `away`. Going away withdraws outstanding offers.
-    pub fn set_status(
-        &mut self,
-        now: Millis,
-        agent: &AgentId,
-        status: Status,
-    ) -> Result<Vec<Action>, RoutingError> {
-        let state = self
-            .agents
-            .get_mut(agent)
-            .ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
+    pub fn set_status(&mut self, now: Millis, agent: &AgentId, status: Status) -> Result<Vec<Action>, RoutingError> {
+        let state = self.agents.get_mut(agent).ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
         if state.is_disconnected() {
             return Err(RoutingError::AgentOffline(agent.clone()));
         }
@@ -137,8 +117,7 @@ impl Router {
         {
             let until = now + self.config.grace;
             state.presence = Presence::Disconnected { until };
-            self.deadlines
-                .schedule(until, Deadline::Grace(agent.clone()));
+            self.deadlines.schedule(until, Deadline::Grace(agent.clone()));
             self.withdraw_unfit_offers(agent, 0, &mut out);
         }
         self.settle(now, &mut out);
@@ -147,12 +126,7 @@ impl Router {
 
     /// The agent accepts an offer: the conversation is assigned to them. Accepting the same offer
     /// again changes nothing (the frame may arrive twice).
-    pub fn accept(
-        &mut self,
-        now: Millis,
-        agent: &AgentId,
-        offer: &OfferId,
-    ) -> Result<Vec<Action>, RoutingError> {
+    pub fn accept(&mut self, now: Millis, agent: &AgentId, offer: &OfferId) -> Result<Vec<Action>, RoutingError> {
         let repeated = match self.check_answer(now, agent, offer)? {
             Some(OfferOutcome::Accepted) => true,
             Some(_) => return Err(RoutingError::OfferAnswered(offer.clone())),
@@ -171,12 +145,7 @@ impl Router {
 
     /// The agent declines an offer: it goes to the next eligible agent, and this agent is skipped
     /// for `reoffer_after`. Declining the same offer again changes nothing.
-    pub fn decline(
-        &mut self,
-        now: Millis,
-        agent: &AgentId,
-        offer: &OfferId,
-    ) -> Result<Vec<Action>, RoutingError> {
+    pub fn decline(&mut self, now: Millis, agent: &AgentId, offer: &OfferId) -> Result<Vec<Action>, RoutingError> {
         let repeated = match self.check_answer(now, agent, offer)? {
             Some(OfferOutcome::Declined) => true,
             Some(_) => return Err(RoutingError::OfferAnswered(offer.clone())),
@@ -200,10 +169,7 @@ impl Router {
         conversation: &ConversationId,
         agent: &AgentId,
     ) -> Result<Vec<Action>, RoutingError> {
-        let target = self
-            .agents
-            .get(agent)
-            .ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
+        let target = self.agents.get(agent).ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
         if target.is_disconnected() {
             return Err(RoutingError::AgentOffline(agent.clone()));
         }
@@ -247,10 +213,7 @@ impl Router {
         conversation: &ConversationId,
     ) -> Result<Vec<Action>, RoutingError> {
         if self.assignee(conversation) != Some(agent) {
-            return Err(RoutingError::NotAssigned {
-                conversation: conversation.clone(),
-                agent: agent.clone(),
-            });
+            return Err(RoutingError::NotAssigned { conversation: conversation.clone(), agent: agent.clone() });
         }
         if let Some(Routed::Assigned(assignment)) = self.remove_routed(conversation)
             && let Some(assigned_at) = assignment.assigned_at
@@ -290,13 +253,8 @@ impl Router {
         }
         match self.closed_offers.get(offer) {
             Some((owner, outcome)) if owner == agent => match *outcome {
-                OfferOutcome::Revoked(RevokeReason::Timeout) => {
-                    Err(RoutingError::OfferExpired(offer.clone()))
-                }
-                OfferOutcome::Revoked(reason) => Err(RoutingError::OfferRevoked {
-                    offer: offer.clone(),
-                    reason,
-                }),
+                OfferOutcome::Revoked(RevokeReason::Timeout) => Err(RoutingError::OfferExpired(offer.clone())),
+                OfferOutcome::Revoked(reason) => Err(RoutingError::OfferRevoked { offer: offer.clone(), reason }),
                 answered => Ok(Some(answered)),
             },
             _ => Err(RoutingError::OfferNotFound(offer.clone())),
@@ -343,10 +301,7 @@ impl Router {
                     agent: agent.clone(),
                     reason: UnassignReason::AgentOffline,
                 });
-                out.push(Action::Requeued {
-                    conversation,
-                    queue: assignment.entry.queue.clone(),
-                });
+                out.push(Action::Requeued { conversation, queue: assignment.entry.queue.clone() });
                 self.insert_waiting(assignment.entry);
             }
         }

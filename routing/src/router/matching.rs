@@ -22,9 +22,7 @@ impl Router {
             .order
             .iter()
             .map(|(_, _, id)| id)
-            .filter(|id| {
-                matches!(self.conversations.get(*id), Some(Routed::Waiting(w)) if w.offer.is_none())
-            })
+            .filter(|id| matches!(self.conversations.get(*id), Some(Routed::Waiting(w)) if w.offer.is_none()))
             .cloned()
             .collect();
         for conversation in unoffered {
@@ -65,13 +63,7 @@ impl Router {
         fresh.or(again).map(|(_, _, id)| id.clone())
     }
 
-    fn make_offer(
-        &mut self,
-        now: Millis,
-        conversation: ConversationId,
-        agent: AgentId,
-        out: &mut Vec<Action>,
-    ) {
+    fn make_offer(&mut self, now: Millis, conversation: ConversationId, agent: AgentId, out: &mut Vec<Action>) {
         let offer_id = self.offer_ids.next_id();
         let expires_at = now + self.config.offer_timeout;
         if let Some(Routed::Waiting(waiting)) = self.conversations.get_mut(&conversation) {
@@ -80,21 +72,9 @@ impl Router {
         if let Some(state) = self.agents.get_mut(&agent) {
             state.offers.insert(offer_id.clone());
         }
-        self.deadlines
-            .schedule(expires_at, Deadline::OfferExpiry(offer_id.clone()));
-        self.offers.insert(
-            offer_id.clone(),
-            Offer {
-                conversation: conversation.clone(),
-                agent: agent.clone(),
-                expires_at,
-            },
-        );
-        out.push(Action::Offer {
-            offer_id,
-            conversation,
-            agent,
-            expires_at,
-        });
+        self.deadlines.schedule(expires_at, Deadline::OfferExpiry(offer_id.clone()));
+        self.offers
+            .insert(offer_id.clone(), Offer { conversation: conversation.clone(), agent: agent.clone(), expires_at });
+        out.push(Action::Offer { offer_id, conversation, agent, expires_at });
     }
 }

@@ -30,10 +30,7 @@ impl Router {
             .filter(|position| self.positions.get(&position.conversation) != Some(position))
             .cloned()
             .collect();
-        self.positions = current
-            .into_iter()
-            .map(|position| (position.conversation.clone(), position))
-            .collect();
+        self.positions = current.into_iter().map(|position| (position.conversation.clone(), position)).collect();
         if !changed.is_empty() {
             out.push(Action::QueuePositions(changed));
         }

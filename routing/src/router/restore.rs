@@ -15,12 +15,7 @@ use crate::millis::Millis;
 
 impl Router {
     /// Registers a stored assignment without producing actions: the store already holds it.
-    pub fn restore_assignment(
-        &mut self,
-        now: Millis,
-        entry: QueueEntry,
-        agent: AgentId,
-    ) -> Result<(), RoutingError> {
+    pub fn restore_assignment(&mut self, now: Millis, entry: QueueEntry, agent: AgentId) -> Result<(), RoutingError> {
         if !self.queue_skills.contains_key(&entry.queue) {
             return Err(RoutingError::UnknownQueue(entry.queue));
         }
@@ -29,8 +24,7 @@ impl Router {
         }
         let state = self.agents.entry(agent.clone()).or_insert_with(|| {
             let until = now + self.config.grace;
-            self.deadlines
-                .schedule(until, Deadline::Grace(agent.clone()));
+            self.deadlines.schedule(until, Deadline::Grace(agent.clone()));
             let mut state = Agent::new(now);
             state.presence = Presence::Disconnected { until };
             state

@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use switchboard_routing::{
-    Action, AgentId, AgentProfile, ConversationId, Millis, OfferId, Presence, Priority, QueueEntry,
-    QueueName, Router, Status,
+    Action, AgentId, AgentProfile, ConversationId, Millis, OfferId, Presence, Priority, QueueEntry, QueueName, Router,
+    Status,
 };
 
 use crate::support::{config, t};
@@ -39,21 +39,12 @@ impl Rng {
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            Some(&items[self.below(items.len())])
-        }
+        if items.is_empty() { None } else { Some(&items[self.below(items.len())]) }
     }
 }
 
 const QUEUES: [&str; 3] = ["general", "chinese", "refunds"];
-const PRIORITIES: [Priority; 4] = [
-    Priority::Low,
-    Priority::Normal,
-    Priority::High,
-    Priority::Urgent,
-];
+const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
 
 /// A fixed pool, so an agent's capacity never shrinks below what they already hold.
 fn profiles() -> Vec<AgentProfile> {
@@ -67,12 +58,7 @@ fn profiles() -> Vec<AgentProfile> {
 }
 
 fn queue_skills(queue: &QueueName) -> BTreeSet<String> {
-    config()
-        .queues
-        .into_iter()
-        .find(|q| q.name == *queue)
-        .map(|q| q.skills)
-        .unwrap_or_default()
+    config().queues.into_iter().find(|q| q.name == *queue).map(|q| q.skills).unwrap_or_default()
 }
 
 /// One simulated run; returns every action in order.
@@ -94,11 +80,8 @@ fn run(seed: u64, steps: usize) -> Vec<Action> {
                 log.extend(router.tick(due));
             }
         }
-        let outstanding: Vec<(OfferId, AgentId)> = router
-            .agents()
-            .into_iter()
-            .flat_map(|a| a.offers.into_iter().map(move |o| (o, a.agent.clone())))
-            .collect();
+        let outstanding: Vec<(OfferId, AgentId)> =
+            router.agents().into_iter().flat_map(|a| a.offers.into_iter().map(move |o| (o, a.agent.clone()))).collect();
         let live_list: Vec<ConversationId> = live.iter().cloned().collect();
         let agent = profiles[rng.below(profiles.len())].clone();
 
@@ -132,27 +115,16 @@ fn run(seed: u64, steps: usize) -> Vec<Action> {
                 None => Ok(router.tick(now)),
             },
             3 => {
-                let id = rng
-                    .pick(&live_list)
-                    .cloned()
-                    .unwrap_or_else(|| "unknown".into());
+                let id = rng.pick(&live_list).cloned().unwrap_or_else(|| "unknown".into());
                 live.remove(&id);
                 Ok(router.remove(now, &id))
             }
             4 => {
-                let status = if rng.chance(70) {
-                    Status::Available
-                } else {
-                    Status::Away
-                };
+                let status = if rng.chance(70) { Status::Available } else { Status::Away };
                 Ok(router.agent_connected(now, agent, status))
             }
             5 => {
-                let status = if rng.chance(50) {
-                    Status::Available
-                } else {
-                    Status::Away
-                };
+                let status = if rng.chance(50) { Status::Available } else { Status::Away };
                 router.set_status(now, &agent.id, status)
             }
             6 => Ok(router.agent_disconnected(now, &agent.id)),
@@ -169,17 +141,11 @@ fn run(seed: u64, steps: usize) -> Vec<Action> {
                 None => Ok(router.tick(now)),
             },
             _ => {
-                let assigned: Vec<(ConversationId, AgentId)> = live_list
-                    .iter()
-                    .filter_map(|c| router.assignee(c).map(|a| (c.clone(), a.clone())))
-                    .collect();
+                let assigned: Vec<(ConversationId, AgentId)> =
+                    live_list.iter().filter_map(|c| router.assignee(c).map(|a| (c.clone(), a.clone()))).collect();
                 match rng.pick(&assigned) {
                     Some((conversation, holder)) => {
-                        let releaser = if rng.chance(90) {
-                            holder.clone()
-                        } else {
-                            agent.id.clone()
-                        };
+                        let releaser = if rng.chance(90) { holder.clone() } else { agent.id.clone() };
                         let result = router.release(now, &releaser, conversation);
                         if result.is_ok() {
                             live.remove(conversation);
@@ -221,32 +187,19 @@ fn answer_target(
 ) -> (OfferId, AgentId) {
     match rng.pick(outstanding) {
         Some(open) if rng.chance(75) => open.clone(),
-        _ => (
-            rng.pick(seen).cloned().unwrap_or_else(|| "none".into()),
-            agent.id.clone(),
-        ),
+        _ => (rng.pick(seen).cloned().unwrap_or_else(|| "none".into()), agent.id.clone()),
     }
 }
 
 fn check(router: &Router, live: &BTreeSet<ConversationId>, now: Millis, seed: u64, step: usize) {
     let at = format!("seed {seed} step {step}");
-    let agents: BTreeMap<AgentId, _> = router
-        .agents()
-        .into_iter()
-        .map(|a| (a.agent.clone(), a))
-        .collect();
+    let agents: BTreeMap<AgentId, _> = router.agents().into_iter().map(|a| (a.agent.clone(), a)).collect();
 
     let mut assigned = BTreeSet::new();
     for load in agents.values() {
-        assert!(
-            load.load() <= load.capacity as usize,
-            "{at}: {load:?} over capacity"
-        );
+        assert!(load.load() <= load.capacity as usize, "{at}: {load:?} over capacity");
         for conversation in &load.assigned {
-            assert!(
-                assigned.insert(conversation.clone()),
-                "{at}: {conversation} assigned twice"
-            );
+            assert!(assigned.insert(conversation.clone()), "{at}: {conversation} assigned twice");
             assert_eq!(router.assignee(conversation), Some(&load.agent), "{at}");
         }
     }
@@ -258,15 +211,8 @@ fn check(router: &Router, live: &BTreeSet<ConversationId>, now: Millis, seed: u6
         let queue_required = queue_skills(&queue);
         for (index, conversation) in line.iter().enumerate() {
             let entry = &conversation.entry;
-            assert!(
-                waiting.insert(entry.conversation.clone()),
-                "{at}: waiting twice"
-            );
-            assert!(
-                !assigned.contains(&entry.conversation),
-                "{at}: {} both waiting and assigned",
-                entry.conversation
-            );
+            assert!(waiting.insert(entry.conversation.clone()), "{at}: waiting twice");
+            assert!(!assigned.contains(&entry.conversation), "{at}: {} both waiting and assigned", entry.conversation);
             let position = router.position(&entry.conversation).expect("reported");
             assert_eq!(position.position as usize, index + 1, "{at}: position");
             if index > 0 {
@@ -282,49 +228,25 @@ fn check(router: &Router, live: &BTreeSet<ConversationId>, now: Millis, seed: u6
             match &conversation.offer {
                 Some((offer, agent)) => {
                     let load = &agents[agent];
-                    assert!(
-                        load.offers.contains(offer),
-                        "{at}: offer not held by its agent"
-                    );
-                    assert_eq!(
-                        load.presence,
-                        Presence::Available,
-                        "{at}: offer to unavailable"
-                    );
-                    assert!(
-                        load.skills.is_superset(&required),
-                        "{at}: offer lacks skills"
-                    );
-                    assert!(
-                        offered.insert(offer.clone(), agent.clone()).is_none(),
-                        "{at}"
-                    );
+                    assert!(load.offers.contains(offer), "{at}: offer not held by its agent");
+                    assert_eq!(load.presence, Presence::Available, "{at}: offer to unavailable");
+                    assert!(load.skills.is_superset(&required), "{at}: offer lacks skills");
+                    assert!(offered.insert(offer.clone(), agent.clone()).is_none(), "{at}");
                 }
                 None => {
                     let idle = agents.values().find(|load| {
                         load.presence == Presence::Available
                             && load.load() < load.capacity as usize
                             && load.skills.is_superset(&required)
-                            && conversation
-                                .skipped
-                                .get(&load.agent)
-                                .is_none_or(|from| *from <= now)
+                            && conversation.skipped.get(&load.agent).is_none_or(|from| *from <= now)
                     });
-                    assert!(
-                        idle.is_none(),
-                        "{at}: {} waits while {idle:?} could take it",
-                        entry.conversation
-                    );
+                    assert!(idle.is_none(), "{at}: {} waits while {idle:?} could take it", entry.conversation);
                 }
             }
         }
     }
     let held: usize = agents.values().map(|load| load.offers.len()).sum();
-    assert_eq!(
-        held,
-        offered.len(),
-        "{at}: offers without a waiting conversation"
-    );
+    assert_eq!(held, offered.len(), "{at}: offers without a waiting conversation");
 
     let routed: BTreeSet<_> = waiting.union(&assigned).cloned().collect();
     assert_eq!(&routed, live, "{at}: conversations lost or invented");

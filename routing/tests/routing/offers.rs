@@ -9,11 +9,7 @@ fn timeout_revokes_and_offers_the_next_agent() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
     let _ = connect(&mut router, t(1), "bob", 1, &[]);
-    let (first, conversation, ann) = only_offer(&enqueue(
-        &mut router,
-        t(2),
-        general("c1", Priority::Normal, t(2)),
-    ));
+    let (first, conversation, ann) = only_offer(&enqueue(&mut router, t(2), general("c1", Priority::Normal, t(2))));
     assert_eq!(ann.as_str(), "ann");
 
     // Nothing happens before the deadline.
@@ -38,11 +34,7 @@ fn decline_offers_the_next_agent_at_once() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
     let _ = connect(&mut router, t(1), "bob", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(2),
-        general("c1", Priority::Normal, t(2)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(2), general("c1", Priority::Normal, t(2))));
     let actions = router.decline(t(3), &ann, &offer).expect("open offer");
     assert_eq!(only_offer(&actions).2.as_str(), "bob");
 
@@ -63,16 +55,9 @@ fn decline_offers_the_next_agent_at_once() {
 fn a_new_agent_is_preferred_over_one_who_declined() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let actions = router.decline(t(2), &ann, &offer).expect("open offer");
-    assert!(
-        offers(&actions).is_empty(),
-        "ann is not asked again at once"
-    );
+    assert!(offers(&actions).is_empty(), "ann is not asked again at once");
 
     // After the back-off ann would qualify again, but bob never declined.
     let _ = router.tick(t(200));
@@ -85,21 +70,11 @@ fn a_new_agent_is_preferred_over_one_who_declined() {
 fn accept_after_timeout_is_refused_with_or_without_tick() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     // The deadline passed but the driver has not ticked yet.
-    assert_eq!(
-        router.accept(t(31), &ann, &offer),
-        Err(RoutingError::OfferExpired(offer.clone()))
-    );
+    assert_eq!(router.accept(t(31), &ann, &offer), Err(RoutingError::OfferExpired(offer.clone())));
     let _ = router.tick(t(31));
-    assert_eq!(
-        router.accept(t(32), &ann, &offer),
-        Err(RoutingError::OfferExpired(offer.clone()))
-    );
+    assert_eq!(router.accept(t(32), &ann, &offer), Err(RoutingError::OfferExpired(offer.clone())));
     assert_eq!(router.assignee(&"c1".into()), None);
 }
 
@@ -108,28 +83,15 @@ fn answers_to_revoked_foreign_or_unknown_offers_are_refused() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
     let _ = connect(&mut router, t(0), "bob", 1, &[]);
-    let (offer, _, to) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, to) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let other = if to.as_str() == "ann" { "bob" } else { "ann" };
-    assert_eq!(
-        router.accept(t(2), &other.into(), &offer),
-        Err(RoutingError::OfferNotFound(offer.clone()))
-    );
-    assert_eq!(
-        router.decline(t(2), &to, &"offer-0-99".into()),
-        Err(RoutingError::OfferNotFound("offer-0-99".into()))
-    );
+    assert_eq!(router.accept(t(2), &other.into(), &offer), Err(RoutingError::OfferNotFound(offer.clone())));
+    assert_eq!(router.decline(t(2), &to, &"offer-0-99".into()), Err(RoutingError::OfferNotFound("offer-0-99".into())));
 
     let _ = router.remove(t(3), &"c1".into());
     assert_eq!(
         router.accept(t(4), &to, &offer),
-        Err(RoutingError::OfferRevoked {
-            offer,
-            reason: RevokeReason::Withdrawn
-        })
+        Err(RoutingError::OfferRevoked { offer, reason: RevokeReason::Withdrawn })
     );
 }
 
@@ -137,54 +99,30 @@ fn answers_to_revoked_foreign_or_unknown_offers_are_refused() {
 fn repeated_answers_are_idempotent_and_contradictions_refused() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 2, &[]);
-    let first = offers(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
-    let second = offers(&enqueue(
-        &mut router,
-        t(1),
-        general("c2", Priority::Normal, t(1)),
-    ));
+    let first = offers(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
+    let second = offers(&enqueue(&mut router, t(1), general("c2", Priority::Normal, t(1))));
     let (accepted, _, ann) = first[0].clone();
     let (declined, _, _) = second[0].clone();
 
     let actions = router.accept(t(2), &ann, &accepted).expect("open offer");
-    assert!(actions.contains(&Action::Assigned {
-        conversation: "c1".into(),
-        agent: ann.clone()
-    }));
+    assert!(actions.contains(&Action::Assigned { conversation: "c1".into(), agent: ann.clone() }));
     assert_eq!(router.accept(t(3), &ann, &accepted), Ok(Vec::new()));
-    assert_eq!(
-        router.decline(t(3), &ann, &accepted),
-        Err(RoutingError::OfferAnswered(accepted.clone()))
-    );
+    assert_eq!(router.decline(t(3), &ann, &accepted), Err(RoutingError::OfferAnswered(accepted.clone())));
 
     let _ = router.decline(t(4), &ann, &declined).expect("open offer");
     assert_eq!(router.decline(t(5), &ann, &declined), Ok(Vec::new()));
-    assert_eq!(
-        router.accept(t(5), &ann, &declined),
-        Err(RoutingError::OfferAnswered(declined))
-    );
+    assert_eq!(router.accept(t(5), &ann, &declined), Err(RoutingError::OfferAnswered(declined)));
 }
 
 #[test]
 fn errors_change_nothing() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let before = format!("{router:?}");
     assert!(router.accept(t(40), &ann, &offer).is_err());
     let unknown_queue = QueueEntry::new("c2", "nope", Priority::Normal, t(40));
-    assert_eq!(
-        router.enqueue(t(40), unknown_queue),
-        Err(RoutingError::UnknownQueue("nope".into()))
-    );
+    assert_eq!(router.enqueue(t(40), unknown_queue), Err(RoutingError::UnknownQueue("nope".into())));
     assert!(router.release(t(40), &ann, &"c1".into()).is_err());
     assert_eq!(format!("{router:?}"), before);
 }

@@ -7,25 +7,15 @@ use crate::support::{connect, enqueue, general, offers, only_offer, router, t};
 #[test]
 fn most_urgent_first_then_longest_waiting() {
     let mut router = router();
-    let _ = enqueue(
-        &mut router,
-        t(0),
-        general("normal-old", Priority::Normal, t(0)),
-    );
+    let _ = enqueue(&mut router, t(0), general("normal-old", Priority::Normal, t(0)));
     let _ = enqueue(&mut router, t(1), general("low", Priority::Low, t(1)));
-    let _ = enqueue(
-        &mut router,
-        t(2),
-        general("normal-new", Priority::Normal, t(2)),
-    );
+    let _ = enqueue(&mut router, t(2), general("normal-new", Priority::Normal, t(2)));
     let _ = enqueue(&mut router, t(3), general("urgent", Priority::Urgent, t(3)));
     let _ = enqueue(&mut router, t(4), general("high", Priority::High, t(4)));
 
     let actions = connect(&mut router, t(5), "ann", 5, &[]);
-    let order: Vec<String> = offers(&actions)
-        .into_iter()
-        .map(|(_, conversation, _)| conversation.to_string())
-        .collect();
+    let order: Vec<String> =
+        offers(&actions).into_iter().map(|(_, conversation, _)| conversation.to_string()).collect();
     assert_eq!(order, ["urgent", "high", "normal-old", "normal-new", "low"]);
 }
 
@@ -44,26 +34,15 @@ fn needs_the_skills_of_queue_and_conversation() {
     let _ = connect(&mut router, t(0), "en-only", 3, &["en"]);
     let _ = connect(&mut router, t(0), "zh-refund", 3, &["zh"]);
 
-    let actions = enqueue(
-        &mut router,
-        t(1),
-        QueueEntry::new("c-zh", "general", Priority::Normal, t(1)).with_skills(["zh"]),
-    );
+    let actions =
+        enqueue(&mut router, t(1), QueueEntry::new("c-zh", "general", Priority::Normal, t(1)).with_skills(["zh"]));
     assert_eq!(only_offer(&actions).2.as_str(), "zh-refund");
 
-    let actions = enqueue(
-        &mut router,
-        t(2),
-        QueueEntry::new("c-chinese", "chinese", Priority::Normal, t(2)),
-    );
+    let actions = enqueue(&mut router, t(2), QueueEntry::new("c-chinese", "chinese", Priority::Normal, t(2)));
     assert_eq!(only_offer(&actions).2.as_str(), "zh-refund");
 
     // Nobody has `refund`: the conversation waits rather than going to the wrong agent.
-    let actions = enqueue(
-        &mut router,
-        t(3),
-        QueueEntry::new("c-refund", "refunds", Priority::Urgent, t(3)),
-    );
+    let actions = enqueue(&mut router, t(3), QueueEntry::new("c-refund", "refunds", Priority::Urgent, t(3)));
     assert!(offers(&actions).is_empty());
     assert!(router.waiting(&"refunds".into())[0].offer.is_none());
 }
@@ -74,11 +53,7 @@ fn never_past_capacity_and_offers_count_toward_it() {
     let _ = connect(&mut router, t(0), "ann", 2, &[]);
     let mut offered = Vec::new();
     for n in 0..4 {
-        let actions = enqueue(
-            &mut router,
-            t(n),
-            general(&format!("c{n}"), Priority::Normal, t(n)),
-        );
+        let actions = enqueue(&mut router, t(n), general(&format!("c{n}"), Priority::Normal, t(n)));
         offered.extend(offers(&actions));
     }
     // Two offers outstanding fill the agent although nothing is assigned yet.
@@ -87,9 +62,7 @@ fn never_past_capacity_and_offers_count_toward_it() {
     assert_eq!((ann.assigned.len(), ann.offers.len()), (0, 2));
 
     // Accepting keeps the load at capacity: no new offer.
-    let actions = router
-        .accept(t(5), &"ann".into(), &offered[0].0)
-        .expect("open offer");
+    let actions = router.accept(t(5), &"ann".into(), &offered[0].0).expect("open offer");
     assert!(offers(&actions).is_empty());
     assert_eq!(router.agent(&"ann".into()).map(|a| a.load()), Some(2));
 }
@@ -98,11 +71,7 @@ fn never_past_capacity_and_offers_count_toward_it() {
 fn least_loaded_agent_first() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 3, &[]);
-    let (offer, _, agent) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, agent) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     assert_eq!(agent.as_str(), "ann");
     let _ = router.accept(t(2), &agent, &offer).expect("open offer");
 
@@ -118,32 +87,15 @@ fn equal_load_goes_to_the_agent_idle_longest() {
     let _ = connect(&mut router, t(0), "bob", 3, &[]);
 
     // Both get one conversation; ann's assignment is the later one.
-    let first = offers(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
-    let second = offers(&enqueue(
-        &mut router,
-        t(2),
-        general("c2", Priority::Normal, t(2)),
-    ));
+    let first = offers(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
+    let second = offers(&enqueue(&mut router, t(2), general("c2", Priority::Normal, t(2))));
     let by_agent = |agent: &str| {
-        first
-            .iter()
-            .chain(&second)
-            .find(|(_, _, to)| to.as_str() == agent)
-            .cloned()
-            .expect("each agent got one offer")
+        first.iter().chain(&second).find(|(_, _, to)| to.as_str() == agent).cloned().expect("each agent got one offer")
     };
     let (bob_offer, _, _) = by_agent("bob");
     let (ann_offer, _, _) = by_agent("ann");
-    let _ = router
-        .accept(t(3), &"bob".into(), &bob_offer)
-        .expect("open");
-    let _ = router
-        .accept(t(4), &"ann".into(), &ann_offer)
-        .expect("open");
+    let _ = router.accept(t(3), &"bob".into(), &bob_offer).expect("open");
+    let _ = router.accept(t(4), &"ann".into(), &ann_offer).expect("open");
 
     let actions = enqueue(&mut router, t(5), general("c3", Priority::Normal, t(5)));
     assert_eq!(only_offer(&actions).2.as_str(), "bob");
@@ -160,9 +112,8 @@ fn away_agents_get_nothing_and_offers_carry_the_deadline() {
     let actions = enqueue(&mut router, t(1), general("c1", Priority::Urgent, t(1)));
     assert!(offers(&actions).is_empty());
 
-    let actions = router
-        .set_status(t(2), &"ann".into(), switchboard_routing::Status::Available)
-        .expect("ann is online");
+    let actions =
+        router.set_status(t(2), &"ann".into(), switchboard_routing::Status::Available).expect("ann is online");
     let offer = actions
         .iter()
         .find_map(|action| match action {

@@ -27,30 +27,15 @@ fn positions_are_reported_on_change_only() {
 
     // An urgent conversation jumps the line and pushes both back.
     let actions = enqueue(&mut router, t(2), general("c3", Priority::Urgent, t(2)));
-    assert_eq!(
-        positions(&actions),
-        [
-            ("c3".to_owned(), 1, 300),
-            ("c1".to_owned(), 2, 600),
-            ("c2".to_owned(), 3, 900),
-        ]
-    );
+    assert_eq!(positions(&actions), [("c3".to_owned(), 1, 300), ("c1".to_owned(), 2, 600), ("c2".to_owned(), 3, 900),]);
     assert!(positions(&router.tick(t(3))).is_empty(), "nothing changed");
 
     // Removing the head moves everyone up.
     let actions = router.remove(t(4), &"c3".into());
-    assert_eq!(
-        positions(&actions),
-        [("c1".to_owned(), 1, 300), ("c2".to_owned(), 2, 600)]
-    );
+    assert_eq!(positions(&actions), [("c1".to_owned(), 1, 300), ("c2".to_owned(), 2, 600)]);
     assert_eq!(
         router.position(&"c2".into()),
-        Some(QueuePosition {
-            conversation: "c2".into(),
-            queue: "general".into(),
-            position: 2,
-            estimated_wait_s: 600,
-        })
+        Some(QueuePosition { conversation: "c2".into(), queue: "general".into(), position: 2, estimated_wait_s: 600 })
     );
 }
 
@@ -58,36 +43,21 @@ fn positions_are_reported_on_change_only() {
 fn estimates_follow_capacity_and_handling_rate() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(0),
-        general("c1", Priority::Normal, t(0)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(0), general("c1", Priority::Normal, t(0))));
     // c1 has an offer: it is being served, so it waits 0 s.
-    assert_eq!(
-        router.position(&"c1".into()).map(|p| p.estimated_wait_s),
-        Some(0)
-    );
+    assert_eq!(router.position(&"c1".into()).map(|p| p.estimated_wait_s), Some(0));
     let _ = router.accept(t(1), &ann, &offer).expect("open");
-    assert_eq!(
-        router.position(&"c1".into()),
-        None,
-        "assigned: no longer in line"
-    );
+    assert_eq!(router.position(&"c1".into()), None, "assigned: no longer in line");
 
     let actions = enqueue(&mut router, t(2), general("c2", Priority::Normal, t(2)));
     assert_eq!(positions(&actions), [("c2".to_owned(), 1, 300)]);
 
     // c1 took 36 s, now the mean handling time; c2 is offered at once and so waits 0 s.
-    let actions = router
-        .release(t(37), &ann, &"c1".into())
-        .expect("ann holds c1");
+    let actions = router.release(t(37), &ann, &"c1".into()).expect("ann holds c1");
     assert_eq!(positions(&actions), [("c2".to_owned(), 1, 0)]);
     let _ = enqueue(&mut router, t(38), general("c3", Priority::Normal, t(38)));
     assert_eq!(
-        router
-            .position(&"c3".into())
-            .map(|p| (p.position, p.estimated_wait_s)),
+        router.position(&"c3".into()).map(|p| (p.position, p.estimated_wait_s)),
         Some((2, 40)),
         "one slot frees every 36 s, shown rounded up to 40 s"
     );

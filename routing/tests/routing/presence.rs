@@ -1,9 +1,7 @@
 //! Agents coming and going: work offered the moment an agent is free, away and disconnect
 //! withdrawing offers, and the grace period.
 
-use switchboard_routing::{
-    Action, AgentProfile, Presence, Priority, RevokeReason, Status, UnassignReason,
-};
+use switchboard_routing::{Action, AgentProfile, Presence, Priority, RevokeReason, Status, UnassignReason};
 
 use crate::support::{connect, decisions, enqueue, general, offers, only_offer, router, t};
 
@@ -11,11 +9,7 @@ use crate::support::{connect, decisions, enqueue, general, offers, only_offer, r
 fn ann_busy_with_c1() -> switchboard_routing::Router {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let _ = router.accept(t(2), &ann, &offer).expect("open offer");
     let actions = enqueue(&mut router, t(3), general("c2", Priority::Normal, t(3)));
     assert!(offers(&actions).is_empty());
@@ -25,9 +19,7 @@ fn ann_busy_with_c1() -> switchboard_routing::Router {
 #[test]
 fn resolving_offers_waiting_work_at_once() {
     let mut router = ann_busy_with_c1();
-    let actions = router
-        .release(t(10), &"ann".into(), &"c1".into())
-        .expect("ann holds c1");
+    let actions = router.release(t(10), &"ann".into(), &"c1".into()).expect("ann holds c1");
     let (_, conversation, agent) = only_offer(&actions);
     assert_eq!((conversation.as_str(), agent.as_str()), ("c2", "ann"));
 }
@@ -44,11 +36,7 @@ fn becoming_available_offers_waiting_work_at_once() {
 fn going_away_withdraws_offers_to_others() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let _ = router.agent_connected(t(2), AgentProfile::new("bob", 1), Status::Away);
     let actions = decisions(router.set_status(t(3), &ann, Status::Away).expect("online"));
     assert_eq!(
@@ -64,10 +52,7 @@ fn going_away_withdraws_offers_to_others() {
     let actions = router.set_status(t(4), &"bob".into(), Status::Available);
     assert_eq!(only_offer(&actions.expect("online")).2.as_str(), "bob");
     let line = router.waiting(&"general".into());
-    assert_eq!(
-        line[0].offer.as_ref().map(|(_, to)| to.as_str()),
-        Some("bob")
-    );
+    assert_eq!(line[0].offer.as_ref().map(|(_, to)| to.as_str()), Some("bob"));
 }
 
 #[test]
@@ -78,9 +63,7 @@ fn disconnect_withdraws_offers_and_keeps_assignments_through_grace() {
     let _ = connect(&mut router, t(5), "ann", 2, &[]);
     let pending = router.agent(&"ann".into()).expect("online").offers;
     assert_eq!(pending.len(), 1);
-    let _ = router
-        .accept(t(6), &"ann".into(), &pending[0])
-        .expect("open offer");
+    let _ = router.accept(t(6), &"ann".into(), &pending[0]).expect("open offer");
 
     let _ = enqueue(&mut router, t(7), general("c3", Priority::Normal, t(7)));
     let c3_offer = router.agent(&"ann".into()).expect("online").offers;
@@ -94,22 +77,12 @@ fn disconnect_withdraws_offers_and_keeps_assignments_through_grace() {
             reason: RevokeReason::Withdrawn,
         }]
     );
-    assert_eq!(
-        router.agent(&"ann".into()).map(|a| a.presence),
-        Some(Presence::Disconnected { until: t(68) })
-    );
+    assert_eq!(router.agent(&"ann".into()).map(|a| a.presence), Some(Presence::Disconnected { until: t(68) }));
 
     // Back within the grace: c2 stays hers, nothing is requeued, the deadline is gone.
     let actions = connect(&mut router, t(60), "ann", 2, &[]);
-    assert!(
-        !actions
-            .iter()
-            .any(|a| matches!(a, Action::Unassigned { .. } | Action::Requeued { .. }))
-    );
-    assert_eq!(
-        router.assignee(&"c2".into()).map(|a| a.as_str()),
-        Some("ann")
-    );
+    assert!(!actions.iter().any(|a| matches!(a, Action::Unassigned { .. } | Action::Requeued { .. })));
+    assert_eq!(router.assignee(&"c2".into()).map(|a| a.as_str()), Some("ann"));
     // ann is available again with room: c3 is hers to take.
     assert_eq!(only_offer(&actions).1.as_str(), "c3");
     let nothing_after_grace = decisions(router.tick(t(69)));
@@ -127,15 +100,8 @@ fn grace_expiry_requeues_ahead_of_newer_conversations() {
     assert_eq!(
         decisions(actions.clone()),
         [
-            Action::Unassigned {
-                conversation: "c1".into(),
-                agent: "ann".into(),
-                reason: UnassignReason::AgentOffline,
-            },
-            Action::Requeued {
-                conversation: "c1".into(),
-                queue: "general".into(),
-            },
+            Action::Unassigned { conversation: "c1".into(), agent: "ann".into(), reason: UnassignReason::AgentOffline },
+            Action::Requeued { conversation: "c1".into(), queue: "general".into() },
         ]
     );
     assert!(router.agent(&"ann".into()).is_none(), "ann is offline");
@@ -146,14 +112,7 @@ fn grace_expiry_requeues_ahead_of_newer_conversations() {
         .into_iter()
         .map(|w| (w.entry.conversation.to_string(), w.entry.waiting_since))
         .collect();
-    assert_eq!(
-        line,
-        [
-            ("c1".to_owned(), t(1)),
-            ("c2".to_owned(), t(3)),
-            ("c4".to_owned(), t(20)),
-        ]
-    );
+    assert_eq!(line, [("c1".to_owned(), t(1)), ("c2".to_owned(), t(3)), ("c4".to_owned(), t(20)),]);
     let Some(Action::QueuePositions(positions)) = actions.last() else {
         panic!("the requeue changes positions: {actions:#?}");
     };
@@ -170,10 +129,7 @@ fn reconnect_after_the_deadline_but_before_tick_still_requeues() {
     let mut router = ann_busy_with_c1();
     let _ = router.agent_disconnected(t(10), &"ann".into());
     let actions = connect(&mut router, t(75), "ann", 1, &[]);
-    assert!(actions.contains(&Action::Requeued {
-        conversation: "c1".into(),
-        queue: "general".into(),
-    }));
+    assert!(actions.contains(&Action::Requeued { conversation: "c1".into(), queue: "general".into() }));
     // The requeued conversation is first in line and ann is free again.
     assert_eq!(only_offer(&actions).1.as_str(), "c1");
 }

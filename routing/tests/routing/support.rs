@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use switchboard_routing::{
-    Action, AgentId, AgentProfile, ConversationId, Millis, OfferId, Priority, QueueConfig,
-    QueueEntry, Router, RoutingConfig, Status,
+    Action, AgentId, AgentProfile, ConversationId, Millis, OfferId, Priority, QueueConfig, QueueEntry, Router,
+    RoutingConfig, Status,
 };
 
 /// An arbitrary epoch, so tests never depend on the real clock.
@@ -43,13 +43,7 @@ pub fn general(id: &str, priority: Priority, waiting_since: Millis) -> QueueEntr
 }
 
 /// Connects an available agent.
-pub fn connect(
-    router: &mut Router,
-    now: Millis,
-    id: &str,
-    capacity: u32,
-    skills: &[&str],
-) -> Vec<Action> {
+pub fn connect(router: &mut Router, now: Millis, id: &str, capacity: u32, skills: &[&str]) -> Vec<Action> {
     let profile = AgentProfile::new(id, capacity).with_skills(skills.iter().copied());
     router.agent_connected(now, profile, Status::Available)
 }
@@ -59,12 +53,9 @@ pub fn offers(actions: &[Action]) -> Vec<(OfferId, ConversationId, AgentId)> {
     actions
         .iter()
         .filter_map(|action| match action {
-            Action::Offer {
-                offer_id,
-                conversation,
-                agent,
-                ..
-            } => Some((offer_id.clone(), conversation.clone(), agent.clone())),
+            Action::Offer { offer_id, conversation, agent, .. } => {
+                Some((offer_id.clone(), conversation.clone(), agent.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -79,10 +70,7 @@ pub fn only_offer(actions: &[Action]) -> (OfferId, ConversationId, AgentId) {
 
 /// `actions` without the position reports, for comparing the decisions alone.
 pub fn decisions(actions: Vec<Action>) -> Vec<Action> {
-    actions
-        .into_iter()
-        .filter(|action| !matches!(action, Action::QueuePositions(_)))
-        .collect()
+    actions.into_iter().filter(|action| !matches!(action, Action::QueuePositions(_))).collect()
 }
 
 /// Enqueues and returns the actions, failing the test on a refusal.

@@ -10,37 +10,21 @@ use crate::support::{connect, decisions, enqueue, general, offers, only_offer, r
 fn transfer_moves_an_assigned_conversation() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let _ = router.accept(t(2), &ann, &offer).expect("open offer");
     let _ = router.agent_connected(t(3), AgentProfile::new("bob", 1), Status::Away);
 
-    let actions = router
-        .transfer_to_agent(t(4), &"c1".into(), &"bob".into())
-        .expect("bob is online with room");
+    let actions = router.transfer_to_agent(t(4), &"c1".into(), &"bob".into()).expect("bob is online with room");
     assert_eq!(
         decisions(actions),
         [
-            Action::Unassigned {
-                conversation: "c1".into(),
-                agent: ann.clone(),
-                reason: UnassignReason::Transferred,
-            },
-            Action::Assigned {
-                conversation: "c1".into(),
-                agent: "bob".into(),
-            },
+            Action::Unassigned { conversation: "c1".into(), agent: ann.clone(), reason: UnassignReason::Transferred },
+            Action::Assigned { conversation: "c1".into(), agent: "bob".into() },
         ]
     );
     assert_eq!(router.agent(&ann).map(|a| a.load()), Some(0));
     // Transferring to the holder again is a no-op.
-    assert_eq!(
-        router.transfer_to_agent(t(5), &"c1".into(), &"bob".into()),
-        Ok(Vec::new())
-    );
+    assert_eq!(router.transfer_to_agent(t(5), &"c1".into(), &"bob".into()), Ok(Vec::new()));
 }
 
 #[test]
@@ -48,14 +32,8 @@ fn transfer_of_an_offered_conversation_revokes_the_offer_as_taken() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
     let _ = router.agent_connected(t(0), AgentProfile::new("bob", 1), Status::Away);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
-    let actions = router
-        .transfer_to_agent(t(2), &"c1".into(), &"bob".into())
-        .expect("bob has room");
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
+    let actions = router.transfer_to_agent(t(2), &"c1".into(), &"bob".into()).expect("bob has room");
     assert_eq!(
         decisions(actions),
         [
@@ -65,18 +43,12 @@ fn transfer_of_an_offered_conversation_revokes_the_offer_as_taken() {
                 conversation: "c1".into(),
                 reason: RevokeReason::Taken,
             },
-            Action::Assigned {
-                conversation: "c1".into(),
-                agent: "bob".into(),
-            },
+            Action::Assigned { conversation: "c1".into(), agent: "bob".into() },
         ]
     );
     assert_eq!(
         router.accept(t(3), &ann, &offer),
-        Err(RoutingError::OfferRevoked {
-            offer,
-            reason: RevokeReason::Taken
-        })
+        Err(RoutingError::OfferRevoked { offer, reason: RevokeReason::Taken })
     );
 }
 
@@ -86,11 +58,7 @@ fn transfer_refusals() {
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
     let _ = connect(&mut router, t(0), "gone", 1, &[]);
     let _ = router.agent_disconnected(t(0), &"gone".into());
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let _ = router.accept(t(2), &ann, &offer).expect("open offer");
     let _ = enqueue(&mut router, t(3), general("c2", Priority::Normal, t(3)));
 
@@ -102,10 +70,7 @@ fn transfer_refusals() {
         router.transfer_to_agent(t(4), &"c2".into(), &"gone".into()),
         Err(RoutingError::AgentOffline("gone".into()))
     );
-    assert_eq!(
-        router.transfer_to_agent(t(4), &"c2".into(), &ann),
-        Err(RoutingError::AgentAtCapacity(ann))
-    );
+    assert_eq!(router.transfer_to_agent(t(4), &"c2".into(), &ann), Err(RoutingError::AgentAtCapacity(ann)));
     let _ = router.agent_connected(t(5), AgentProfile::new("bob", 2), Status::Away);
     assert_eq!(
         router.transfer_to_agent(t(6), &"c9".into(), &"bob".into()),
@@ -122,26 +87,17 @@ fn transfer_withdraws_the_newest_offer_to_make_room() {
     let _ = enqueue(&mut router, t(2), general("c2", Priority::Normal, t(2)));
     let actions = enqueue(&mut router, t(3), general("c3", Priority::Urgent, t(3)));
     assert!(offers(&actions).is_empty(), "ann is full with two offers");
-    let actions = router
-        .set_status(t(4), &"bob".into(), Status::Available)
-        .expect("online");
+    let actions = router.set_status(t(4), &"bob".into(), Status::Available).expect("online");
     let (offer, conversation, _) = only_offer(&actions);
     assert_eq!(conversation.as_str(), "c3");
     let _ = router.accept(t(5), &"bob".into(), &offer).expect("open");
 
-    let actions = decisions(
-        router
-            .transfer_to_agent(t(6), &"c3".into(), &"ann".into())
-            .expect("ann has nothing assigned"),
-    );
+    let actions =
+        decisions(router.transfer_to_agent(t(6), &"c3".into(), &"ann".into()).expect("ann has nothing assigned"));
     let withdrawn: Vec<_> = actions
         .iter()
         .filter_map(|a| match a {
-            Action::RevokeOffer {
-                conversation,
-                reason: RevokeReason::Withdrawn,
-                ..
-            } => Some(conversation.to_string()),
+            Action::RevokeOffer { conversation, reason: RevokeReason::Withdrawn, .. } => Some(conversation.to_string()),
             _ => None,
         })
         .collect();
@@ -157,30 +113,15 @@ fn transfer_withdraws_the_newest_offer_to_make_room() {
 fn transfer_to_a_queue_requeues_and_skips_the_previous_agent() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 2, &["zh"]);
-    let (offer, _, ann) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::High, t(1)),
-    ));
+    let (offer, _, ann) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::High, t(1))));
     let _ = router.accept(t(2), &ann, &offer).expect("open offer");
 
-    let actions = enqueue(
-        &mut router,
-        t(3),
-        QueueEntry::new("c1", "chinese", Priority::High, t(1)),
-    );
+    let actions = enqueue(&mut router, t(3), QueueEntry::new("c1", "chinese", Priority::High, t(1)));
     assert_eq!(
         decisions(actions.clone()),
         [
-            Action::Unassigned {
-                conversation: "c1".into(),
-                agent: ann.clone(),
-                reason: UnassignReason::Requeued,
-            },
-            Action::Requeued {
-                conversation: "c1".into(),
-                queue: "chinese".into(),
-            },
+            Action::Unassigned { conversation: "c1".into(), agent: ann.clone(), reason: UnassignReason::Requeued },
+            Action::Requeued { conversation: "c1".into(), queue: "chinese".into() },
         ]
     );
     assert!(offers(&actions).is_empty(), "ann handed it back");
@@ -192,23 +133,13 @@ fn transfer_to_a_queue_requeues_and_skips_the_previous_agent() {
 fn re_triage_keeps_a_fitting_offer_and_withdraws_an_unfitting_one() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 2, &["en"]);
-    let (offer, _, _) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c1", Priority::Normal, t(1)),
-    ));
-    let actions = enqueue(
-        &mut router,
-        t(2),
-        QueueEntry::new("c1", "general", Priority::Urgent, t(1)).with_skills(["en"]),
-    );
+    let (offer, _, _) = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
+    let actions =
+        enqueue(&mut router, t(2), QueueEntry::new("c1", "general", Priority::Urgent, t(1)).with_skills(["en"]));
     assert!(decisions(actions).is_empty(), "the offer still fits");
 
-    let actions = enqueue(
-        &mut router,
-        t(3),
-        QueueEntry::new("c1", "general", Priority::Urgent, t(1)).with_skills(["zh"]),
-    );
+    let actions =
+        enqueue(&mut router, t(3), QueueEntry::new("c1", "general", Priority::Urgent, t(1)).with_skills(["zh"]));
     assert_eq!(
         decisions(actions),
         [Action::RevokeOffer {
@@ -225,11 +156,7 @@ fn removal_withdraws_offers_and_tells_the_holder() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 2, &[]);
     let _ = enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1)));
-    let (offer2, _, _) = only_offer(&enqueue(
-        &mut router,
-        t(1),
-        general("c2", Priority::Normal, t(1)),
-    ));
+    let (offer2, _, _) = only_offer(&enqueue(&mut router, t(1), general("c2", Priority::Normal, t(1))));
     let held = router.agent(&"ann".into()).expect("online").offers;
     let c1_offer = held.into_iter().find(|o| *o != offer2).expect("two offers");
     let _ = router.accept(t(2), &"ann".into(), &c1_offer).expect("open");
@@ -237,11 +164,7 @@ fn removal_withdraws_offers_and_tells_the_holder() {
     let actions = decisions(router.remove(t(3), &"c1".into()));
     assert_eq!(
         actions,
-        [Action::Unassigned {
-            conversation: "c1".into(),
-            agent: "ann".into(),
-            reason: UnassignReason::Closed,
-        }]
+        [Action::Unassigned { conversation: "c1".into(), agent: "ann".into(), reason: UnassignReason::Closed }]
     );
     let actions = decisions(router.remove(t(4), &"c2".into()));
     assert_eq!(
@@ -253,9 +176,6 @@ fn removal_withdraws_offers_and_tells_the_holder() {
             reason: RevokeReason::Withdrawn,
         }]
     );
-    assert!(
-        router.remove(t(5), &"c2".into()).is_empty(),
-        "repeats are harmless"
-    );
+    assert!(router.remove(t(5), &"c2".into()).is_empty(), "repeats are harmless");
     assert_eq!(router.agent(&"ann".into()).map(|a| a.load()), Some(0));
 }

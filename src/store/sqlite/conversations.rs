@@ -8,12 +8,11 @@ use switchboard_channel::SenderIdentity;
 use super::queries::{self, existing_conversation};
 use super::rows::{self, CONVERSATION_COLUMNS};
 use crate::domain::{
-    AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message,
-    MessageId, Millis, Priority, TriageResult,
+    AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId, Millis,
+    Priority, TriageResult,
 };
 use crate::store::{
-    Actor, Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StatusChange, StoreError,
-    Threading,
+    Actor, Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StatusChange, StoreError, Threading,
 };
 
 /// The pseudo-channel that scopes outbound idempotency keys, so an agent reusing a client id
@@ -24,13 +23,7 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
     let channel = m.channel.as_str();
     if let Some(message) = queries::message_by_key(conn, channel, &m.external_id).await? {
         let conversation = existing_conversation(conn, &message.conversation_id).await?;
-        return Ok(Ingested {
-            conversation,
-            message,
-            duplicate: true,
-            opened: false,
-            reopened: false,
-        });
+        return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false });
     }
     let now = m.received_at;
     let customer = resolve_customer(conn, &m.sender, now).await?;
@@ -50,11 +43,7 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE customer_id = $1 AND channel = $2 \
                  AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
             );
-            let row = sqlx::query(&sql)
-                .bind(customer.as_str())
-                .bind(channel)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row = sqlx::query(&sql).bind(customer.as_str()).bind(channel).fetch_optional(&mut *conn).await?;
             row.as_ref().map(rows::conversation).transpose()?
         }
         Threading::New => None,
@@ -85,11 +74,7 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
             };
             (c, false, reopened)
         }
-        _ => (
-            open_conversation(conn, &customer, &m, now).await?,
-            true,
-            false,
-        ),
+        _ => (open_conversation(conn, &customer, &m, now).await?, true, false),
     };
     let seq = conversation.last_seq + 1;
     let message = Message {
@@ -120,15 +105,8 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
     .execute(&mut *conn)
     .await?;
     if m.secrets_redacted {
-        queries::audit(
-            conn,
-            &conversation.id,
-            &Actor::Customer,
-            "redacted",
-            json!({ "message": message.id }),
-            now,
-        )
-        .await?;
+        queries::audit(conn, &conversation.id, &Actor::Customer, "redacted", json!({ "message": message.id }), now)
+            .await?;
     }
     conversation.last_seq = seq;
     conversation.last_customer_message_at = Some(now);
@@ -137,13 +115,7 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
     if conversation.subject.is_none() {
         conversation.subject = m.subject;
     }
-    Ok(Ingested {
-        conversation,
-        message,
-        duplicate: false,
-        opened,
-        reopened,
-    })
+    Ok(Ingested { conversation, message, duplicate: false, opened, reopened })
 }
 
 async fn open_conversation(
@@ -184,43 +156,31 @@ async fn open_conversation(
     .bind(now.0)
     .execute(&mut *conn)
     .await?;
-    queries::audit(
-        conn,
-        &conversation.id,
-        &Actor::Customer,
-        "opened",
-        json!({ "channel": m.channel }),
-        now,
-    )
-    .await?;
+    queries::audit(conn, &conversation.id, &Actor::Customer, "opened", json!({ "channel": m.channel }), now).await?;
     Ok(conversation)
 }
 
 /// Finds the customer any of the sender's identities belongs to (app user id first, then
 /// email, then phone), or creates one, and records identities not yet known. An identity
 /// already tied to another customer stays with that customer: merging is an agent's call.
-async fn resolve_customer(
+pub async fn resolve_customer(
     conn: &mut SqliteConnection,
     sender: &SenderIdentity,
     now: Millis,
 ) -> Result<CustomerId, StoreError> {
-    let identities: Vec<(&str, &str)> = [
-        ("app_user", &sender.app_user_id),
-        ("email", &sender.email),
-        ("phone", &sender.phone),
-    ]
-    .into_iter()
-    .filter_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
-    .collect();
+    let identities: Vec<(&str, &str)> =
+        [("app_user", &sender.app_user_id), ("email", &sender.email), ("phone", &sender.phone)]
+            .into_iter()
+            .filter_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
+            .collect();
     let mut found = None;
     for (kind, value) in &identities {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2",
-        )
-        .bind(kind)
-        .bind(value)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
+                .bind(kind)
+                .bind(value)
+                .fetch_optional(&mut *conn)
+                .await?;
         if let Some((id,)) = row {
             found = Some(CustomerId(id));
             break;
@@ -238,15 +198,13 @@ async fn resolve_customer(
         }
         None => {
             let id = CustomerId::generate();
-            sqlx::query(
-                "INSERT INTO customers (id, name, lang, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id.as_str())
-            .bind(sender.name.as_deref())
-            .bind(sender.lang.as_deref())
-            .bind(now.0)
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query("INSERT INTO customers (id, name, lang, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id.as_str())
+                .bind(sender.name.as_deref())
+                .bind(sender.lang.as_deref())
+                .bind(now.0)
+                .execute(&mut *conn)
+                .await?;
             id
         }
     };
@@ -265,32 +223,20 @@ async fn resolve_customer(
     Ok(customer)
 }
 
-pub async fn append_outbound(
-    conn: &mut SqliteConnection,
-    m: NewOutbound,
-) -> Result<Appended, StoreError> {
+pub async fn append_outbound(conn: &mut SqliteConnection, m: NewOutbound) -> Result<Appended, StoreError> {
     if let Some(key) = &m.idempotency_key
         && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, key).await?
     {
         let conversation = existing_conversation(conn, &message.conversation_id).await?;
-        let outbox_id: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM outbox WHERE message_id = $1")
-                .bind(message.id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-        return Ok(Appended {
-            conversation,
-            message,
-            duplicate: true,
-            outbox_id: outbox_id.map(|(id,)| id),
-        });
+        let outbox_id: Option<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE message_id = $1")
+            .bind(message.id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Ok(Appended { conversation, message, duplicate: true, outbox_id: outbox_id.map(|(id,)| id) });
     }
     let mut conversation = existing_conversation(conn, &m.conversation_id).await?;
     if conversation.status == ConversationStatus::Closed {
-        return Err(StoreError::Conflict(format!(
-            "conversation {} is closed",
-            conversation.id
-        )));
+        return Err(StoreError::Conflict(format!("conversation {} is closed", conversation.id)));
     }
     let now = m.now;
     let seq = (!m.internal).then_some(conversation.last_seq + 1);
@@ -358,12 +304,7 @@ pub async fn append_outbound(
     } else {
         None
     };
-    Ok(Appended {
-        conversation,
-        message,
-        duplicate: false,
-        outbox_id,
-    })
+    Ok(Appended { conversation, message, duplicate: false, outbox_id })
 }
 
 pub async fn change_status(

@@ -11,22 +11,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use switchboard_channel::ChannelKind;
 
 use self::rows::{AGENT_COLUMNS, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
 use self::writer::Writer;
 use super::{
-    Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound,
-    OutboxCounts, StatusChange, Store, StoreError,
+    Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
+    StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
-    TriageResult,
+    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -57,10 +54,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self {
-            writer: Writer::start(conn, config.write_batch),
-            readers,
-        })
+        Ok(Self { writer: Writer::start(conn, config.write_batch), readers })
     }
 }
 
@@ -72,15 +66,11 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, message: NewInbound) -> Result<Ingested, StoreError> {
-        self.writer
-            .write(move |c| Box::pin(conversations::ingest(c, message)))
-            .await
+        self.writer.write(move |c| Box::pin(conversations::ingest(c, message))).await
     }
 
     async fn append_outbound(&self, message: NewOutbound) -> Result<Appended, StoreError> {
-        self.writer
-            .write(move |c| Box::pin(conversations::append_outbound(c, message)))
-            .await
+        self.writer.write(move |c| Box::pin(conversations::append_outbound(c, message))).await
     }
 
     async fn set_triage(
@@ -90,20 +80,12 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<Conversation, StoreError> {
         let (id, triage) = (id.clone(), triage.clone());
-        self.writer
-            .write(move |c| Box::pin(conversations::set_triage(c, id, triage, now)))
-            .await
+        self.writer.write(move |c| Box::pin(conversations::set_triage(c, id, triage, now))).await
     }
 
-    async fn change_status(
-        &self,
-        id: &ConversationId,
-        change: StatusChange,
-    ) -> Result<Conversation, StoreError> {
+    async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
         let id = id.clone();
-        self.writer
-            .write(move |c| Box::pin(conversations::change_status(c, id, change)))
-            .await
+        self.writer.write(move |c| Box::pin(conversations::change_status(c, id, change))).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
@@ -128,11 +110,8 @@ impl Store for SqliteStore {
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE customer_id = $1 AND channel = $2 \
              AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
         );
-        let row = sqlx::query(&sql)
-            .bind(customer.as_str())
-            .bind(channel.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
+        let row =
+            sqlx::query(&sql).bind(customer.as_str()).bind(channel.as_str()).fetch_optional(&self.readers).await?;
         row.as_ref().map(rows::conversation).transpose()
     }
 
@@ -146,13 +125,20 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND (seq > $2 OR (seq IS NULL AND $3)) \
              ORDER BY created_at, seq"
         );
-        let rows = sqlx::query(&sql)
-            .bind(id.as_str())
-            .bind(after_seq)
-            .bind(include_internal)
-            .fetch_all(&self.readers)
-            .await?;
+        let rows =
+            sqlx::query(&sql).bind(id.as_str()).bind(after_seq).bind(include_internal).fetch_all(&self.readers).await?;
         rows.iter().map(rows::message).collect()
+    }
+
+    async fn resolve_customer(
+        &self,
+        sender: &switchboard_channel::SenderIdentity,
+        now: Millis,
+    ) -> Result<CustomerId, StoreError> {
+        let sender = sender.clone();
+        self.writer
+            .write(move |c| Box::pin(async move { conversations::resolve_customer(c, &sender, now).await }))
+            .await
     }
 
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
@@ -164,18 +150,14 @@ impl Store for SqliteStore {
         let Some((id, name, lang, created_at)) = row else {
             return Ok(None);
         };
-        let identities: Vec<(String, String)> =
-            sqlx::query_as("SELECT kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY created_at, value")
-                .bind(&id)
-                .fetch_all(&self.readers)
-                .await?;
-        let of_kind = |k: &str| {
-            identities
-                .iter()
-                .filter(|(kind, _)| kind == k)
-                .map(|(_, v)| v.clone())
-                .collect::<Vec<_>>()
-        };
+        let identities: Vec<(String, String)> = sqlx::query_as(
+            "SELECT kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY created_at, value",
+        )
+        .bind(&id)
+        .fetch_all(&self.readers)
+        .await?;
+        let of_kind =
+            |k: &str| identities.iter().filter(|(kind, _)| kind == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
         Ok(Some(Customer {
             id: CustomerId(id),
             name,
@@ -187,42 +169,24 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn customer_by_app_user(
-        &self,
-        app_user_id: &str,
-    ) -> Result<Option<Customer>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT customer_id FROM customer_identities WHERE kind = 'app_user' AND value = $1",
-        )
-        .bind(app_user_id)
-        .fetch_optional(&self.readers)
-        .await?;
+    async fn customer_by_app_user(&self, app_user_id: &str) -> Result<Option<Customer>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT customer_id FROM customer_identities WHERE kind = 'app_user' AND value = $1")
+                .bind(app_user_id)
+                .fetch_optional(&self.readers)
+                .await?;
         match row {
             Some((id,)) => self.customer(&CustomerId(id)).await,
             None => Ok(None),
         }
     }
 
-    async fn claim_outbox(
-        &self,
-        now: Millis,
-        lease: Duration,
-        limit: u32,
-    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        self.writer
-            .write(move |c| Box::pin(outbox::claim(c, now, lease, limit)))
-            .await
+    async fn claim_outbox(&self, now: Millis, lease: Duration, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        self.writer.write(move |c| Box::pin(outbox::claim(c, now, lease, limit))).await
     }
 
-    async fn record_delivery(
-        &self,
-        outbox_id: i64,
-        outcome: DeliveryOutcome,
-        now: Millis,
-    ) -> Result<(), StoreError> {
-        self.writer
-            .write(move |c| Box::pin(outbox::record(c, outbox_id, outcome, now)))
-            .await
+    async fn record_delivery(&self, outbox_id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError> {
+        self.writer.write(move |c| Box::pin(outbox::record(c, outbox_id, outcome, now))).await
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
@@ -235,10 +199,9 @@ impl Store for SqliteStore {
     }
 
     async fn next_outbox_due(&self) -> Result<Option<Millis>, StoreError> {
-        let (due,): (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-                .fetch_one(&self.readers)
-                .await?;
+        let (due,): (Option<i64>,) = sqlx::query_as("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+            .fetch_one(&self.readers)
+            .await?;
         Ok(due.map(Millis))
     }
 
@@ -257,8 +220,10 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c| {
                 Box::pin(async move {
-                    let taken: Option<(String,)> =
-                        sqlx::query_as("SELECT id FROM agents WHERE login = $1").bind(&row.login).fetch_optional(&mut *c).await?;
+                    let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM agents WHERE login = $1")
+                        .bind(&row.login)
+                        .fetch_optional(&mut *c)
+                        .await?;
                     if taken.is_some() {
                         return Err(StoreError::Conflict(format!("login {:?} is taken", row.login)));
                     }
@@ -290,19 +255,13 @@ impl Store for SqliteStore {
 
     async fn agent_by_login(&self, login: &str) -> Result<Option<Agent>, StoreError> {
         let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE login = $1");
-        let row = sqlx::query(&sql)
-            .bind(login)
-            .fetch_optional(&self.readers)
-            .await?;
+        let row = sqlx::query(&sql).bind(login).fetch_optional(&self.readers).await?;
         row.as_ref().map(rows::agent).transpose()
     }
 
     async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
         let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
+        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&self.readers).await?;
         row.as_ref().map(rows::agent).transpose()
     }
 
@@ -325,16 +284,16 @@ impl Store for SqliteStore {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("agent {lookup:?}")));
         }
-        self.agent_by_login(&lookup)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("agent {lookup:?}")))
+        self.agent_by_login(&lookup).await?.ok_or_else(|| StoreError::NotFound(format!("agent {lookup:?}")))
     }
 
     async fn audit_events(&self, id: &ConversationId) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query("SELECT id, conversation_id, actor, kind, detail, at FROM events WHERE conversation_id = $1 ORDER BY id")
-            .bind(id.as_str())
-            .fetch_all(&self.readers)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, conversation_id, actor, kind, detail, at FROM events WHERE conversation_id = $1 ORDER BY id",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.readers)
+        .await?;
         rows.iter().map(rows::audit_event).collect()
     }
 }

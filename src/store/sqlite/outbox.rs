@@ -52,9 +52,7 @@ pub async fn claim(
             created_at: Millis(row.try_get("created_at")?),
             outbound: Outbound {
                 outbox_id: id,
-                channel: channel
-                    .parse()
-                    .map_err(|e| StoreError::Corrupt(format!("outbox.channel: {e}")))?,
+                channel: channel.parse().map_err(|e| StoreError::Corrupt(format!("outbox.channel: {e}")))?,
                 conversation_id,
                 message_id: row.try_get("message_id")?,
                 seq: row.try_get::<Option<i64>, _>("seq")?.unwrap_or_default(),
@@ -103,11 +101,7 @@ pub async fn record(
         return Err(StoreError::NotFound(format!("pending outbox entry {id}")));
     };
     // The far side's id for the reply lets the customer's answer to it thread correctly.
-    if let DeliveryOutcome::Sent {
-        external_id: Some(external),
-        ..
-    } = outcome
-    {
+    if let DeliveryOutcome::Sent { external_id: Some(external), .. } = outcome {
         sqlx::query("INSERT INTO message_keys (channel, key, message_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(&channel)
             .bind(&external)

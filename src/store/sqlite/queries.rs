@@ -11,10 +11,7 @@ pub async fn conversation(
     id: &ConversationId,
 ) -> Result<Option<Conversation>, StoreError> {
     let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(conn).await?;
     row.as_ref().map(rows::conversation).transpose()
 }
 
@@ -22,9 +19,7 @@ pub async fn existing_conversation(
     conn: &mut SqliteConnection,
     id: &ConversationId,
 ) -> Result<Conversation, StoreError> {
-    conversation(conn, id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+    conversation(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
 }
 
 /// The message an idempotency or threading key names on a channel.
@@ -35,17 +30,9 @@ pub async fn message_by_key(
 ) -> Result<Option<Message>, StoreError> {
     let sql = format!(
         "SELECT {} FROM message_keys k JOIN messages m ON m.id = k.message_id WHERE k.channel = $1 AND k.key = $2",
-        MESSAGE_COLUMNS
-            .split(", ")
-            .map(|c| format!("m.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        MESSAGE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
     );
-    let row = sqlx::query(&sql)
-        .bind(channel)
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&sql).bind(channel).bind(key).fetch_optional(conn).await?;
     row.as_ref().map(rows::message).transpose()
 }
 
@@ -95,15 +82,13 @@ pub async fn audit(
     detail: serde_json::Value,
     at: Millis,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO events (conversation_id, actor, kind, detail, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(conversation.as_str())
-    .bind(actor.as_audit_string())
-    .bind(kind)
-    .bind(detail.to_string())
-    .bind(at.0)
-    .execute(conn)
-    .await?;
+    sqlx::query("INSERT INTO events (conversation_id, actor, kind, detail, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(conversation.as_str())
+        .bind(actor.as_audit_string())
+        .bind(kind)
+        .bind(detail.to_string())
+        .bind(at.0)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -6,9 +6,7 @@ use std::str::FromStr;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, CustomerId, Message, MessageId, Millis,
-};
+use crate::domain::{Agent, AgentId, Conversation, ConversationId, CustomerId, Message, MessageId, Millis};
 use crate::store::{AuditEvent, StoreError};
 
 /// The column list every conversation query selects, in the order [`conversation`] reads.
@@ -20,16 +18,14 @@ pub const CONVERSATION_COLUMNS: &str = "id, customer_id, channel, status, subjec
 pub const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, \
      internal, external_id, text, created_at";
 
-pub const AGENT_COLUMNS: &str =
-    "id, login, name, password_hash, skills, supervisor, disabled, created_at";
+pub const AGENT_COLUMNS: &str = "id, login, name, password_hash, skills, supervisor, disabled, created_at";
 
 fn parse<T: FromStr>(row: &SqliteRow, column: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
     let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|e: T::Err| StoreError::Corrupt(format!("{column}: {e}")))
+    text.parse().map_err(|e: T::Err| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
 fn millis(row: &SqliteRow, column: &str) -> Result<Millis, StoreError> {
@@ -69,9 +65,7 @@ pub fn message(row: &SqliteRow) -> Result<Message, StoreError> {
         seq: row.try_get("seq")?,
         direction: parse(row, "direction")?,
         author_role: parse(row, "author_role")?,
-        author_agent: row
-            .try_get::<Option<String>, _>("author_agent")?
-            .map(AgentId),
+        author_agent: row.try_get::<Option<String>, _>("author_agent")?.map(AgentId),
         author_name: row.try_get("author_name")?,
         channel: parse(row, "channel")?,
         internal: row.try_get("internal")?,
@@ -88,11 +82,7 @@ pub fn agent(row: &SqliteRow) -> Result<Agent, StoreError> {
         login: row.try_get("login")?,
         name: row.try_get("name")?,
         password_hash: row.try_get("password_hash")?,
-        skills: skills
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        skills: skills.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         supervisor: row.try_get("supervisor")?,
         disabled: row.try_get("disabled")?,
         created_at: millis(row, "created_at")?,

@@ -1,0 +1,150 @@
+//! The frames of the agent console websocket (PROTOCOL.md section 2).
+
+use serde::{Deserialize, Serialize};
+use switchboard_chat::frames::{FrameError, MAX_CLIENT_ID_LEN, parse_frame};
+
+use super::view::{ConversationView, MessageView, Summary};
+
+/// A frame from an agent's console.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFrame {
+    Hello { token: String },
+    Status { status: String },
+    Accept { offer_id: String },
+    Decline { offer_id: String },
+    Open { conversation_id: String },
+    Reply { conversation_id: String, client_id: String, text: String },
+    Note { conversation_id: String, client_id: String, text: String },
+    Transfer { conversation_id: String, queue: Option<String>, agent: Option<String> },
+    Resolve { conversation_id: String },
+    CallbackOutcome { conversation_id: String, outcome: String, note: Option<String> },
+    Typing { conversation_id: String, on: bool },
+}
+
+impl AgentFrame {
+    const TYPES: &'static [&'static str] = &[
+        "hello",
+        "status",
+        "accept",
+        "decline",
+        "open",
+        "reply",
+        "note",
+        "transfer",
+        "resolve",
+        "callback_outcome",
+        "typing",
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let frame: Self = parse_frame(text, Self::TYPES)?;
+        if let AgentFrame::Reply { client_id, .. } | AgentFrame::Note { client_id, .. } = &frame
+            && (client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN)
+        {
+            return Err(FrameError::Invalid {
+                kind: "reply".into(),
+                reason: format!("client_id must be 1 to {MAX_CLIENT_ID_LEN} characters"),
+            });
+        }
+        Ok(frame)
+    }
+}
+
+/// The agent as their console shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentInfo {
+    pub id: String,
+    pub name: String,
+}
+
+/// A frame to an agent's console.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConsoleFrame {
+    Welcome {
+        agent: AgentInfo,
+        status: &'static str,
+        conversations: Vec<Summary>,
+    },
+    Status {
+        status: &'static str,
+    },
+    Offer {
+        offer_id: String,
+        conversation: Summary,
+        expires_in_s: u64,
+    },
+    OfferRevoked {
+        offer_id: String,
+        reason: &'static str,
+    },
+    Assigned {
+        conversation: ConversationView,
+    },
+    Unassigned {
+        conversation_id: String,
+        reason: &'static str,
+    },
+    Conversation {
+        conversation: ConversationView,
+    },
+    Message(MessageFrame),
+    Ack {
+        client_id: String,
+        conversation_id: String,
+        seq: Option<i64>,
+    },
+    Delivery {
+        conversation_id: String,
+        seq: i64,
+        state: &'static str,
+        detail: String,
+    },
+    Typing {
+        conversation_id: String,
+        on: bool,
+    },
+    /// The customer has seen the conversation up to `seq` (an extension of the contract).
+    Read {
+        conversation_id: String,
+        seq: i64,
+    },
+    Error {
+        code: &'static str,
+        message: String,
+    },
+}
+
+/// An agent `message` frame: a message view with its conversation id.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageFrame {
+    pub conversation_id: String,
+    #[serde(flatten)]
+    pub message: MessageView,
+}
+
+impl ConsoleFrame {
+    pub fn error(code: switchboard_chat::ErrorCode, message: impl Into<String>) -> Self {
+        ConsoleFrame::Error { code: code.as_str(), message: message.into() }
+    }
+
+    /// The frame as JSON text; serializing these plain structs cannot fail.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_transfer_to_queue_or_agent() {
+        assert_eq!(
+            AgentFrame::parse(r#"{"type":"transfer","conversation_id":"c","queue":"security"}"#).unwrap(),
+            AgentFrame::Transfer { conversation_id: "c".into(), queue: Some("security".into()), agent: None }
+        );
+        assert!(matches!(AgentFrame::parse(r#"{"type":"fly"}"#), Err(FrameError::UnknownType(_))));
+    }
+}

@@ -1,0 +1,95 @@
+//! `POST /v1/agent/login`: password login for agents, rate limited per login name and per
+//! client address so neither one account nor one client can guess at speed.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchboard_chat::ErrorCode;
+
+use crate::app::AppState;
+use crate::domain::{Millis, to_rfc3339};
+use crate::http::error::ApiError;
+
+/// Longest login or password looked at; anything longer is refused before hashing.
+const MAX_FIELD: usize = 256;
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    login: String,
+    password: String,
+}
+
+/// Attempts allowed per login and per address.
+pub struct LoginLimits {
+    by_login: DefaultKeyedRateLimiter<String>,
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginLimits {
+    pub fn new(per_minute: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
+        Self { by_login: RateLimiter::keyed(quota), by_address: RateLimiter::keyed(quota) }
+    }
+
+    fn allow(&self, login: &str, address: IpAddr) -> bool {
+        // Forget idle keys now and then so the maps stay bounded by recent traffic.
+        if self.by_login.len() > 10_000 {
+            self.by_login.retain_recent();
+            self.by_address.retain_recent();
+        }
+        self.by_address.check_key(&address).is_ok() && self.by_login.check_key(&login.to_lowercase()).is_ok()
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "wrong login or password")
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, e.body_text()))?;
+    if req.login.len() > MAX_FIELD || req.password.len() > MAX_FIELD {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "login or password too long"));
+    }
+    if !state.login_limits.allow(&req.login, peer.ip()) {
+        tracing::warn!(address = %peer.ip(), "Login rate limited");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many login attempts; wait a minute",
+        ));
+    }
+    let agent = state.store.agent_by_login(&req.login).await.map_err(|e| {
+        tracing::error!(error = %e, "Agent lookup failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "try again shortly")
+    })?;
+    let Some(agent) = agent.filter(|a| !a.disabled) else {
+        return Err(unauthorized());
+    };
+    let hash = agent.password_hash.clone();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let valid = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(req.password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false);
+    if !valid {
+        tracing::info!(agent_id = %agent.id, "Login refused");
+        return Err(unauthorized());
+    }
+    let (token, expires_at) = state.agent_tokens.issue(&agent.id, Millis::now());
+    tracing::info!(agent_id = %agent.id, "Logged in");
+    Ok(Json(json!({ "token": token, "expires_at": to_rfc3339(expires_at) })))
+}

@@ -1,0 +1,357 @@
+//! `GET /v1/agent`: one agent console session. An agent acts only on conversations assigned
+//! to them; a supervisor on every conversation. Replies and notes are committed before their
+//! `ack`, and replies wake the dispatcher that delivers them over the conversation's channel.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use switchboard_chat::{CloseCode, ErrorCode, RateLimiter, ServerFrame, Verdict};
+
+use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
+use super::view;
+use crate::app::AppState;
+use crate::chat::HELLO_TIMEOUT;
+use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
+use crate::events::Event;
+use crate::hub::{ConnId, Registration};
+use crate::routing::{AgentStatus, RequestError};
+use crate::store::{Actor, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::ws::{self, Incoming};
+
+pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
+    let max = state.config.chat.max_frame_bytes;
+    ws::configure(upgrade, max).on_upgrade(move |socket| session(state, socket))
+}
+
+/// A refusal to send back as an `error` frame.
+struct Refusal(ErrorCode, String);
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Refusal(ErrorCode::NotFound, format!("{what} not found")),
+            StoreError::IllegalTransition(t) => Refusal(ErrorCode::Conflict, t.to_string()),
+            StoreError::Conflict(why) => Refusal(ErrorCode::Conflict, why),
+            other => {
+                tracing::error!(error = %other, "Store failed");
+                Refusal(ErrorCode::Unavailable, "not saved; try again".into())
+            }
+        }
+    }
+}
+
+impl From<RequestError> for Refusal {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Refused(r) => {
+                let code = match r.code() {
+                    "not_found" => ErrorCode::NotFound,
+                    "conflict" => ErrorCode::Conflict,
+                    _ => ErrorCode::BadRequest,
+                };
+                Refusal(code, r.to_string())
+            }
+            RequestError::Unavailable(u) => Refusal(ErrorCode::Unavailable, u.to_string()),
+        }
+    }
+}
+
+type Answer = Result<Vec<ConsoleFrame>, Refusal>;
+
+struct Session<'a> {
+    state: &'a AppState,
+    agent: Agent,
+    conn: ConnId,
+}
+
+#[tracing::instrument(name = "agent", skip_all, fields(agent_id))]
+async fn session(state: Arc<AppState>, mut socket: WebSocket) {
+    let max = state.config.chat.max_frame_bytes;
+    let hello = match tokio::time::timeout(HELLO_TIMEOUT, ws::next(&mut socket, max)).await {
+        Err(_) => return ws::close(&mut socket, CloseCode::HelloTimeout).await,
+        Ok(Incoming::TooLarge) => return ws::close(&mut socket, CloseCode::TooLarge).await,
+        Ok(Incoming::Gone) => return,
+        Ok(Incoming::Binary) => return ws::close(&mut socket, CloseCode::Unauthorized).await,
+        Ok(Incoming::Text(text)) => text,
+    };
+    let Ok(AgentFrame::Hello { token }) = AgentFrame::parse(&hello) else {
+        return ws::close(&mut socket, CloseCode::Unauthorized).await;
+    };
+    let Some(credentials) = state.agent_tokens.verify(&token) else {
+        ws::send(&mut socket, ConsoleFrame::error(ErrorCode::Unauthorized, "invalid or expired token").to_json()).await;
+        return ws::close(&mut socket, CloseCode::Unauthorized).await;
+    };
+    let agent = match state.store.agent(&credentials.agent).await {
+        Ok(Some(a)) if !a.disabled => a,
+        Ok(_) => return ws::close(&mut socket, CloseCode::Unauthorized).await,
+        Err(e) => {
+            tracing::error!(error = %e, "Agent lookup failed");
+            return ws::close(&mut socket, CloseCode::GoingAway).await;
+        }
+    };
+    tracing::Span::current().record("agent_id", tracing::field::display(&agent.id));
+    let (mut registration, _) = state.hub.register_agent(&agent.id);
+    let me = Session { state: &state, agent, conn: registration.id };
+    let expires_in = Duration::from_millis((credentials.expires_at.0 - Millis::now().0).max(0) as u64);
+    let outcome = me.run(&mut socket, &mut registration, expires_in).await;
+    if state.hub.unregister_agent(&me.agent.id, me.conn) == 0 {
+        let _ = state.routing.disconnected(me.agent.id.clone()).await;
+    }
+    if let Some(code) = outcome {
+        ws::close(&mut socket, code).await;
+    }
+}
+
+impl Session<'_> {
+    async fn run(
+        &self,
+        socket: &mut WebSocket,
+        registration: &mut Registration,
+        expires_in: Duration,
+    ) -> Option<CloseCode> {
+        let status = match self.state.routing.connected(self.agent.clone()).await {
+            Ok(s) => s,
+            Err(_) => return Some(CloseCode::GoingAway),
+        };
+        let welcome = match self.welcome(status).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "Welcome not built");
+                return Some(CloseCode::GoingAway);
+            }
+        };
+        if !ws::send(socket, welcome.to_json()).await {
+            return None;
+        }
+        let config = &self.state.config.chat;
+        let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
+        let expiry = tokio::time::sleep(expires_in);
+        tokio::pin!(expiry);
+        loop {
+            tokio::select! {
+                _ = self.state.shutdown.cancelled() => return Some(CloseCode::GoingAway),
+                _ = registration.kicked.cancelled() => return Some(CloseCode::SlowConsumer),
+                _ = &mut expiry => return Some(CloseCode::Unauthorized),
+                frame = registration.frames.recv() => {
+                    let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
+                    if !ws::send(socket, frame.to_string()).await {
+                        return None;
+                    }
+                }
+                incoming = ws::next(socket, config.max_frame_bytes) => {
+                    let text = match incoming {
+                        Incoming::Text(t) => t,
+                        Incoming::TooLarge => return Some(CloseCode::TooLarge),
+                        Incoming::Gone => return None,
+                        Incoming::Binary => {
+                            ws::send(socket, ConsoleFrame::error(ErrorCode::BadRequest, "binary frames are not supported").to_json()).await;
+                            continue;
+                        }
+                    };
+                    match limiter.check(Instant::now()) {
+                        Verdict::Allow => {}
+                        Verdict::Reject => {
+                            ws::send(socket, ConsoleFrame::error(ErrorCode::RateLimited, "slow down").to_json()).await;
+                            continue;
+                        }
+                        Verdict::Close => return Some(CloseCode::RateLimited),
+                    }
+                    let replies = match AgentFrame::parse(&text) {
+                        Ok(frame) => self.handle(frame).await.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]),
+                        Err(e) => vec![ConsoleFrame::error(e.code(), e.to_string())],
+                    };
+                    for reply in replies {
+                        if !ws::send(socket, reply.to_json()).await {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn welcome(&self, status: AgentStatus) -> Result<ConsoleFrame, StoreError> {
+        let mut conversations = Vec::new();
+        for c in self.state.store.open_conversations().await? {
+            if c.assignee.as_ref() == Some(&self.agent.id) {
+                self.state.hub.track(&c);
+                conversations.push(view::load_summary(self.state.store.as_ref(), &c).await?);
+            }
+        }
+        Ok(ConsoleFrame::Welcome {
+            agent: AgentInfo { id: self.agent.id.to_string(), name: self.agent.name.clone() },
+            status: status_name(status),
+            conversations,
+        })
+    }
+
+    async fn handle(&self, frame: AgentFrame) -> Answer {
+        let routing = &self.state.routing;
+        let me = self.agent.id.clone();
+        match frame {
+            AgentFrame::Hello { .. } => Err(Refusal(ErrorCode::BadRequest, "already said hello".into())),
+            AgentFrame::Status { status } => {
+                let status = match status.as_str() {
+                    "available" => AgentStatus::Available,
+                    "away" => AgentStatus::Away,
+                    other => return Err(Refusal(ErrorCode::BadRequest, format!("unknown status {other:?}"))),
+                };
+                routing.set_status(me, status).await?;
+                Ok(vec![ConsoleFrame::Status { status: status_name(status) }])
+            }
+            AgentFrame::Accept { offer_id } => {
+                routing.accept(me, offer_id).await?;
+                Ok(Vec::new())
+            }
+            AgentFrame::Decline { offer_id } => {
+                routing.decline(me, offer_id).await?;
+                Ok(Vec::new())
+            }
+            AgentFrame::Open { conversation_id } => {
+                let c = self.permitted(&conversation_id).await?;
+                self.state.hub.watch(&c, &self.agent.id);
+                let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
+                Ok(vec![ConsoleFrame::Conversation { conversation }])
+            }
+            AgentFrame::Reply { conversation_id, client_id, text } => {
+                self.write(conversation_id, client_id, text, false).await
+            }
+            AgentFrame::Note { conversation_id, client_id, text } => {
+                self.write(conversation_id, client_id, text, true).await
+            }
+            AgentFrame::Transfer { conversation_id, queue, agent } => {
+                self.transfer(conversation_id, queue, agent).await
+            }
+            AgentFrame::Resolve { conversation_id } => self.resolve(conversation_id).await,
+            AgentFrame::CallbackOutcome { conversation_id, .. } => {
+                let c = self.permitted(&conversation_id).await?;
+                Err(Refusal(ErrorCode::BadRequest, format!("conversation {} is not a callback request", c.id)))
+            }
+            AgentFrame::Typing { conversation_id, on } => {
+                let c = self.permitted(&conversation_id).await?;
+                self.state.hub.to_customer(&c.customer_id, Arc::from(ServerFrame::Typing { on }.to_json()), None);
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The conversation, if this agent may act on it: not found, or forbidden.
+    async fn permitted(&self, id: &str) -> Result<Conversation, Refusal> {
+        let c = self
+            .state
+            .store
+            .conversation(&ConversationId(id.to_owned()))
+            .await?
+            .ok_or_else(|| Refusal(ErrorCode::NotFound, format!("conversation {id} not found")))?;
+        if self.agent.supervisor || c.assignee.as_ref() == Some(&self.agent.id) {
+            Ok(c)
+        } else {
+            Err(Refusal(ErrorCode::Forbidden, format!("conversation {id} is not assigned to you")))
+        }
+    }
+
+    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
+        if text.trim().is_empty() {
+            return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
+        }
+        let max = self.state.config.chat.max_text_chars;
+        if text.chars().count() > max {
+            return Err(Refusal(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
+        }
+        let c = self.permitted(&conversation_id).await?;
+        let appended = self
+            .state
+            .store
+            .append_outbound(NewOutbound {
+                conversation_id: c.id.clone(),
+                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
+                idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
+                text,
+                internal,
+                deliver: !internal,
+                now: Millis::now(),
+            })
+            .await?;
+        let ack = ConsoleFrame::Ack {
+            client_id,
+            conversation_id: appended.conversation.id.to_string(),
+            seq: appended.message.seq,
+        };
+        if appended.duplicate {
+            return Ok(vec![ack]);
+        }
+        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal, "Agent wrote");
+        let own = ConsoleFrame::Message(MessageFrame {
+            conversation_id: appended.conversation.id.to_string(),
+            message: view::message(&appended.message),
+        });
+        self.state.events.publish(Event::Message {
+            conversation: appended.conversation.clone(),
+            message: appended.message,
+            origin: Some(self.conn),
+        });
+        if appended.outbox_id.is_some() {
+            self.state.outbox_wake.notify_one();
+        }
+        Ok(vec![ack, own])
+    }
+
+    async fn transfer(&self, conversation_id: String, queue: Option<String>, agent: Option<String>) -> Answer {
+        let mut c = self.permitted(&conversation_id).await?;
+        match (queue, agent) {
+            (Some(queue), None) => {
+                if !self.state.config.routing.queues.iter().any(|q| q.name == queue)
+                    && queue != self.state.config.routing.default_queue
+                {
+                    return Err(Refusal(ErrorCode::NotFound, format!("queue {queue:?} not found")));
+                }
+                c.queue = Some(queue);
+                self.state.routing.enqueue(c).await.map_err(RequestError::from)?;
+                Ok(Vec::new())
+            }
+            (None, Some(target)) => {
+                let store = &self.state.store;
+                let found = match store.agent_by_login(&target).await? {
+                    Some(a) => Some(a),
+                    None => store.agent(&crate::domain::AgentId(target.clone())).await?,
+                };
+                let Some(to) = found.filter(|a| !a.disabled) else {
+                    return Err(Refusal(ErrorCode::NotFound, format!("agent {target:?} not found")));
+                };
+                self.state.routing.transfer_to_agent(c.id, to.id).await?;
+                Ok(Vec::new())
+            }
+            _ => Err(Refusal(ErrorCode::BadRequest, "transfer needs exactly one of queue or agent".into())),
+        }
+    }
+
+    async fn resolve(&self, conversation_id: String) -> Answer {
+        let c = self.permitted(&conversation_id).await?;
+        let change = StatusChange {
+            to: ConversationStatus::Resolved,
+            assignee: None,
+            queue: None,
+            actor: Actor::Agent(self.agent.id.clone()),
+            reason: "resolved".into(),
+            now: Millis::now(),
+        };
+        let resolved = self.state.store.change_status(&c.id, change).await?;
+        tracing::info!(conversation_id = %c.id, "Resolved");
+        self.state.events.publish(Event::Conversation(resolved.clone()));
+        let holder = resolved.assignee.clone().unwrap_or_else(|| self.agent.id.clone());
+        let _ = self.state.routing.release(holder.clone(), resolved.id.clone()).await;
+        let f = ConsoleFrame::Unassigned { conversation_id: resolved.id.to_string(), reason: "resolved" };
+        self.state.hub.to_agent(&holder, Arc::from(f.to_json()), None);
+        Ok(Vec::new())
+    }
+}
+
+fn status_name(s: AgentStatus) -> &'static str {
+    match s {
+        AgentStatus::Available => "available",
+        AgentStatus::Away => "away",
+    }
+}

@@ -1,0 +1,149 @@
+//! How conversations look on the wire: the SUMMARY, CONVERSATION and MESSAGE shapes of the
+//! contract, built from stored values.
+
+use serde::Serialize;
+
+use crate::domain::{Conversation, Customer, Message, to_rfc3339};
+
+/// Longest preview of the last customer message in a summary, in characters.
+const PREVIEW_CHARS: usize = 140;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomerBrief {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub category: Option<String>,
+    pub priority: &'static str,
+    pub queue: Option<String>,
+    pub customer: CustomerBrief,
+    pub subject: Option<String>,
+    pub preview: String,
+    pub waiting_since: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomerDetail {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub app_user_id: Option<String>,
+    pub lang: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Author {
+    pub role: &'static str,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageView {
+    pub seq: Option<i64>,
+    pub author: Author,
+    pub internal: bool,
+    pub text: String,
+    pub sent_at: String,
+    pub channel: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversationView {
+    pub id: String,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub category: Option<String>,
+    pub priority: &'static str,
+    pub queue: Option<String>,
+    pub customer: CustomerDetail,
+    pub subject: Option<String>,
+    pub preview: String,
+    pub waiting_since: String,
+    pub messages: Vec<MessageView>,
+}
+
+/// The first characters of the newest customer message.
+pub fn preview(messages: &[Message]) -> String {
+    messages
+        .iter()
+        .rev()
+        .find(|m| m.author_role == crate::domain::AuthorRole::Customer)
+        .map(|m| m.text.chars().take(PREVIEW_CHARS).collect())
+        .unwrap_or_default()
+}
+
+pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -> Summary {
+    Summary {
+        id: c.id.to_string(),
+        channel: c.channel.as_str(),
+        status: c.status.as_str(),
+        category: c.category.clone(),
+        priority: c.priority.as_str(),
+        queue: c.queue.clone(),
+        customer: CustomerBrief { id: c.customer_id.to_string(), name: customer.and_then(|cu| cu.name.clone()) },
+        subject: c.subject.clone(),
+        preview,
+        waiting_since: to_rfc3339(c.waiting_since),
+    }
+}
+
+pub fn message(m: &Message) -> MessageView {
+    MessageView {
+        seq: m.seq,
+        author: Author { role: m.author_role.as_str(), name: m.author_name.clone() },
+        internal: m.internal,
+        text: m.text.clone(),
+        sent_at: to_rfc3339(m.created_at),
+        channel: m.channel.as_str(),
+    }
+}
+
+pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[Message]) -> ConversationView {
+    ConversationView {
+        id: c.id.to_string(),
+        channel: c.channel.as_str(),
+        status: c.status.as_str(),
+        category: c.category.clone(),
+        priority: c.priority.as_str(),
+        queue: c.queue.clone(),
+        customer: CustomerDetail {
+            id: c.customer_id.to_string(),
+            name: customer.and_then(|cu| cu.name.clone()),
+            email: customer.and_then(|cu| cu.emails.first().cloned()),
+            phone: customer.and_then(|cu| cu.phones.first().cloned()),
+            app_user_id: customer.and_then(|cu| cu.app_user_id.clone()),
+            lang: customer.and_then(|cu| cu.lang.clone()),
+        },
+        subject: c.subject.clone(),
+        preview: preview(messages),
+        waiting_since: to_rfc3339(c.waiting_since),
+        messages: messages.iter().map(message).collect(),
+    }
+}
+
+/// Loads what a summary shows of a conversation.
+pub async fn load_summary(
+    store: &dyn crate::store::Store,
+    c: &Conversation,
+) -> Result<Summary, crate::store::StoreError> {
+    let customer = store.customer(&c.customer_id).await?;
+    let messages = store.messages(&c.id, 0, false).await?;
+    Ok(summary(c, customer.as_ref(), preview(&messages)))
+}
+
+/// Loads a whole conversation, internal notes included, for an agent.
+pub async fn load_conversation(
+    store: &dyn crate::store::Store,
+    c: &Conversation,
+) -> Result<ConversationView, crate::store::StoreError> {
+    let customer = store.customer(&c.customer_id).await?;
+    let messages = store.messages(&c.id, 0, true).await?;
+    Ok(conversation(c, customer.as_ref(), &messages))
+}

@@ -1,0 +1,63 @@
+//! Turns committed events into frames for the connections that follow them: a customer's
+//! devices get their conversation's customer-visible messages and its resolution; the
+//! assignee and watching agents get every message and delivery result.
+
+use std::sync::Arc;
+
+use switchboard_chat::ServerFrame;
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use crate::console::frames::{ConsoleFrame, MessageFrame};
+use crate::console::view;
+use crate::domain::ConversationStatus;
+use crate::events::{Event, EventBus};
+use crate::hub::Hub;
+
+/// Runs until `cancel` fires.
+pub async fn run(events: EventBus, hub: Arc<Hub>, cancel: CancellationToken) {
+    let mut rx = events.subscribe();
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => return,
+            e = rx.recv() => e,
+        };
+        match event {
+            Ok(event) => deliver(&hub, event),
+            Err(RecvError::Lagged(missed)) => {
+                // Clients catch up from the store (resume_after, open); say so loudly.
+                tracing::warn!(missed, "Fan-out fell behind; some live frames were dropped");
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+fn deliver(hub: &Hub, event: Event) {
+    match event {
+        Event::Message { conversation, message, origin } => {
+            hub.track(&conversation);
+            if !message.internal && message.seq.is_some() {
+                let f = crate::chat::message_frame(&message);
+                hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), origin);
+            }
+            let f = ConsoleFrame::Message(MessageFrame {
+                conversation_id: conversation.id.to_string(),
+                message: view::message(&message),
+            });
+            hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin);
+        }
+        Event::Conversation(conversation) => {
+            if conversation.status == ConversationStatus::Resolved {
+                let f = ServerFrame::Status { conversation_id: conversation.id.to_string(), status: "resolved" };
+                hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), None);
+            }
+            hub.track(&conversation);
+        }
+        Event::Delivery { conversation_id, seq, state, detail } => {
+            let f =
+                ConsoleFrame::Delivery { conversation_id: conversation_id.clone(), seq, state: state.as_str(), detail };
+            hub.to_conversation_agents(&crate::domain::ConversationId(conversation_id), Arc::from(f.to_json()), None);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Live connections: which websocket belongs to which customer or agent, and which agents
+//! follow which conversation. Frames are pushed into each connection's bounded queue; a
+//! connection whose queue is full reads too slowly and is disconnected instead of buffered
+//! without limit (it catches up with `resume_after` or `open` when it comes back).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::{AgentId, Conversation, ConversationId, CustomerId};
+use crate::telemetry::names;
+
+/// A connection's id, unique for the life of the process.
+pub type ConnId = u64;
+
+/// A frame already serialized, shared by every connection it goes to.
+pub type Frame = Arc<str>;
+
+/// What a session gets when it registers.
+pub struct Registration {
+    pub id: ConnId,
+    /// Frames for this connection, in order.
+    pub frames: mpsc::Receiver<Frame>,
+    /// Fires when the connection must close because its queue overflowed.
+    pub kicked: CancellationToken,
+}
+
+struct Conn {
+    id: ConnId,
+    tx: mpsc::Sender<Frame>,
+    kicked: CancellationToken,
+}
+
+/// Who a conversation's frames go to.
+#[derive(Clone, Debug, Default)]
+struct Followers {
+    customer: Option<CustomerId>,
+    assignee: Option<AgentId>,
+    /// Supervisors (and others allowed) who opened it.
+    watchers: HashSet<AgentId>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: ConnId,
+    customers: HashMap<CustomerId, Vec<Conn>>,
+    agents: HashMap<AgentId, Vec<Conn>>,
+    conversations: HashMap<ConversationId, Followers>,
+}
+
+pub struct Hub {
+    inner: Mutex<Inner>,
+    queue_len: usize,
+}
+
+fn push(conns: Option<&Vec<Conn>>, frame: &Frame, except: Option<ConnId>) {
+    for conn in conns.into_iter().flatten() {
+        if Some(conn.id) == except {
+            continue;
+        }
+        if conn.tx.try_send(frame.clone()).is_err() {
+            conn.kicked.cancel();
+        }
+    }
+}
+
+impl Hub {
+    /// A hub whose connections each queue at most `queue_len` frames.
+    pub fn new(queue_len: usize) -> Self {
+        Self { inner: Mutex::new(Inner::default()), queue_len }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every critical section only moves map entries, so a panic inside one cannot leave
+        // the maps inconsistent; carry on with what is there.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn new_conn(&self, inner: &mut Inner) -> (Conn, Registration) {
+        inner.next_id += 1;
+        let (tx, frames) = mpsc::channel(self.queue_len);
+        let kicked = CancellationToken::new();
+        let id = inner.next_id;
+        (Conn { id, tx, kicked: kicked.clone() }, Registration { id, frames, kicked })
+    }
+
+    pub fn register_customer(&self, customer: &CustomerId) -> Registration {
+        let mut inner = self.lock();
+        let (conn, reg) = self.new_conn(&mut inner);
+        inner.customers.entry(customer.clone()).or_default().push(conn);
+        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "chat").increment(1.0);
+        reg
+    }
+
+    pub fn unregister_customer(&self, customer: &CustomerId, id: ConnId) {
+        let mut inner = self.lock();
+        if let Some(conns) = inner.customers.get_mut(customer) {
+            conns.retain(|c| c.id != id);
+            if conns.is_empty() {
+                inner.customers.remove(customer);
+            }
+        }
+        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "chat").decrement(1.0);
+    }
+
+    /// Registers an agent session; returns it and how many sessions the agent now has.
+    pub fn register_agent(&self, agent: &AgentId) -> (Registration, usize) {
+        let mut inner = self.lock();
+        let (conn, reg) = self.new_conn(&mut inner);
+        let conns = inner.agents.entry(agent.clone()).or_default();
+        conns.push(conn);
+        let count = conns.len();
+        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "agent").increment(1.0);
+        (reg, count)
+    }
+
+    /// Removes an agent session; returns how many sessions the agent still has.
+    pub fn unregister_agent(&self, agent: &AgentId, id: ConnId) -> usize {
+        let mut inner = self.lock();
+        let left = match inner.agents.get_mut(agent) {
+            Some(conns) => {
+                conns.retain(|c| c.id != id);
+                conns.len()
+            }
+            None => 0,
+        };
+        if left == 0 {
+            inner.agents.remove(agent);
+            for followers in inner.conversations.values_mut() {
+                followers.watchers.remove(agent);
+            }
+        }
+        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "agent").decrement(1.0);
+        left
+    }
+
+    /// Records who follows a conversation from its current state.
+    pub fn track(&self, conversation: &Conversation) {
+        let mut inner = self.lock();
+        let f = inner.conversations.entry(conversation.id.clone()).or_default();
+        f.customer = Some(conversation.customer_id.clone());
+        f.assignee = conversation.assignee.clone();
+        if !conversation.status.is_open() && f.watchers.is_empty() {
+            inner.conversations.remove(&conversation.id);
+        }
+    }
+
+    /// An agent (a supervisor, or the assignee on another device) follows a conversation.
+    pub fn watch(&self, conversation: &Conversation, agent: &AgentId) {
+        self.track(conversation);
+        let mut inner = self.lock();
+        inner.conversations.entry(conversation.id.clone()).or_default().watchers.insert(agent.clone());
+    }
+
+    pub fn customer_of(&self, conversation: &ConversationId) -> Option<CustomerId> {
+        self.lock().conversations.get(conversation).and_then(|f| f.customer.clone())
+    }
+
+    pub fn to_customer(&self, customer: &CustomerId, frame: Frame, except: Option<ConnId>) {
+        let inner = self.lock();
+        push(inner.customers.get(customer), &frame, except);
+    }
+
+    pub fn to_agent(&self, agent: &AgentId, frame: Frame, except: Option<ConnId>) {
+        let inner = self.lock();
+        push(inner.agents.get(agent), &frame, except);
+    }
+
+    /// To the customer of a conversation, if known.
+    pub fn to_conversation_customer(&self, conversation: &ConversationId, frame: Frame, except: Option<ConnId>) {
+        let inner = self.lock();
+        if let Some(customer) = inner.conversations.get(conversation).and_then(|f| f.customer.as_ref()) {
+            push(inner.customers.get(customer), &frame, except);
+        }
+    }
+
+    /// To the assignee and every watcher of a conversation, each agent once.
+    pub fn to_conversation_agents(&self, conversation: &ConversationId, frame: Frame, except: Option<ConnId>) {
+        let inner = self.lock();
+        let Some(f) = inner.conversations.get(conversation) else { return };
+        let mut agents: Vec<&AgentId> = f.watchers.iter().collect();
+        if let Some(a) = &f.assignee
+            && !f.watchers.contains(a)
+        {
+            agents.push(a);
+        }
+        for agent in agents {
+            push(inner.agents.get(agent), &frame, except);
+        }
+    }
+
+    /// Whether a customer has at least one open connection.
+    pub fn customer_online(&self, customer: &CustomerId) -> bool {
+        self.lock().customers.contains_key(customer)
+    }
+
+    /// Whether an agent has at least one open session.
+    pub fn agent_online(&self, agent: &AgentId) -> bool {
+        self.lock().agents.contains_key(agent)
+    }
+}

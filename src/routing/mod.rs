@@ -1,0 +1,126 @@
+//! Routing in the daemon: one task owns the pure decision engine (`switchboard-routing`),
+//! feeds it events, writes what it decides to the store and pushes the frames. Everything
+//! else talks to that task through a [`RoutingHandle`].
+
+mod actions;
+mod convert;
+mod driver;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::{Agent, AgentId, Conversation, ConversationId};
+pub use driver::start;
+pub use switchboard_routing::RoutingError;
+
+/// Presence an agent can choose.
+pub use switchboard_routing::Status as AgentStatus;
+
+/// Commands queued for the routing task.
+enum Command {
+    /// A conversation waits for an agent (new, reopened, or transferred to a queue).
+    Enqueue(Conversation),
+    /// A conversation no longer needs routing (resolved or closed).
+    Remove(ConversationId),
+    /// An agent's first session opened; answers with the status the session starts in.
+    Connected {
+        agent: Agent,
+        reply: oneshot::Sender<AgentStatus>,
+    },
+    /// An agent's last session closed: their conversations wait out the reconnect grace.
+    Disconnected(AgentId),
+    SetStatus {
+        agent: AgentId,
+        status: AgentStatus,
+        reply: oneshot::Sender<Result<(), RoutingError>>,
+    },
+    Accept {
+        agent: AgentId,
+        offer: String,
+        reply: oneshot::Sender<Result<(), RoutingError>>,
+    },
+    Decline {
+        agent: AgentId,
+        offer: String,
+        reply: oneshot::Sender<Result<(), RoutingError>>,
+    },
+    TransferToAgent {
+        conversation: ConversationId,
+        agent: AgentId,
+        reply: oneshot::Sender<Result<(), RoutingError>>,
+    },
+    /// The assignee resolved it: frees their capacity.
+    Release {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+}
+
+/// Why a routing request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RoutingUnavailable {
+    #[error("routing is shutting down")]
+    Stopped,
+}
+
+/// Talks to the routing task. Cheap to clone.
+#[derive(Clone)]
+pub struct RoutingHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+/// Either the engine refused, or the task is gone.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error(transparent)]
+    Refused(#[from] RoutingError),
+    #[error(transparent)]
+    Unavailable(#[from] RoutingUnavailable),
+}
+
+impl RoutingHandle {
+    async fn send(&self, command: Command) -> Result<(), RoutingUnavailable> {
+        self.tx.send(command).await.map_err(|_| RoutingUnavailable::Stopped)
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, RoutingUnavailable> {
+        let (reply, answer) = oneshot::channel();
+        self.send(make(reply)).await?;
+        answer.await.map_err(|_| RoutingUnavailable::Stopped)
+    }
+
+    pub async fn enqueue(&self, conversation: Conversation) -> Result<(), RoutingUnavailable> {
+        self.send(Command::Enqueue(conversation)).await
+    }
+
+    pub async fn remove(&self, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
+        self.send(Command::Remove(conversation)).await
+    }
+
+    pub async fn connected(&self, agent: Agent) -> Result<AgentStatus, RoutingUnavailable> {
+        self.ask(|reply| Command::Connected { agent, reply }).await
+    }
+
+    pub async fn disconnected(&self, agent: AgentId) -> Result<(), RoutingUnavailable> {
+        self.send(Command::Disconnected(agent)).await
+    }
+
+    pub async fn set_status(&self, agent: AgentId, status: AgentStatus) -> Result<(), RequestError> {
+        Ok(self.ask(|reply| Command::SetStatus { agent, status, reply }).await??)
+    }
+
+    pub async fn accept(&self, agent: AgentId, offer: String) -> Result<(), RequestError> {
+        Ok(self.ask(|reply| Command::Accept { agent, offer, reply }).await??)
+    }
+
+    pub async fn decline(&self, agent: AgentId, offer: String) -> Result<(), RequestError> {
+        Ok(self.ask(|reply| Command::Decline { agent, offer, reply }).await??)
+    }
+
+    pub async fn transfer_to_agent(&self, conversation: ConversationId, agent: AgentId) -> Result<(), RequestError> {
+        Ok(self.ask(|reply| Command::TransferToAgent { conversation, agent, reply }).await??)
+    }
+
+    pub async fn release(&self, agent: AgentId, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
+        self.send(Command::Release { agent, conversation }).await
+    }
+}

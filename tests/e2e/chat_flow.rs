@@ -1,0 +1,109 @@
+//! A whole conversation: the customer writes, an agent is offered it, accepts, replies, and
+//! resolves, and each side sees what the contract promises.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::client::{PASSWORD, Ws, chat_daemon};
+
+#[tokio::test]
+async fn customer_and_agent_hold_a_conversation() {
+    let daemon = chat_daemon().await;
+    daemon.agent_add("alice", "Alice", &["en"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&daemon, "alice").await;
+
+    let (mut customer, welcome) = Ws::customer(&daemon, "u-1", None).await;
+    assert_eq!(welcome["conversation_id"], json!(null));
+    assert_eq!(welcome["last_seq"], 0);
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "My payment failed twice" })).await;
+    let ack = customer.expect("ack").await;
+    assert_eq!((ack["client_id"].as_str(), ack["seq"].as_i64()), (Some("c-1"), Some(1)));
+    let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
+    let own = customer.expect("message").await;
+    assert_eq!((own["seq"].as_i64(), own["author"]["role"].as_str()), (Some(1), Some("customer")));
+
+    let offer = agent.expect("offer").await;
+    assert_eq!(offer["conversation"]["id"], conversation.as_str());
+    assert_eq!(offer["conversation"]["preview"], "My payment failed twice");
+    assert!(offer["expires_in_s"].as_u64().unwrap() <= 3);
+    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let assigned = agent.expect("assigned").await;
+    assert_eq!(assigned["conversation"]["id"], conversation.as_str());
+    assert_eq!(assigned["conversation"]["status"], "assigned");
+    assert_eq!(assigned["conversation"]["messages"][0]["text"], "My payment failed twice");
+    assert_eq!(assigned["conversation"]["customer"]["app_user_id"], "u-1");
+    let told = customer.expect("assigned").await;
+    assert_eq!(told["agent"]["name"], "Alice");
+
+    agent
+        .send(json!({ "type": "reply", "conversation_id": conversation, "client_id": "r-1", "text": "Sorry! Checking now." }))
+        .await;
+    let ack = agent.expect("ack").await;
+    assert_eq!(ack["seq"], 2);
+    let echoed = agent.expect("message").await;
+    assert_eq!((echoed["seq"].as_i64(), echoed["internal"].as_bool()), (Some(2), Some(false)));
+    let delivery = agent.expect("delivery").await;
+    assert_eq!((delivery["seq"].as_i64(), delivery["state"].as_str()), (Some(2), Some("sent")));
+
+    let reply = customer.expect("message").await;
+    assert_eq!(reply["seq"], 2);
+    assert_eq!(reply["author"]["role"], "agent");
+    assert_eq!(reply["author"]["name"], "Alice");
+    assert_eq!(reply["text"], "Sorry! Checking now.");
+
+    // An internal note reaches the agent side only.
+    agent.send(json!({ "type": "note", "conversation_id": conversation, "client_id": "n-1", "text": "VIP" })).await;
+    let ack = agent.expect("ack").await;
+    assert_eq!(ack["seq"], json!(null));
+
+    agent.send(json!({ "type": "resolve", "conversation_id": conversation })).await;
+    let status = customer.expect("status").await;
+    assert_eq!(
+        (status["conversation_id"].as_str(), status["status"].as_str()),
+        (Some(conversation.as_str()), Some("resolved"))
+    );
+    let unassigned = agent.expect("unassigned").await;
+    assert_eq!(unassigned["conversation_id"], conversation.as_str());
+    // The note never reached the customer.
+    let rest = customer.drain(Duration::from_millis(500)).await;
+    assert!(rest.iter().all(|f| f["text"] != "VIP"), "{rest:?}");
+}
+
+#[tokio::test]
+async fn an_unanswered_offer_goes_to_the_next_agent_and_a_decline_too() {
+    let daemon = chat_daemon().await;
+    daemon.agent_add("ann", "Ann", &[], false, PASSWORD).await;
+    daemon.agent_add("bob", "Bob", &[], false, PASSWORD).await;
+    let mut ann = Ws::available_agent(&daemon, "ann").await;
+    let (mut customer, _) = Ws::customer(&daemon, "u-2", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "hello?" })).await;
+    customer.expect("ack").await;
+    let first = ann.expect("offer").await;
+    let mut bob = Ws::available_agent(&daemon, "bob").await;
+    // Ann lets it lapse (3 s offer timeout): it is revoked and Bob gets it.
+    let revoked = ann.expect("offer_revoked").await;
+    assert_eq!((revoked["offer_id"].clone(), revoked["reason"].as_str()), (first["offer_id"].clone(), Some("timeout")));
+    let second = bob.expect("offer").await;
+    assert_eq!(second["conversation"]["id"], first["conversation"]["id"]);
+    bob.send(json!({ "type": "decline", "offer_id": second["offer_id"] })).await;
+    // Bob declined; Ann is the only other agent and gets it again only after the re-offer
+    // back-off, so nothing more arrives right away, and Bob is not offered it again.
+    let frames = bob.drain(Duration::from_secs(1)).await;
+    assert!(frames.iter().all(|f| f["type"] != "offer"), "{frames:?}");
+}
+
+#[tokio::test]
+async fn a_waiting_conversation_is_offered_as_soon_as_an_agent_becomes_available() {
+    let daemon = chat_daemon().await;
+    daemon.agent_add("carol", "Carol", &[], false, PASSWORD).await;
+    let (mut customer, _) = Ws::customer(&daemon, "u-3", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "anyone there?" })).await;
+    customer.expect("ack").await;
+    let (mut carol, welcome) = Ws::agent(&daemon, "carol").await;
+    assert_eq!(welcome["status"], "away");
+    assert!(carol.drain(Duration::from_millis(300)).await.iter().all(|f| f["type"] != "offer"));
+    carol.send(json!({ "type": "status", "status": "available" })).await;
+    let offer = carol.expect("offer").await;
+    assert_eq!(offer["conversation"]["channel"], "chat");
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real daemon on a free port, real websocket and HTTP clients.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod client;
+
+mod chat_flow;
+mod limits;
+mod reconnect;
+mod security;
