@@ -1,0 +1,3 @@
+//! Load benchmark of the chat and agent websockets (filled in by its own work).
+
+fn main() {}
