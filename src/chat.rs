@@ -137,8 +137,8 @@ async fn run(
             _ = &mut expiry => return Some(CloseCode::Unauthorized),
             frame = registration.frames.recv() => {
                 let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
-                if !ws::send(socket, frame.to_string()).await {
-                    return None;
+                if let Err(end) = ws::forward(socket, frame, &registration.kicked).await {
+                    return end;
                 }
             }
             incoming = ws::next(socket, config.max_frame_bytes) => {

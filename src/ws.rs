@@ -5,9 +5,14 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use switchboard_chat::CloseCode;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::Frame;
 
 /// Longest a write to a client may take before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a close frame may take to go out; a client that does not read gets none.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Per-connection read buffer. The default (128 KiB, zero-filled per connection) costs about
 /// 140 KB per idle connection; 8 KiB keeps an idle websocket near 20 KB.
 const READ_BUFFER: usize = 8 * 1024;
@@ -61,8 +66,18 @@ pub async fn send(ws: &mut WebSocket, text: impl Into<String>) -> bool {
     matches!(tokio::time::timeout(WRITE_TIMEOUT, ws.send(Message::Text(text.into().into()))).await, Ok(Ok(())))
 }
 
-/// Closes with a contract close code (best effort: the client may be gone already).
+/// Writes a queued frame, giving up as soon as the connection is kicked for reading too
+/// slowly (a write blocked on a full socket would otherwise hold it for the write timeout).
+/// `Err` carries how the session ends: a close code, or `None` when the client is gone.
+pub async fn forward(ws: &mut WebSocket, frame: Frame, kicked: &CancellationToken) -> Result<(), Option<CloseCode>> {
+    tokio::select! {
+        sent = send(ws, frame.to_string()) => if sent { Ok(()) } else { Err(None) },
+        _ = kicked.cancelled() => Err(Some(CloseCode::SlowConsumer)),
+    }
+}
+
+/// Closes with a contract close code (best effort: the client may be gone or not reading).
 pub async fn close(ws: &mut WebSocket, code: CloseCode) {
     let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, ws.send(Message::Close(Some(frame)))).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.send(Message::Close(Some(frame)))).await;
 }

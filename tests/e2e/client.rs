@@ -105,6 +105,22 @@ impl Ws {
         self.stream.send(message).await.expect("frame sent");
     }
 
+    /// The next text frame as JSON, or `None` once the connection is gone.
+    pub async fn next_frame(&mut self) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(FRAME_TIMEOUT, self.stream.next()).await.ok()?? {
+                Ok(Message::Text(t)) => return serde_json::from_str(&t).ok(),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Sends a frame; `false` when the connection is gone.
+    pub async fn try_send(&mut self, frame: Value) -> bool {
+        self.stream.send(Message::Text(frame.to_string().into())).await.is_ok()
+    }
+
     /// The next text frame as JSON; fails the test on close or timeout.
     pub async fn recv(&mut self) -> Value {
         loop {

@@ -6,6 +6,8 @@ mod common;
 mod client;
 
 mod chat_flow;
+mod crash;
 mod limits;
 mod reconnect;
 mod security;
+mod slow;
