@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::console::frames::ConsoleFrame;
 use crate::domain::{ConversationId, CustomerId, Message, Millis, to_rfc3339};
 use crate::hub::ConnId;
-use crate::ingest::IngestError;
+use crate::ingest::{IngestError, Source};
 use crate::ws::{self, Incoming};
 
 /// How long a new connection has to say `hello`.
@@ -223,7 +223,8 @@ async fn send(state: &AppState, me: &mut Customer, client_id: String, text: Stri
         text,
         attachments: Vec::new(),
     };
-    match state.ingestor.ingest(inbound, Some(me.conn)).await {
+    let source = Source { connection: Some(me.conn), customer: Some(me.id.clone()) };
+    match state.ingestor.ingest(inbound, source).await {
         Ok(done) => {
             me.conversation = Some(done.conversation.id.clone());
             let seq = done.message.seq.unwrap_or_default();

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use switchboard_channel::{ChannelKind, Inbound};
 
-use crate::domain::Millis;
+use crate::domain::{CustomerId, Millis};
 use crate::events::{Event, EventBus};
 use crate::hub::ConnId;
 use crate::routing::RoutingHandle;
@@ -26,6 +26,15 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
+/// Where an inbound message came from, as far as the daemon already knows.
+#[derive(Clone, Debug, Default)]
+pub struct Source {
+    /// The connection that sent it, which answers for itself (the fan-out skips it).
+    pub connection: Option<ConnId>,
+    /// The customer, when the channel already resolved the sender.
+    pub customer: Option<CustomerId>,
+}
+
 #[derive(Clone)]
 pub struct Ingestor {
     store: Arc<dyn Store>,
@@ -39,10 +48,10 @@ impl Ingestor {
         Self { store, events, routing, max_text_chars }
     }
 
-    /// Commits one inbound message (or finds it already committed) and publishes it. `origin`
-    /// is the connection it came from, which answers for itself. A conversation the message
-    /// opened or reopened is then handed to routing, after the caller has its answer.
-    pub async fn ingest(&self, inbound: Inbound, origin: Option<ConnId>) -> Result<Ingested, IngestError> {
+    /// Commits one inbound message (or finds it already committed) and publishes it. A
+    /// conversation the message opened or reopened is then handed to routing, after the caller
+    /// has its answer.
+    pub async fn ingest(&self, inbound: Inbound, source: Source) -> Result<Ingested, IngestError> {
         let started = Instant::now();
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
@@ -66,6 +75,7 @@ impl Ingestor {
                 external_id: inbound.external_id,
                 threading,
                 sender: inbound.sender,
+                customer: source.customer,
                 subject: inbound.subject,
                 text: inbound.text,
                 secrets_redacted: false,
@@ -80,7 +90,7 @@ impl Ingestor {
             self.events.publish(Event::Message {
                 conversation: ingested.conversation.clone(),
                 message: ingested.message.clone(),
-                origin,
+                origin: source.connection,
             });
             if ingested.opened || ingested.reopened {
                 let routing = self.routing.clone();

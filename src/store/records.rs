@@ -25,6 +25,9 @@ pub struct NewInbound {
     pub external_id: String,
     pub threading: Threading,
     pub sender: SenderIdentity,
+    /// The customer, when the channel already resolved the sender (a chat session did at
+    /// `hello`); otherwise the store finds or creates them from `sender`.
+    pub customer: Option<crate::domain::CustomerId>,
     pub subject: Option<String>,
     /// Redacted text.
     pub text: String,

@@ -26,7 +26,10 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
         return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false });
     }
     let now = m.received_at;
-    let customer = resolve_customer(conn, &m.sender, now).await?;
+    let customer = match &m.customer {
+        Some(known) => known.clone(),
+        None => resolve_customer(conn, &m.sender, now).await?,
+    };
     let found = match &m.threading {
         Threading::ByReferences(refs) => {
             let mut found = None;
