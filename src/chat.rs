@@ -3,28 +3,21 @@
 //! and streams everything customer-visible of the customer's conversation.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use switchboard_channel::{ChannelKind, Inbound, SenderIdentity};
 use switchboard_chat::frames::Author;
-use switchboard_chat::{
-    ClientFrame, CloseCode, CustomerClaims, ErrorCode, FrameError, RateLimiter, ServerFrame, Verdict,
-};
+use switchboard_chat::{ClientFrame, CloseCode, CustomerClaims, ErrorCode, FrameError, ServerFrame};
 
 use crate::app::AppState;
 use crate::console::frames::ConsoleFrame;
 use crate::domain::{ConversationId, CustomerId, Message, Millis, to_rfc3339};
 use crate::hub::ConnId;
 use crate::ingest::{IngestError, Source};
-use crate::ws::{self, Incoming};
-
-/// How long a new connection has to say `hello`.
-pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Malformed frames in a row before the connection is closed with 4400.
-const MALFORMED_TOLERANCE: u32 = 10;
+use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
     let max = state.config.chat.max_frame_bytes;
@@ -42,13 +35,10 @@ struct Customer {
 
 #[tracing::instrument(name = "chat", skip_all, fields(customer_id))]
 async fn session(state: Arc<AppState>, mut socket: WebSocket) {
-    let max = state.config.chat.max_frame_bytes;
-    let hello = match tokio::time::timeout(HELLO_TIMEOUT, ws::next(&mut socket, max)).await {
-        Err(_) => return ws::close(&mut socket, CloseCode::HelloTimeout).await,
-        Ok(Incoming::TooLarge) => return ws::close(&mut socket, CloseCode::TooLarge).await,
-        Ok(Incoming::Gone) => return,
-        Ok(Incoming::Binary) => return ws::close(&mut socket, CloseCode::Unauthorized).await,
-        Ok(Incoming::Text(text)) => text,
+    let hello = match ws::first_frame(&mut socket, state.config.chat.max_frame_bytes).await {
+        Ok(text) => text,
+        Err(Some(code)) => return ws::close(&mut socket, code).await,
+        Err(None) => return,
     };
     let Ok(ClientFrame::Hello { token, resume_after }) = ClientFrame::parse(&hello) else {
         return ws::close(&mut socket, CloseCode::Unauthorized).await;
@@ -121,69 +111,29 @@ async fn run(
             }
         }
     }
-    let config = &state.config.chat;
-    let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
     let expires_in = Duration::from_secs(me.claims.exp.saturating_sub(Millis::now().0 as u64 / 1000));
-    let expiry = tokio::time::sleep(expires_in);
-    tokio::pin!(expiry);
-    let mut malformed = 0;
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return Some(CloseCode::GoingAway),
-            _ = registration.kicked.cancelled() => {
-                tracing::info!("Customer reads too slowly; disconnecting");
-                return Some(CloseCode::SlowConsumer);
+    let opts = Serve { config: &state.config.chat, shutdown: &state.shutdown, expires_in };
+    ws::serve(socket, registration, opts, &mut Frames { state, me }).await
+}
+
+/// Answers a customer's frames.
+struct Frames<'a> {
+    state: &'a AppState,
+    me: &'a mut Customer,
+}
+
+impl FrameHandler for Frames<'_> {
+    async fn handle(&mut self, text: String) -> Handled {
+        match ClientFrame::parse(&text) {
+            Ok(frame) => {
+                Handled::Replies(handle(self.state, self.me, frame).await.iter().map(ServerFrame::to_json).collect())
             }
-            _ = &mut expiry => return Some(CloseCode::Unauthorized),
-            frame = registration.frames.recv() => {
-                let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
-                if let Err(end) = ws::forward(socket, frame, &registration.kicked).await {
-                    return end;
-                }
-            }
-            incoming = ws::next(socket, config.max_frame_bytes) => {
-                let text = match incoming {
-                    Incoming::Text(t) => t,
-                    Incoming::TooLarge => return Some(CloseCode::TooLarge),
-                    Incoming::Gone => return None,
-                    Incoming::Binary => {
-                        malformed += 1;
-                        if malformed > MALFORMED_TOLERANCE {
-                            return Some(CloseCode::Malformed);
-                        }
-                        ws::send(socket, ServerFrame::error(ErrorCode::BadRequest, "binary frames are not supported").to_json()).await;
-                        continue;
-                    }
-                };
-                match limiter.check(Instant::now()) {
-                    Verdict::Allow => {}
-                    Verdict::Reject => {
-                        let wait = limiter.retry_after().as_millis();
-                        ws::send(socket, ServerFrame::error(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms")).to_json()).await;
-                        continue;
-                    }
-                    Verdict::Close => return Some(CloseCode::RateLimited),
-                }
-                let frame = match ClientFrame::parse(&text) {
-                    Ok(f) => {
-                        malformed = 0;
-                        f
-                    }
-                    Err(e) => {
-                        if matches!(e, FrameError::NotAFrame) {
-                            malformed += 1;
-                            if malformed > MALFORMED_TOLERANCE {
-                                return Some(CloseCode::Malformed);
-                            }
-                        }
-                        ws::send(socket, ServerFrame::error(e.code(), e.to_string()).to_json()).await;
-                        continue;
-                    }
-                };
-                for reply in handle(state, me, frame).await {
-                    if !ws::send(socket, reply.to_json()).await {
-                        return None;
-                    }
+            Err(e) => {
+                let error = ServerFrame::error(e.code(), e.to_string()).to_json();
+                if matches!(e, FrameError::NotAFrame) {
+                    Handled::Malformed(error)
+                } else {
+                    Handled::Replies(vec![error])
                 }
             }
         }

@@ -4,10 +4,13 @@
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use switchboard_chat::CloseCode;
+use std::time::Instant;
+
+use switchboard_chat::{CloseCode, ErrorCode, RateLimiter, ServerFrame, Verdict};
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::Frame;
+use crate::config::ChatConfig;
+use crate::hub::{Frame, Registration};
 
 /// Longest a write to a client may take before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,6 +36,8 @@ pub fn configure(upgrade: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocket
 /// What arrived from the client.
 pub enum Incoming {
     Text(String),
+    /// A ping or pong: the client is there.
+    Alive,
     /// A frame over the size limit.
     TooLarge,
     /// A binary frame: this protocol has none.
@@ -41,7 +46,7 @@ pub enum Incoming {
     Gone,
 }
 
-/// Reads the next data frame, answering pings on the way (the transport does that itself).
+/// Reads the next frame (the transport answers pings itself).
 pub async fn next(ws: &mut WebSocket, max_frame_bytes: usize) -> Incoming {
     loop {
         match ws.recv().await {
@@ -49,7 +54,7 @@ pub async fn next(ws: &mut WebSocket, max_frame_bytes: usize) -> Incoming {
             Some(Ok(Message::Text(t))) => return Incoming::Text(t.to_string()),
             Some(Ok(Message::Binary(b))) if b.len() > max_frame_bytes => return Incoming::TooLarge,
             Some(Ok(Message::Binary(_))) => return Incoming::Binary,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Incoming::Alive,
             Some(Ok(Message::Close(_))) | None => return Incoming::Gone,
             Some(Err(e)) => {
                 let inner = e.into_inner();
@@ -80,4 +85,138 @@ pub async fn forward(ws: &mut WebSocket, frame: Frame, kicked: &CancellationToke
 pub async fn close(ws: &mut WebSocket, code: CloseCode) {
     let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.send(Message::Close(Some(frame)))).await;
+}
+
+/// How long a new connection has to say `hello`.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an idle connection is pinged, so dead peers (a phone that lost its network
+/// without closing) are noticed.
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// Silence (no frame, ping or pong) after which a connection counts as dead.
+const IDLE_LIMIT: Duration = Duration::from_secs(90);
+/// Malformed frames in a row before the connection is closed with 4400.
+const MALFORMED_TOLERANCE: u32 = 10;
+
+/// Waits for the first frame, which must come within [`HELLO_TIMEOUT`]. `Err` carries how
+/// the connection ends.
+pub async fn first_frame(ws: &mut WebSocket, max_frame_bytes: usize) -> Result<String, Option<CloseCode>> {
+    let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    loop {
+        match tokio::time::timeout_at(deadline, next(ws, max_frame_bytes)).await {
+            Err(_) => return Err(Some(CloseCode::HelloTimeout)),
+            Ok(Incoming::Text(text)) => return Ok(text),
+            Ok(Incoming::Alive) => continue,
+            Ok(Incoming::TooLarge) => return Err(Some(CloseCode::TooLarge)),
+            Ok(Incoming::Binary) => return Err(Some(CloseCode::Unauthorized)),
+            Ok(Incoming::Gone) => return Err(None),
+        }
+    }
+}
+
+/// What a session made of one text frame.
+pub enum Handled {
+    /// Frames to send back to this connection, in order.
+    Replies(Vec<String>),
+    /// Not a frame at all (counts toward close 4400): the error frame to answer with.
+    Malformed(String),
+}
+
+/// What answers the text frames of a session.
+pub trait FrameHandler: Send {
+    fn handle(&mut self, text: String) -> impl Future<Output = Handled> + Send;
+}
+
+/// What [`serve`] needs besides the socket.
+pub struct Serve<'a> {
+    pub config: &'a ChatConfig,
+    pub shutdown: &'a CancellationToken,
+    /// When the session's credentials run out (close 4401).
+    pub expires_in: Duration,
+}
+
+/// The loop every session runs after `hello`: frames queued for the connection go out, frames
+/// from the client pass the rate limit and go to `handle`, and the session ends on shutdown
+/// (1001), a full queue (1008), expired credentials (4401), a frame too large (4413), too
+/// many malformed (4400) or rate-limited (4429) frames, or a silent peer. Returns the close
+/// code to end with, or `None` when the client is gone.
+pub async fn serve(
+    ws: &mut WebSocket,
+    registration: &mut Registration,
+    opts: Serve<'_>,
+    handler: &mut impl FrameHandler,
+) -> Option<CloseCode> {
+    let config = opts.config;
+    let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
+    let expiry = tokio::time::sleep(opts.expires_in);
+    tokio::pin!(expiry);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.reset();
+    let mut last_heard = Instant::now();
+    let mut malformed = 0;
+    loop {
+        tokio::select! {
+            _ = opts.shutdown.cancelled() => return Some(CloseCode::GoingAway),
+            _ = registration.kicked.cancelled() => return Some(CloseCode::SlowConsumer),
+            _ = &mut expiry => return Some(CloseCode::Unauthorized),
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return None;
+                }
+                if tokio::time::timeout(WRITE_TIMEOUT, ws.send(Message::Ping(Default::default()))).await.is_err() {
+                    return None;
+                }
+            }
+            frame = registration.frames.recv() => {
+                let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
+                if let Err(end) = forward(ws, frame, &registration.kicked).await {
+                    return end;
+                }
+            }
+            incoming = next(ws, config.max_frame_bytes) => {
+                last_heard = Instant::now();
+                let text = match incoming {
+                    Incoming::Text(t) => t,
+                    Incoming::Alive => continue,
+                    Incoming::TooLarge => return Some(CloseCode::TooLarge),
+                    Incoming::Gone => return None,
+                    Incoming::Binary => {
+                        malformed += 1;
+                        if malformed > MALFORMED_TOLERANCE {
+                            return Some(CloseCode::Malformed);
+                        }
+                        send(ws, ServerFrame::error(ErrorCode::BadRequest, "binary frames are not supported").to_json()).await;
+                        continue;
+                    }
+                };
+                match limiter.check(Instant::now()) {
+                    Verdict::Allow => {}
+                    Verdict::Reject => {
+                        let wait = limiter.retry_after().as_millis();
+                        let error = ServerFrame::error(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms"));
+                        send(ws, error.to_json()).await;
+                        continue;
+                    }
+                    Verdict::Close => return Some(CloseCode::RateLimited),
+                }
+                let replies = match handler.handle(text).await {
+                    Handled::Replies(replies) => {
+                        malformed = 0;
+                        replies
+                    }
+                    Handled::Malformed(error) => {
+                        malformed += 1;
+                        if malformed > MALFORMED_TOLERANCE {
+                            return Some(CloseCode::Malformed);
+                        }
+                        vec![error]
+                    }
+                };
+                for reply in replies {
+                    if !send(ws, reply).await {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
 }

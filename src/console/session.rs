@@ -3,23 +3,22 @@
 //! `ack`, and replies wake the dispatcher that delivers them over the conversation's channel.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use switchboard_chat::{CloseCode, ErrorCode, RateLimiter, ServerFrame, Verdict};
+use switchboard_chat::{CloseCode, ErrorCode, FrameError, ServerFrame};
 
 use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
 use super::view;
 use crate::app::AppState;
-use crate::chat::HELLO_TIMEOUT;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
 use crate::store::{Actor, NewOutbound, OutboundAuthor, StatusChange, StoreError};
-use crate::ws::{self, Incoming};
+use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
     let max = state.config.chat.max_frame_bytes;
@@ -69,13 +68,10 @@ struct Session<'a> {
 
 #[tracing::instrument(name = "agent", skip_all, fields(agent_id))]
 async fn session(state: Arc<AppState>, mut socket: WebSocket) {
-    let max = state.config.chat.max_frame_bytes;
-    let hello = match tokio::time::timeout(HELLO_TIMEOUT, ws::next(&mut socket, max)).await {
-        Err(_) => return ws::close(&mut socket, CloseCode::HelloTimeout).await,
-        Ok(Incoming::TooLarge) => return ws::close(&mut socket, CloseCode::TooLarge).await,
-        Ok(Incoming::Gone) => return,
-        Ok(Incoming::Binary) => return ws::close(&mut socket, CloseCode::Unauthorized).await,
-        Ok(Incoming::Text(text)) => text,
+    let hello = match ws::first_frame(&mut socket, state.config.chat.max_frame_bytes).await {
+        Ok(text) => text,
+        Err(Some(code)) => return ws::close(&mut socket, code).await,
+        Err(None) => return,
     };
     let Ok(AgentFrame::Hello { token }) = AgentFrame::parse(&hello) else {
         return ws::close(&mut socket, CloseCode::Unauthorized).await;
@@ -126,51 +122,8 @@ impl Session<'_> {
         if !ws::send(socket, welcome.to_json()).await {
             return None;
         }
-        let config = &self.state.config.chat;
-        let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
-        let expiry = tokio::time::sleep(expires_in);
-        tokio::pin!(expiry);
-        loop {
-            tokio::select! {
-                _ = self.state.shutdown.cancelled() => return Some(CloseCode::GoingAway),
-                _ = registration.kicked.cancelled() => return Some(CloseCode::SlowConsumer),
-                _ = &mut expiry => return Some(CloseCode::Unauthorized),
-                frame = registration.frames.recv() => {
-                    let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
-                    if let Err(end) = ws::forward(socket, frame, &registration.kicked).await {
-                        return end;
-                    }
-                }
-                incoming = ws::next(socket, config.max_frame_bytes) => {
-                    let text = match incoming {
-                        Incoming::Text(t) => t,
-                        Incoming::TooLarge => return Some(CloseCode::TooLarge),
-                        Incoming::Gone => return None,
-                        Incoming::Binary => {
-                            ws::send(socket, ConsoleFrame::error(ErrorCode::BadRequest, "binary frames are not supported").to_json()).await;
-                            continue;
-                        }
-                    };
-                    match limiter.check(Instant::now()) {
-                        Verdict::Allow => {}
-                        Verdict::Reject => {
-                            ws::send(socket, ConsoleFrame::error(ErrorCode::RateLimited, "slow down").to_json()).await;
-                            continue;
-                        }
-                        Verdict::Close => return Some(CloseCode::RateLimited),
-                    }
-                    let replies = match AgentFrame::parse(&text) {
-                        Ok(frame) => self.handle(frame).await.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]),
-                        Err(e) => vec![ConsoleFrame::error(e.code(), e.to_string())],
-                    };
-                    for reply in replies {
-                        if !ws::send(socket, reply.to_json()).await {
-                            return None;
-                        }
-                    }
-                }
-            }
-        }
+        let opts = Serve { config: &self.state.config.chat, shutdown: &self.state.shutdown, expires_in };
+        ws::serve(socket, registration, opts, &mut Frames(self)).await
     }
 
     async fn welcome(&self, status: AgentStatus) -> Result<ConsoleFrame, StoreError> {
@@ -346,6 +299,30 @@ impl Session<'_> {
         let f = ConsoleFrame::Unassigned { conversation_id: resolved.id.to_string(), reason: "resolved" };
         self.state.hub.to_agent(&holder, Arc::from(f.to_json()), None);
         Ok(Vec::new())
+    }
+}
+
+/// Answers an agent's frames.
+struct Frames<'a, 'b>(&'a Session<'b>);
+
+impl FrameHandler for Frames<'_, '_> {
+    async fn handle(&mut self, text: String) -> Handled {
+        let replies = match AgentFrame::parse(&text) {
+            Ok(frame) => self
+                .0
+                .handle(frame)
+                .await
+                .unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]),
+            Err(e) => {
+                let error = ConsoleFrame::error(e.code(), e.to_string()).to_json();
+                return if matches!(e, FrameError::NotAFrame) {
+                    Handled::Malformed(error)
+                } else {
+                    Handled::Replies(vec![error])
+                };
+            }
+        };
+        Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect())
     }
 }
 
