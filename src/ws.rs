@@ -48,20 +48,17 @@ pub enum Incoming {
 
 /// Reads the next frame (the transport answers pings itself).
 pub async fn next(ws: &mut WebSocket, max_frame_bytes: usize) -> Incoming {
-    loop {
-        match ws.recv().await {
-            Some(Ok(Message::Text(t))) if t.len() > max_frame_bytes => return Incoming::TooLarge,
-            Some(Ok(Message::Text(t))) => return Incoming::Text(t.to_string()),
-            Some(Ok(Message::Binary(b))) if b.len() > max_frame_bytes => return Incoming::TooLarge,
-            Some(Ok(Message::Binary(_))) => return Incoming::Binary,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Incoming::Alive,
-            Some(Ok(Message::Close(_))) | None => return Incoming::Gone,
-            Some(Err(e)) => {
-                let inner = e.into_inner();
-                let too_large =
-                    matches!(inner.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)));
-                return if too_large { Incoming::TooLarge } else { Incoming::Gone };
-            }
+    match ws.recv().await {
+        Some(Ok(Message::Text(t))) if t.len() > max_frame_bytes => Incoming::TooLarge,
+        Some(Ok(Message::Text(t))) => Incoming::Text(t.to_string()),
+        Some(Ok(Message::Binary(b))) if b.len() > max_frame_bytes => Incoming::TooLarge,
+        Some(Ok(Message::Binary(_))) => Incoming::Binary,
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Alive,
+        Some(Ok(Message::Close(_))) | None => Incoming::Gone,
+        Some(Err(e)) => {
+            let inner = e.into_inner();
+            let too_large = matches!(inner.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)));
+            if too_large { Incoming::TooLarge } else { Incoming::Gone }
         }
     }
 }
