@@ -34,6 +34,8 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(60);
 const CLI_TIMEOUT: Duration = Duration::from_secs(60);
 /// The database file inside the data directory.
 const DB_FILE: &str = "switchboard.db";
+/// How many of the daemon's last log lines a failing test prints.
+const LOG_LINES_ON_FAILURE: usize = 200;
 /// Where `config_toml` writes its text inside the data directory.
 const CONFIG_FILE: &str = "switchboard.toml";
 
@@ -334,6 +336,13 @@ impl Drop for Daemon {
             let _ = running.child.kill();
             let _ = running.child.wait();
             running.join_readers();
+        }
+        // A failing test shows what the daemon said before it failed; passing tests stay quiet.
+        if std::thread::panicking() {
+            let logs = self.logs();
+            let lines: Vec<&str> = logs.lines().collect();
+            let shown = &lines[lines.len().saturating_sub(LOG_LINES_ON_FAILURE)..];
+            eprintln!("--- the daemon's last {} log lines ---\n{}\n---", shown.len(), shown.join("\n"));
         }
     }
 }

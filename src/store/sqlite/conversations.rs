@@ -163,9 +163,9 @@ async fn open_conversation(
     Ok(conversation)
 }
 
-/// Finds the customer any of the sender's identities belongs to (app user id first, then
-/// email, then phone), or creates one, and records identities not yet known. An identity
-/// already tied to another customer stays with that customer: merging is an agent's call.
+/// Finds the customer the sender is (by app user id when there is one, else by email, then
+/// phone), or creates one, and records identities not yet known. An identity already tied to
+/// another customer stays with that customer: merging customers is an agent's call.
 pub async fn resolve_customer(
     conn: &mut SqliteConnection,
     sender: &SenderIdentity,
@@ -176,8 +176,15 @@ pub async fn resolve_customer(
             .into_iter()
             .filter_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
             .collect();
+    // An app user id is proof of who wrote (the app signed it); an email or phone number in
+    // its token is only a claim. So an app user is found by that id alone: matching it on a
+    // claimed email could hand another customer's conversations to whoever claims it.
+    let lookup: &[(&str, &str)] = match identities.first() {
+        Some(first @ ("app_user", _)) => std::slice::from_ref(first),
+        _ => &identities,
+    };
     let mut found = None;
-    for (kind, value) in &identities {
+    for (kind, value) in lookup {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
                 .bind(kind)

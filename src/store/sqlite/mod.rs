@@ -123,7 +123,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Message>, StoreError> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND (seq > $2 OR (seq IS NULL AND $3)) \
-             ORDER BY created_at, seq"
+             ORDER BY rowid"
         );
         let rows =
             sqlx::query(&sql).bind(id.as_str()).bind(after_seq).bind(include_internal).fetch_all(&self.readers).await?;

@@ -1,0 +1,370 @@
+//! The outbox dispatcher against the real SQLite store and a scripted channel adapter:
+//! transient failures are retried with growing backoff until they succeed, permanent ones and
+//! those past the retry horizon are marked failed and reported to agents, a channel without
+//! an adapter fails at once, and work left pending by a previous process is delivered.
+//!
+//! The dispatcher reads the wall clock, so backoffs are configured in tens of milliseconds
+//! and the tests wait for the events it publishes rather than for fixed times.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use switchboard::config::{OutboxConfig, StoreConfig};
+use switchboard::dispatcher::{Adapters, Dispatcher};
+use switchboard::domain::{AgentId, ConversationId, Millis};
+use switchboard::events::{DeliveryState, Event, EventBus};
+use switchboard::store::{NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, Store, Threading};
+use switchboard_channel::{ChannelKind, DeliveryError, DeliveryReceipt, Outbound, OutboundChannel, SenderIdentity};
+use tempfile::TempDir;
+use tokio::sync::{Notify, broadcast};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Longest any test waits for the dispatcher to report a delivery.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Outcome = Result<DeliveryReceipt, DeliveryError>;
+
+/// One call the dispatcher made to the adapter.
+#[derive(Clone, Debug)]
+struct Attempt {
+    outbox_id: i64,
+    /// `Outbound::attempt`: how many attempts the dispatcher says came before.
+    previous: u32,
+    at: Instant,
+}
+
+/// An adapter that answers from a script, then with a fixed outcome, and remembers every call.
+struct ScriptedChannel {
+    kind: ChannelKind,
+    script: Mutex<VecDeque<Outcome>>,
+    then: Outcome,
+    attempts: Mutex<Vec<Attempt>>,
+}
+
+impl ScriptedChannel {
+    fn new(kind: ChannelKind, script: Vec<Outcome>, then: Outcome) -> Arc<Self> {
+        Arc::new(Self { kind, script: Mutex::new(script.into()), then, attempts: Mutex::new(Vec::new()) })
+    }
+
+    fn attempts(&self) -> Vec<Attempt> {
+        self.attempts.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl OutboundChannel for ScriptedChannel {
+    fn kind(&self) -> ChannelKind {
+        self.kind
+    }
+
+    async fn deliver(&self, message: &Outbound) -> Result<DeliveryReceipt, DeliveryError> {
+        self.attempts.lock().unwrap().push(Attempt {
+            outbox_id: message.outbox_id,
+            previous: message.attempt,
+            at: Instant::now(),
+        });
+        let next = self.script.lock().unwrap().pop_front();
+        next.unwrap_or_else(|| self.then.clone())
+    }
+
+    async fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn sent(detail: &str, external_id: Option<&str>) -> Outcome {
+    Ok(DeliveryReceipt { detail: detail.to_owned(), external_id: external_id.map(str::to_owned) })
+}
+
+fn transient(why: &str) -> Outcome {
+    Err(DeliveryError::Transient(why.to_owned()))
+}
+
+fn adapters(channels: &[&Arc<ScriptedChannel>]) -> Adapters {
+    channels.iter().map(|c| (c.kind, Arc::clone(c) as Arc<dyn OutboundChannel>)).collect()
+}
+
+fn outbox(initial_backoff_ms: u64, max_backoff_ms: u64, retry_horizon_s: u64) -> OutboxConfig {
+    OutboxConfig { initial_backoff_ms, max_backoff_ms, retry_horizon_s, lease_s: 60, ..OutboxConfig::default() }
+}
+
+/// A SQLite database in a temporary directory, reopenable as a later process would.
+struct Database {
+    dir: TempDir,
+}
+
+impl Database {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temporary directory") }
+    }
+
+    async fn open(&self) -> Arc<dyn Store> {
+        let url = format!("sqlite://{}", self.dir.path().join("outbox.db").display());
+        switchboard::store::open(&url, &StoreConfig::default()).await.expect("the store opens")
+    }
+}
+
+/// A running dispatcher and a subscription to what it publishes.
+struct Running {
+    events: broadcast::Receiver<Event>,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    fn start(store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
+        let bus = EventBus::new(256);
+        let events = bus.subscribe();
+        let dispatcher = Dispatcher::new(store.clone(), adapters, config, bus);
+        let wake = dispatcher.waker();
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(dispatcher.run(cancel.clone()));
+        Self { events, wake, cancel, task }
+    }
+
+    /// The next delivery report: conversation id, seq, state, detail.
+    async fn next_delivery(&mut self) -> (String, i64, DeliveryState, String) {
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no delivery reported within {EVENT_TIMEOUT:?}"))
+                .expect("the event bus is open");
+            if let Event::Delivery { conversation_id, seq, state, detail, .. } = event {
+                return (conversation_id, seq, state, detail);
+            }
+        }
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .expect("the dispatcher stops when cancelled")
+            .expect("the dispatcher task did not panic");
+    }
+}
+
+/// Opens a conversation on `channel` with one customer message.
+async fn conversation(store: &Arc<dyn Store>, channel: ChannelKind) -> ConversationId {
+    let sender = SenderIdentity {
+        app_user_id: Some("u-li".to_owned()),
+        email: Some("li@example.com".to_owned()),
+        ..SenderIdentity::default()
+    };
+    let threading = match channel {
+        ChannelKind::Email => Threading::ByReferences(Vec::new()),
+        ChannelKind::Chat => Threading::LatestOpen,
+        ChannelKind::Callback => Threading::New,
+    };
+    store
+        .ingest(NewInbound {
+            channel,
+            external_id: format!("<first-{channel}@mail>"),
+            threading,
+            sender,
+            customer: None,
+            subject: Some("Refund".to_owned()),
+            text: "where is my refund?".to_owned(),
+            secrets_redacted: false,
+            received_at: Millis::now(),
+        })
+        .await
+        .expect("ingest")
+        .conversation
+        .id
+}
+
+/// Commits an agent reply to be delivered, as the agent console does, and returns its seq.
+async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str) -> i64 {
+    let written = store
+        .append_outbound(NewOutbound {
+            conversation_id: conversation.clone(),
+            author: OutboundAuthor::Agent { id: AgentId::from("ag_mei"), name: "Mei".to_owned() },
+            idempotency_key: Some(format!("agent:ag_mei:{key}")),
+            text: format!("reply {key}"),
+            internal: false,
+            deliver: true,
+            now: Millis::now(),
+        })
+        .await
+        .expect("reply committed");
+    assert!(written.outbox_id.is_some());
+    written.message.seq.expect("a reply has a seq")
+}
+
+async fn counts(store: &Arc<dyn Store>) -> OutboxCounts {
+    store.outbox_counts().await.expect("outbox counts")
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_with_growing_backoff_until_sent() {
+    let db = Database::new();
+    let store = db.open().await;
+    let email = ScriptedChannel::new(
+        ChannelKind::Email,
+        vec![transient("421 busy"), transient("421 busy"), transient("timeout")],
+        sent("250 2.0.0 Ok: queued", Some("<reply-1@switchboard>")),
+    );
+    let initial_ms = 40;
+    let mut running = Running::start(&store, adapters(&[&email]), &outbox(initial_ms, 1_000, 60));
+    let id = conversation(&store, ChannelKind::Email).await;
+    let seq = reply(&store, &id, "r1").await;
+    running.wake.notify_one();
+
+    // Retries are silent; the first report is the success.
+    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
+    assert_eq!(state, DeliveryState::Sent);
+    assert_eq!(detail, "250 2.0.0 Ok: queued");
+
+    let attempts = email.attempts();
+    let previous: Vec<u32> = attempts.iter().map(|a| a.previous).collect();
+    assert_eq!(previous, [0, 1, 2, 3], "four attempts, each counting those before");
+    // Each wait is at least half its ceiling, and the ceiling doubles: 40, 80, 160 ms.
+    for (k, pair) in attempts.windows(2).enumerate() {
+        let waited = pair[1].at - pair[0].at;
+        let floor = Duration::from_millis(initial_ms << k) / 2;
+        // A millisecond of slack: the schedule is kept in whole milliseconds.
+        assert!(
+            waited + Duration::from_millis(1) >= floor,
+            "retry {} came after {waited:?}, before its backoff of at least {floor:?}",
+            k + 1
+        );
+    }
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 0 });
+    // Sent is final: nothing is delivered twice.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(email.attempts().len(), 4);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_marked_failed_and_reported() {
+    let db = Database::new();
+    let store = db.open().await;
+    let email = ScriptedChannel::new(
+        ChannelKind::Email,
+        Vec::new(),
+        Err(DeliveryError::Permanent("550 5.1.1 <li@example.com>: Recipient address rejected".to_owned())),
+    );
+    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
+    let id = conversation(&store, ChannelKind::Email).await;
+    let seq = reply(&store, &id, "r1").await;
+    running.wake.notify_one();
+
+    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
+    assert_eq!(state, DeliveryState::Failed);
+    assert!(detail.contains("550 5.1.1"), "the agent sees why: {detail:?}");
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 1 });
+    // Never retried.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(email.attempts().len(), 1);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn transient_failures_are_given_up_at_the_retry_horizon() {
+    let db = Database::new();
+    let store = db.open().await;
+    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), transient("421 4.3.2 busy"));
+    let (max_backoff_ms, horizon) = (200, Duration::from_secs(1));
+    let mut running = Running::start(&store, adapters(&[&email]), &outbox(50, max_backoff_ms, horizon.as_secs()));
+    let id = conversation(&store, ChannelKind::Email).await;
+    let written = Instant::now();
+    reply(&store, &id, "r1").await;
+    running.wake.notify_one();
+
+    let (reported, _, state, detail) = running.next_delivery().await;
+    let gave_up_after = written.elapsed();
+    assert_eq!(reported, id.as_str());
+    assert_eq!(state, DeliveryState::Failed);
+    assert!(
+        detail.contains("gave up") && detail.contains("421 4.3.2 busy"),
+        "the agent sees that it was given up and why: {detail:?}"
+    );
+    // It kept trying until the next retry would fall past the horizon, and then stopped.
+    let attempts = email.attempts();
+    assert!(attempts.len() >= 3, "only {} attempts", attempts.len());
+    let previous: Vec<u32> = attempts.iter().map(|a| a.previous).collect();
+    assert_eq!(previous, (0..attempts.len() as u32).collect::<Vec<_>>());
+    assert!(
+        gave_up_after >= horizon - Duration::from_millis(max_backoff_ms),
+        "gave up after {gave_up_after:?}, well before the {horizon:?} horizon"
+    );
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 1 });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(email.attempts().len(), attempts.len(), "retried after giving up");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_channel_without_an_adapter_fails_permanently() {
+    let db = Database::new();
+    let store = db.open().await;
+    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
+    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
+    let id = conversation(&store, ChannelKind::Chat).await;
+    let seq = reply(&store, &id, "r1").await;
+    running.wake.notify_one();
+
+    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
+    assert_eq!(state, DeliveryState::Failed);
+    assert!(detail.contains("chat"), "the detail names the channel: {detail:?}");
+    assert!(email.attempts().is_empty(), "handed to another channel's adapter");
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 1 });
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
+    let db = Database::new();
+    // The previous process: three replies committed, one of them claimed by a dispatcher
+    // that died before reporting, none delivered.
+    let lease = Duration::from_secs(1);
+    let (id, seqs, claimed_at, leased_id) = {
+        let store = db.open().await;
+        let id = conversation(&store, ChannelKind::Email).await;
+        let mut seqs = Vec::new();
+        for key in ["r1", "r2", "r3"] {
+            seqs.push(reply(&store, &id, key).await);
+        }
+        let claimed_at = Instant::now();
+        let claimed = store.claim_outbox(Millis::now(), lease, 1).await.expect("claim");
+        assert_eq!(claimed.len(), 1);
+        (id, seqs, claimed_at, claimed[0].outbound.outbox_id)
+    };
+
+    // The next process: a new store over the same file and a new dispatcher.
+    let store = db.open().await;
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 3, failed: 0 });
+    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
+    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
+    let mut delivered = Vec::new();
+    for _ in 0..3 {
+        let (reported, seq, state, _) = running.next_delivery().await;
+        assert_eq!(reported, id.as_str());
+        assert_eq!(state, DeliveryState::Sent);
+        delivered.push(seq);
+    }
+    delivered.sort_unstable();
+    assert_eq!(delivered, seqs);
+    assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 0 });
+
+    // Each exactly once; the one the dead dispatcher held waited for its lease to run out.
+    let attempts = email.attempts();
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    let leased = attempts.iter().find(|a| a.outbox_id == leased_id).expect("the leased delivery was retried");
+    assert!(
+        leased.at + Duration::from_millis(1) >= claimed_at + lease,
+        "a leased delivery was retried {:?} after its claim, before the {lease:?} lease ended",
+        leased.at - claimed_at
+    );
+    running.stop().await;
+}

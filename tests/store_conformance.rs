@@ -1,0 +1,827 @@
+//! The store conformance suite: what every `Store` backend must do, written once against the
+//! trait and run for each backend by `conformance_suite!` at the bottom. A new backend adds
+//! one line there (and a function that opens a fresh, empty store).
+//!
+//! Times are explicit `Millis` values, never the clock, so leases and retry schedules are
+//! checked to the millisecond without sleeping.
+
+use std::any::Any;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard::config::StoreConfig;
+use switchboard::domain::{
+    AgentId, AuthorRole, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent, Priority,
+    TriageResult,
+};
+use switchboard::store::{
+    Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Store,
+    StoreError, Threading,
+};
+use switchboard_channel::{ChannelKind, SenderIdentity};
+
+/// 2026-11-22T08:15:00Z: every test's time starts here.
+const T0: Millis = Millis(1_795_335_300_000);
+
+fn at(offset_ms: i64) -> Millis {
+    Millis(T0.0 + offset_ms)
+}
+
+/// A fresh, empty store and whatever must live as long as it (a temporary directory, a
+/// database server).
+struct Backend {
+    store: Arc<dyn Store>,
+    _keep: Box<dyn Any + Send>,
+}
+
+async fn open_sqlite() -> Backend {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("conformance.db").display());
+    let store = switchboard::store::open(&url, &StoreConfig::default()).await.expect("a fresh SQLite store opens");
+    Backend { store, _keep: Box::new(dir) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building inputs.
+
+fn app_user(user: &str) -> SenderIdentity {
+    SenderIdentity { app_user_id: Some(user.to_owned()), ..SenderIdentity::default() }
+}
+
+fn email_sender(address: &str) -> SenderIdentity {
+    SenderIdentity { email: Some(address.to_owned()), ..SenderIdentity::default() }
+}
+
+/// A live-chat message from an app user; the external id is the sender-scoped client id.
+fn chat(user: &str, client_id: &str, now: Millis) -> NewInbound {
+    NewInbound {
+        channel: ChannelKind::Chat,
+        external_id: format!("{user}:{client_id}"),
+        threading: Threading::LatestOpen,
+        sender: app_user(user),
+        customer: None,
+        subject: None,
+        text: format!("chat message {client_id}"),
+        secrets_redacted: false,
+        received_at: now,
+    }
+}
+
+/// An email with its Message-ID and the ids it refers to.
+fn email(from: &str, message_id: &str, references: &[&str], now: Millis) -> NewInbound {
+    NewInbound {
+        channel: ChannelKind::Email,
+        external_id: message_id.to_owned(),
+        threading: Threading::ByReferences(references.iter().map(|r| r.to_string()).collect()),
+        sender: email_sender(from),
+        customer: None,
+        subject: Some("Transfer has not arrived".to_owned()),
+        text: format!("email {message_id}"),
+        secrets_redacted: false,
+        received_at: now,
+    }
+}
+
+/// An agent reply to be delivered, idempotent on `key`.
+fn reply(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis) -> NewOutbound {
+    NewOutbound {
+        conversation_id: conversation.clone(),
+        author: OutboundAuthor::Agent { id: agent.clone(), name: "Mei".to_owned() },
+        idempotency_key: Some(format!("agent:{agent}:{key}")),
+        text: format!("reply {key}"),
+        internal: false,
+        deliver: true,
+        now,
+    }
+}
+
+/// An internal note; `deliver` is set to show that a note is never delivered anyway.
+fn note(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis) -> NewOutbound {
+    NewOutbound { internal: true, text: format!("note {key}"), ..reply(conversation, agent, key, now) }
+}
+
+fn move_to(to: ConversationStatus, actor: Actor, now: Millis) -> StatusChange {
+    StatusChange { to, assignee: None, queue: None, actor, reason: "test".to_owned(), now }
+}
+
+async fn add_agent(store: &Arc<dyn Store>, login: &str) -> AgentId {
+    store
+        .add_agent(NewAgent {
+            login: login.to_owned(),
+            name: "Mei".to_owned(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+            skills: vec!["zh".to_owned(), "refund".to_owned()],
+            supervisor: false,
+        })
+        .await
+        .expect("agent added")
+        .id
+}
+
+async fn ingest(store: &Arc<dyn Store>, message: NewInbound) -> Ingested {
+    store.ingest(message).await.expect("ingest commits")
+}
+
+async fn audit_count(store: &Arc<dyn Store>, id: &ConversationId) -> usize {
+    store.audit_events(id).await.expect("audit log").len()
+}
+
+const LEASE: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------------
+// Ingest: dedupe, seq, customers, threading.
+
+async fn a_repeated_external_id_writes_nothing_and_returns_the_original(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await;
+    assert!(first.opened && !first.duplicate);
+    let events_before = audit_count(&store, &first.conversation.id).await;
+
+    let mut again = email("li@example.com", "<m1@mail>", &[], at(5_000));
+    again.text = "a different body that must not be stored".to_owned();
+    let again = ingest(&store, again).await;
+    assert!(again.duplicate, "a repeated Message-ID is a duplicate");
+    assert!(!again.opened && !again.reopened);
+    assert_eq!(again.message, first.message, "the original comes back");
+    assert_eq!(again.conversation.id, first.conversation.id);
+
+    let stored = store.messages(&first.conversation.id, 0, true).await.unwrap();
+    assert_eq!(stored.len(), 1, "nothing new was written");
+    assert_eq!(stored[0].text, "email <m1@mail>");
+    let conversation = store.conversation(&first.conversation.id).await.unwrap().unwrap();
+    assert_eq!(conversation.last_seq, 1);
+    assert_eq!(conversation.last_customer_message_at, Some(at(0)));
+    assert_eq!(audit_count(&store, &first.conversation.id).await, events_before);
+
+    // Even after the conversation is closed, the duplicate is the original, not a new thread.
+    store
+        .change_status(&first.conversation.id, move_to(ConversationStatus::Resolved, Actor::System, at(6_000)))
+        .await
+        .unwrap();
+    store
+        .change_status(&first.conversation.id, move_to(ConversationStatus::Closed, Actor::System, at(7_000)))
+        .await
+        .unwrap();
+    let late = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(8_000))).await;
+    assert!(late.duplicate && !late.opened);
+    assert_eq!(late.message.id, first.message.id);
+    assert!(store.open_conversations().await.unwrap().is_empty());
+
+    // Idempotency is per channel: the same id on another channel is another message.
+    let mut on_chat = chat("u-li", "x", at(9_000));
+    on_chat.external_id = "<m1@mail>".to_owned();
+    let on_chat = ingest(&store, on_chat).await;
+    assert!(!on_chat.duplicate && on_chat.opened);
+}
+
+/// What one concurrent writer got back.
+struct Written {
+    message_id: String,
+    seq: Option<i64>,
+    internal: bool,
+}
+
+async fn seq_is_gapless_under_concurrent_appends(store: Arc<dyn Store>) {
+    const TASKS: usize = 64;
+    const PER_TASK: usize = 20;
+    let agent = add_agent(&store, "mei").await;
+    let first = ingest(&store, chat("u1", "c0", at(0))).await;
+    let conversation = first.conversation.id.clone();
+    assert_eq!(first.message.seq, Some(1));
+
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let (store, agent, conversation) = (store.clone(), agent.clone(), conversation.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut written = Vec::new();
+            for i in 0..PER_TASK {
+                let key = format!("t{task}-{i}");
+                // Each writer reads its own clock: times interleave in any order with commits.
+                let now = at(1 + (task * PER_TASK + i) as i64 % 977);
+                let w = match (task + i) % 4 {
+                    0 | 1 => {
+                        let got = store.ingest(chat("u1", &key, now)).await.unwrap();
+                        assert!(!got.duplicate && !got.opened);
+                        assert_eq!(got.conversation.id, conversation);
+                        Written { message_id: got.message.id.0, seq: got.message.seq, internal: false }
+                    }
+                    2 => {
+                        let got = store.append_outbound(reply(&conversation, &agent, &key, now)).await.unwrap();
+                        Written { message_id: got.message.id.0, seq: got.message.seq, internal: false }
+                    }
+                    _ => {
+                        let got = store.append_outbound(note(&conversation, &agent, &key, now)).await.unwrap();
+                        Written { message_id: got.message.id.0, seq: got.message.seq, internal: true }
+                    }
+                };
+                written.push(w);
+            }
+            written
+        }));
+    }
+    let mut written = Vec::new();
+    for task in tasks {
+        written.extend(task.await.expect("writer task"));
+    }
+
+    let notes = written.iter().filter(|w| w.internal).count();
+    let visible = 1 + written.len() - notes;
+    assert!(notes > 0 && visible > TASKS);
+    // What each writer was acknowledged: every seq once, no gaps, notes none.
+    let mut acked: Vec<i64> = written.iter().filter_map(|w| w.seq).collect();
+    acked.push(1);
+    acked.sort_unstable();
+    assert_eq!(acked, (1..=visible as i64).collect::<Vec<_>>());
+    assert!(written.iter().filter(|w| w.internal).all(|w| w.seq.is_none()));
+
+    // What is stored agrees with what was acknowledged.
+    let all = store.messages(&conversation, 0, true).await.unwrap();
+    assert_eq!(all.len(), 1 + written.len());
+    let stored_seq: HashMap<&str, Option<i64>> = all.iter().map(|m| (m.id.as_str(), m.seq)).collect();
+    for w in &written {
+        assert_eq!(stored_seq[w.message_id.as_str()], w.seq, "{}", w.message_id);
+    }
+    assert!(all.iter().filter(|m| m.internal).all(|m| m.seq.is_none()));
+
+    // Customer-visible messages come back in seq order, as a chat client replays them: a
+    // client that got seq 12 before 11 and lost its connection would resume after 12 and
+    // never see 11.
+    let shown = store.messages(&conversation, 0, false).await.unwrap();
+    assert!(shown.iter().all(|m| !m.internal));
+    let seqs: Vec<i64> = shown.iter().map(|m| m.seq.expect("visible has seq")).collect();
+    assert_consecutive(&seqs, 1, visible as i64);
+    let resumed = store.messages(&conversation, 10, false).await.unwrap();
+    let seqs: Vec<i64> = resumed.iter().filter_map(|m| m.seq).collect();
+    assert_consecutive(&seqs, 11, visible as i64);
+
+    let c = store.conversation(&conversation).await.unwrap().unwrap();
+    assert_eq!(c.last_seq, visible as i64);
+}
+
+async fn concurrent_first_messages_open_one_conversation(store: Arc<dyn Store>) {
+    // A new customer writing from two devices at once: one customer, one conversation.
+    const WRITERS: usize = 16;
+    let mut tasks = Vec::new();
+    for i in 0..WRITERS {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.ingest(chat("u-new", &format!("c{i}"), at(i as i64))).await }));
+    }
+    let mut conversations = BTreeSet::new();
+    let mut customers = BTreeSet::new();
+    let mut seqs = Vec::new();
+    let mut opened = 0;
+    for task in tasks {
+        let got = task.await.expect("writer task").expect("ingest commits");
+        conversations.insert(got.conversation.id.clone());
+        customers.insert(got.conversation.customer_id.clone());
+        seqs.push(got.message.seq.expect("a customer message has a seq"));
+        opened += usize::from(got.opened);
+    }
+    assert_eq!(customers.len(), 1, "one customer, not {customers:?}");
+    assert_eq!(conversations.len(), 1, "one conversation, not {conversations:?}");
+    assert_eq!(opened, 1, "exactly one message opened it");
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=WRITERS as i64).collect::<Vec<_>>());
+}
+
+/// Checks that `seqs` is exactly `first..=last` in order, naming the first place it is not.
+fn assert_consecutive(seqs: &[i64], first: i64, last: i64) {
+    let expected: Vec<i64> = (first..=last).collect();
+    if let Some(i) = (0..seqs.len().min(expected.len())).find(|&i| seqs[i] != expected[i]) {
+        let around = &seqs[i.saturating_sub(2)..(i + 3).min(seqs.len())];
+        panic!(
+            "messages are not in seq order: position {i} holds seq {} where {} belongs \
+             (around it: {around:?})",
+            seqs[i], expected[i]
+        );
+    }
+    assert_eq!(seqs.len(), expected.len(), "expected seq {first}..={last}, got {} messages", seqs.len());
+}
+
+async fn customer_identities_resolve_to_one_customer(store: Arc<dyn Store>) {
+    let mut first = chat("u-zhang", "a", at(0));
+    first.sender.email = Some("zhang@example.com".to_owned());
+    first.sender.name = Some("Zhang Wei".to_owned());
+    first.sender.lang = Some("zh".to_owned());
+    let first = ingest(&store, first).await;
+    let customer = first.conversation.customer_id.clone();
+
+    // The same app user from another device, now with a phone number: same customer, and
+    // the new identity is remembered.
+    let mut second = chat("u-zhang", "b", at(1_000));
+    second.sender.phone = Some("+8613800138000".to_owned());
+    let second = ingest(&store, second).await;
+    assert_eq!(second.conversation.customer_id, customer);
+
+    // An email from a known address belongs to the same customer, on its own conversation.
+    let mail = ingest(&store, email("zhang@example.com", "<z1@mail>", &[], at(2_000))).await;
+    assert_eq!(mail.conversation.customer_id, customer);
+    assert_ne!(mail.conversation.id, first.conversation.id);
+
+    let known = store.customer(&customer).await.unwrap().expect("customer stored");
+    assert_eq!(known.app_user_id.as_deref(), Some("u-zhang"));
+    assert_eq!(known.emails, ["zhang@example.com"]);
+    assert_eq!(known.phones, ["+8613800138000"]);
+    assert_eq!(known.name.as_deref(), Some("Zhang Wei"));
+    assert_eq!(known.lang.as_deref(), Some("zh"));
+    assert_eq!(store.customer_by_app_user("u-zhang").await.unwrap().map(|c| c.id), Some(customer.clone()));
+    assert!(store.customer_by_app_user("u-nobody").await.unwrap().is_none());
+
+    // Resolving a sender without a message (a chat `hello`) finds the same customer, and
+    // creates a stranger once.
+    assert_eq!(store.resolve_customer(&app_user("u-zhang"), at(3_000)).await.unwrap(), customer);
+    let stranger = store.resolve_customer(&app_user("u-new"), at(3_000)).await.unwrap();
+    assert_ne!(stranger, customer);
+    assert_eq!(store.resolve_customer(&app_user("u-new"), at(3_500)).await.unwrap(), stranger);
+    assert_eq!(store.customer_by_app_user("u-new").await.unwrap().map(|c| c.id), Some(stranger.clone()));
+    // A channel that resolved its sender already (a chat session at `hello`) files the message
+    // under that customer.
+    let mut resolved = chat("u-new", "a", at(3_600));
+    resolved.customer = Some(stranger.clone());
+    assert_eq!(ingest(&store, resolved).await.conversation.customer_id, stranger);
+
+    // Another app user is another customer, even claiming a known address: an identity stays
+    // with the customer it belongs to, so nobody takes over another's email by typing it.
+    let mut other = chat("u-mallory", "a", at(4_000));
+    other.sender.email = Some("zhang@example.com".to_owned());
+    let other = ingest(&store, other).await;
+    assert_ne!(
+        other.conversation.customer_id, customer,
+        "an app user claiming the email of a customer with another app user id was filed as \
+         that customer, into their chat conversation"
+    );
+    assert_ne!(other.conversation.id, first.conversation.id);
+    let mallory = store.customer(&other.conversation.customer_id).await.unwrap().unwrap();
+    assert!(mallory.emails.is_empty(), "{:?}", mallory.emails);
+    let zhang = store.customer(&customer).await.unwrap().unwrap();
+    assert_eq!(zhang.emails, ["zhang@example.com"]);
+}
+
+async fn email_threads_by_references(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await;
+    assert!(first.opened);
+    // A reply naming the first message (newest reference first) joins its conversation.
+    let answer =
+        ingest(&store, email("li@example.com", "<m2@mail>", &["<unknown@mail>", "<m1@mail>"], at(1_000))).await;
+    assert!(!answer.opened);
+    assert_eq!(answer.conversation.id, first.conversation.id);
+    assert_eq!(answer.message.seq, Some(2));
+    assert_eq!(answer.conversation.last_customer_message_at, Some(at(1_000)));
+    // References to nothing known, or none at all, start a new conversation.
+    let stray = ingest(&store, email("li@example.com", "<m3@mail>", &["<x@y>"], at(2_000))).await;
+    assert!(stray.opened);
+    assert_ne!(stray.conversation.id, first.conversation.id);
+    assert_eq!(stray.message.seq, Some(1));
+    let fresh = ingest(&store, email("li@example.com", "<m4@mail>", &[], at(3_000))).await;
+    assert!(fresh.opened);
+    assert_ne!(fresh.conversation.id, stray.conversation.id);
+    // The newest open conversation on the channel is the one just opened.
+    let latest = store
+        .latest_conversation(&first.conversation.customer_id, ChannelKind::Email)
+        .await
+        .unwrap()
+        .expect("an open email conversation");
+    assert_eq!(latest.id, fresh.conversation.id);
+    assert_eq!(store.open_conversations().await.unwrap().len(), 3);
+}
+
+async fn chat_threads_to_the_latest_open_conversation(store: Arc<dyn Store>) {
+    let first = ingest(&store, chat("u1", "a", at(0))).await;
+    let second = ingest(&store, chat("u1", "b", at(1_000))).await;
+    assert!(first.opened && !second.opened);
+    assert_eq!(second.conversation.id, first.conversation.id);
+    assert_eq!(second.message.seq, Some(2));
+    let other = ingest(&store, chat("u2", "a", at(2_000))).await;
+    assert!(other.opened);
+    assert_ne!(other.conversation.id, first.conversation.id);
+    // A callback request is always a conversation of its own.
+    let mut callback = chat("u1", "cb-1", at(3_000));
+    callback.channel = ChannelKind::Callback;
+    callback.threading = Threading::New;
+    let callback = ingest(&store, callback).await;
+    assert!(callback.opened);
+    let mut again = chat("u1", "cb-2", at(4_000));
+    again.channel = ChannelKind::Callback;
+    again.threading = Threading::New;
+    let again = ingest(&store, again).await;
+    assert!(again.opened);
+    assert_ne!(again.conversation.id, callback.conversation.id);
+    assert_eq!(again.conversation.channel, ChannelKind::Callback);
+}
+
+async fn a_resolved_conversation_reopens_and_a_closed_one_stays_closed(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let first = ingest(&store, chat("u1", "a", at(0))).await;
+    let id = first.conversation.id.clone();
+    let mut assign = move_to(ConversationStatus::Assigned, Actor::Agent(agent.clone()), at(1_000));
+    assign.assignee = Some(Some(agent.clone()));
+    store.change_status(&id, assign).await.unwrap();
+    store.change_status(&id, move_to(ConversationStatus::Resolved, Actor::Agent(agent), at(2_000))).await.unwrap();
+    assert!(store.open_conversations().await.unwrap().is_empty());
+
+    // The customer writes again: the same conversation reopens, back to waiting for routing.
+    let back = ingest(&store, chat("u1", "b", at(3_000))).await;
+    assert!(back.reopened && !back.opened);
+    assert_eq!(back.conversation.id, id);
+    assert_eq!(back.conversation.status, ConversationStatus::Reopened);
+    assert_eq!(back.conversation.assignee, None, "a reopened conversation is routed afresh");
+    assert_eq!(back.conversation.waiting_since, at(3_000));
+    assert_eq!(back.message.seq, Some(2));
+    let stored = store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(stored.status, ConversationStatus::Reopened);
+    assert_eq!(store.open_conversations().await.unwrap().len(), 1);
+
+    // Resolved and then closed: the next message starts a new conversation at seq 1.
+    store.change_status(&id, move_to(ConversationStatus::Resolved, Actor::System, at(4_000))).await.unwrap();
+    store.change_status(&id, move_to(ConversationStatus::Closed, Actor::System, at(5_000))).await.unwrap();
+    let new = ingest(&store, chat("u1", "c", at(6_000))).await;
+    assert!(new.opened && !new.reopened);
+    assert_ne!(new.conversation.id, id);
+    assert_eq!(new.message.seq, Some(1));
+    let closed = store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(closed.status, ConversationStatus::Closed);
+    assert_eq!(closed.last_seq, 2);
+
+    // The same holds for email threads: a reference into a closed conversation opens a new one.
+    let mail = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(7_000))).await;
+    for (to, t) in [(ConversationStatus::Resolved, 8_000), (ConversationStatus::Closed, 9_000)] {
+        store.change_status(&mail.conversation.id, move_to(to, Actor::System, at(t))).await.unwrap();
+    }
+    let answer = ingest(&store, email("li@example.com", "<m2@mail>", &["<m1@mail>"], at(10_000))).await;
+    assert!(answer.opened);
+    assert_ne!(answer.conversation.id, mail.conversation.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The status machine.
+
+async fn illegal_status_moves_are_refused_and_change_nothing(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+
+    let refused = |from, to| {
+        move |result: Result<_, StoreError>| match result {
+            Err(StoreError::IllegalTransition(e)) => assert_eq!(e, IllegalTransition { from, to }),
+            other => panic!("{from} -> {to} was not refused: {other:?}"),
+        }
+    };
+    // An illegal move that would also assign and transfer does none of it.
+    let before = store.conversation(&id).await.unwrap().unwrap();
+    let events = audit_count(&store, &id).await;
+    let mut bad = move_to(ConversationStatus::WaitingOnCustomer, Actor::System, at(1_000));
+    bad.assignee = Some(Some(agent.clone()));
+    bad.queue = Some("payments".to_owned());
+    refused(ConversationStatus::Queued, ConversationStatus::WaitingOnCustomer)(store.change_status(&id, bad).await);
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap(), before);
+    assert_eq!(audit_count(&store, &id).await, events);
+
+    // A legal move applies with its assignee and queue, and is audited.
+    let mut offer = move_to(ConversationStatus::Offered, Actor::System, at(2_000));
+    offer.assignee = Some(Some(agent.clone()));
+    offer.queue = Some("payments".to_owned());
+    let offered = store.change_status(&id, offer).await.unwrap();
+    assert_eq!(offered.status, ConversationStatus::Offered);
+    assert_eq!(offered.assignee.as_ref(), Some(&agent));
+    assert_eq!(offered.queue.as_deref(), Some("payments"));
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap(), offered);
+    assert_eq!(audit_count(&store, &id).await, events + 1);
+    refused(ConversationStatus::Offered, ConversationStatus::Offered)(
+        store.change_status(&id, move_to(ConversationStatus::Offered, Actor::System, at(3_000))).await,
+    );
+
+    // Closed is final.
+    for (to, t) in [(ConversationStatus::Resolved, 4_000), (ConversationStatus::Closed, 5_000)] {
+        store.change_status(&id, move_to(to, Actor::System, at(t))).await.unwrap();
+    }
+    let closed = store.conversation(&id).await.unwrap().unwrap();
+    let events = audit_count(&store, &id).await;
+    for to in [
+        ConversationStatus::Queued,
+        ConversationStatus::Assigned,
+        ConversationStatus::Reopened,
+        ConversationStatus::Resolved,
+        ConversationStatus::Closed,
+    ] {
+        refused(ConversationStatus::Closed, to)(store.change_status(&id, move_to(to, Actor::System, at(6_000))).await);
+    }
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap(), closed);
+    assert_eq!(audit_count(&store, &id).await, events);
+    // Nobody can write into a closed conversation either.
+    let late = store.append_outbound(reply(&id, &agent, "late", at(7_000))).await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap(), closed);
+
+    let missing = ConversationId::from("cv_missing");
+    let result = store.change_status(&missing, move_to(ConversationStatus::Resolved, Actor::System, at(0))).await;
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox.
+
+fn counts(pending: i64, failed: i64) -> OutboxCounts {
+    OutboxCounts { pending, failed }
+}
+
+async fn outbox_claims_lease_retry_and_send(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let inbound = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await;
+    let id = inbound.conversation.id.clone();
+    let written = store.append_outbound(reply(&id, &agent, "r1", at(1_000))).await.unwrap();
+    let outbox_id = written.outbox_id.expect("a delivered reply has an outbox row");
+    assert_eq!(written.message.seq, Some(2));
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0));
+    assert_eq!(store.next_outbox_due().await.unwrap(), Some(at(1_000)));
+
+    assert!(store.claim_outbox(at(999), LEASE, 10).await.unwrap().is_empty(), "not due yet");
+    let claimed = store.claim_outbox(at(1_000), LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let delivery = &claimed[0];
+    let out = &delivery.outbound;
+    assert_eq!(out.outbox_id, outbox_id);
+    assert_eq!(out.channel, ChannelKind::Email);
+    assert_eq!(out.conversation_id, id.0);
+    assert_eq!(out.message_id, written.message.id.0);
+    assert_eq!(out.seq, 2);
+    assert_eq!(out.text, "reply r1");
+    assert_eq!(out.author_name, "Mei");
+    assert_eq!(out.subject.as_deref(), Some("Transfer has not arrived"));
+    assert_eq!(out.recipient.customer_id, inbound.conversation.customer_id.0);
+    assert_eq!(out.recipient.email.as_deref(), Some("li@example.com"));
+    assert_eq!(out.thread_refs, ["<m1@mail>"]);
+    assert_eq!(out.attempt, 0);
+    assert_eq!(delivery.created_at, at(1_000));
+
+    // Leased: nobody else gets it until the lease ends.
+    assert!(store.claim_outbox(at(1_000), LEASE, 10).await.unwrap().is_empty());
+    assert!(store.claim_outbox(at(60_999), LEASE, 10).await.unwrap().is_empty());
+
+    // A transient failure: not claimable before its retry time, claimable at it.
+    store
+        .record_delivery(
+            outbox_id,
+            DeliveryOutcome::RetryAt { at: at(11_000), error: "421 try again later".to_owned() },
+            at(2_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0));
+    assert_eq!(store.next_outbox_due().await.unwrap(), Some(at(11_000)));
+    assert!(store.claim_outbox(at(10_999), LEASE, 10).await.unwrap().is_empty());
+    let retried = store.claim_outbox(at(11_000), LEASE, 10).await.unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].outbound.outbox_id, outbox_id);
+    assert_eq!(retried[0].outbound.attempt, 1, "the failed attempt is counted");
+
+    store
+        .record_delivery(
+            outbox_id,
+            DeliveryOutcome::Sent {
+                detail: "250 2.0.0 Ok: queued".to_owned(),
+                external_id: Some("<reply-r1@switchboard>".to_owned()),
+            },
+            at(11_500),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+    assert_eq!(store.next_outbox_due().await.unwrap(), None);
+    assert!(store.claim_outbox(at(10_000_000), LEASE, 10).await.unwrap().is_empty());
+    // A late result for a finished delivery (an attempt whose lease had run out) is refused
+    // and does not undo it.
+    let late = store.record_delivery(outbox_id, DeliveryOutcome::Failed { error: "late".to_owned() }, at(12_000)).await;
+    assert!(late.is_err(), "a finished delivery took another result");
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+
+    // The customer's answer to the delivered reply threads into the conversation through the
+    // id the channel reported.
+    let answer = ingest(&store, email("li@example.com", "<m2@mail>", &["<reply-r1@switchboard>"], at(20_000))).await;
+    assert!(!answer.opened);
+    assert_eq!(answer.conversation.id, id);
+    assert_eq!(answer.message.seq, Some(3));
+}
+
+async fn a_failed_delivery_is_final(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await.conversation.id;
+    let outbox_id = store.append_outbound(reply(&id, &agent, "r1", at(1_000))).await.unwrap().outbox_id.unwrap();
+    assert_eq!(store.claim_outbox(at(1_000), LEASE, 10).await.unwrap().len(), 1);
+    store
+        .record_delivery(outbox_id, DeliveryOutcome::Failed { error: "550 5.1.1 no such user".to_owned() }, at(1_500))
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 1));
+    assert!(store.claim_outbox(at(10_000_000), LEASE, 10).await.unwrap().is_empty());
+    let late = store
+        .record_delivery(outbox_id, DeliveryOutcome::Sent { detail: "250 ok".to_owned(), external_id: None }, at(2_000))
+        .await;
+    assert!(late.is_err(), "a failed delivery took another result");
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 1));
+}
+
+async fn an_expired_lease_makes_a_claim_claimable_again(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    let first = store.append_outbound(reply(&id, &agent, "r1", at(1_000))).await.unwrap();
+    let second = store.append_outbound(reply(&id, &agent, "r2", at(2_000))).await.unwrap();
+    let lease = Duration::from_secs(30);
+
+    // `limit` bounds a claim; the earliest due goes first.
+    let claimed = store.claim_outbox(at(2_000), lease, 1).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(Some(claimed[0].outbound.outbox_id), first.outbox_id);
+    // The lease hides only what was claimed.
+    let claimed = store.claim_outbox(at(2_000), lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(Some(claimed[0].outbound.outbox_id), second.outbox_id);
+
+    // The claimant died without a result: once the lease ends, the delivery is claimable
+    // again, and the attempt that never reported is not counted.
+    assert!(store.claim_outbox(at(31_999), lease, 10).await.unwrap().is_empty());
+    let again = store.claim_outbox(at(32_000), lease, 10).await.unwrap();
+    let ids: BTreeSet<i64> = again.iter().map(|d| d.outbound.outbox_id).collect();
+    assert_eq!(ids, BTreeSet::from([first.outbox_id.unwrap(), second.outbox_id.unwrap()]));
+    assert!(again.iter().all(|d| d.outbound.attempt == 0));
+    for d in &again {
+        store
+            .record_delivery(
+                d.outbound.outbox_id,
+                DeliveryOutcome::Sent { detail: "delivered".to_owned(), external_id: None },
+                at(33_000),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+}
+
+async fn a_repeated_outbound_key_returns_the_original(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    let original = store.append_outbound(reply(&id, &agent, "k1", at(1_000))).await.unwrap();
+    assert!(!original.duplicate);
+
+    let mut retry = reply(&id, &agent, "k1", at(5_000));
+    retry.text = "typed again after a lost ack".to_owned();
+    let retry = store.append_outbound(retry).await.unwrap();
+    assert!(retry.duplicate);
+    assert_eq!(retry.message, original.message);
+    assert_eq!(retry.outbox_id, original.outbox_id);
+    assert_eq!(store.messages(&id, 0, true).await.unwrap().len(), 2);
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap().last_seq, 2);
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0));
+
+    // Notes are idempotent the same way.
+    let n = store.append_outbound(note(&id, &agent, "n1", at(6_000))).await.unwrap();
+    let n_again = store.append_outbound(note(&id, &agent, "n1", at(7_000))).await.unwrap();
+    assert!(n_again.duplicate);
+    assert_eq!(n_again.message.id, n.message.id);
+
+    // The key belongs to its sender: another agent's identical client id is another message.
+    let other = add_agent(&store, "li").await;
+    let theirs = store.append_outbound(reply(&id, &other, "k1", at(8_000))).await.unwrap();
+    assert!(!theirs.duplicate);
+    assert_eq!(theirs.message.seq, Some(3));
+}
+
+async fn internal_notes_are_never_delivered_and_never_shown(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    let written = store.append_outbound(note(&id, &agent, "n1", at(1_000))).await.unwrap();
+    assert_eq!(written.message.seq, None);
+    assert!(written.message.internal);
+    assert_eq!(written.outbox_id, None, "a note must never reach the customer");
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+    assert!(store.claim_outbox(at(10_000_000), LEASE, 10).await.unwrap().is_empty());
+    let shown = store.messages(&id, 0, false).await.unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].author_role, AuthorRole::Customer);
+    let all = store.messages(&id, 0, true).await.unwrap();
+    assert_eq!(all.len(), 2);
+    // A note is not an answer: the customer still waits for a first response.
+    let c = store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(c.first_response_at, None);
+    assert_eq!(c.last_seq, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit log and the rest.
+
+async fn the_audit_log_records_what_happened(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let mut first = chat("u1", "a", at(0));
+    first.text = "my card is [redacted card number]".to_owned();
+    first.secrets_redacted = true;
+    let first = ingest(&store, first).await;
+    let id = first.conversation.id.clone();
+    assert!(first.conversation.secrets_redacted);
+
+    let triage = TriageResult {
+        category: "account_compromised".to_owned(),
+        priority: Priority::Urgent,
+        language: "zh".to_owned(),
+        confidence: 0.93,
+        queue: "security".to_owned(),
+    };
+    let triaged = store.set_triage(&id, &triage, at(1_000)).await.unwrap();
+    assert_eq!(triaged.category.as_deref(), Some("account_compromised"));
+    assert_eq!(triaged.priority, Priority::Urgent);
+    assert_eq!(triaged.queue.as_deref(), Some("security"));
+    assert_eq!(triaged.language.as_deref(), Some("zh"));
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap(), triaged);
+
+    let mut offer = move_to(ConversationStatus::Offered, Actor::Agent(agent.clone()), at(2_000));
+    offer.reason = "offer".to_owned();
+    store.change_status(&id, offer).await.unwrap();
+
+    let log = store.audit_events(&id).await.unwrap();
+    let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "redacted", "triage", "status"]);
+    let actors: Vec<&str> = log.iter().map(|e| e.actor.as_str()).collect();
+    assert_eq!(actors, ["customer", "customer", "system", &format!("agent:{agent}")]);
+    let times: Vec<Millis> = log.iter().map(|e| e.at).collect();
+    assert_eq!(times, [at(0), at(0), at(1_000), at(2_000)]);
+    assert!(log.iter().all(|e| e.conversation_id == id));
+    let detail =
+        |i: usize| -> serde_json::Value { serde_json::from_str(&log[i].detail).expect("audit detail is JSON") };
+    assert_eq!(detail(2)["category"], "account_compromised");
+    assert_eq!(detail(2)["priority"], "urgent");
+    assert_eq!(detail(3)["from"], "queued");
+    assert_eq!(detail(3)["to"], "offered");
+    assert_eq!(detail(3)["reason"], "offer");
+    // The log carries ids and decisions, never what the customer wrote.
+    assert!(log.iter().all(|e| !e.detail.contains("card")));
+    // Ids increase: the log is in the order things happened.
+    assert!(log.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+async fn agents_are_added_listed_and_disabled(store: Arc<dyn Store>) {
+    let mei = add_agent(&store, "mei").await;
+    let li = add_agent(&store, "li").await;
+    let logins: Vec<String> = store.agents().await.unwrap().into_iter().map(|a| a.login).collect();
+    assert_eq!(logins, ["li", "mei"]);
+    let found = store.agent_by_login("mei").await.unwrap().expect("mei");
+    assert_eq!(found.id, mei);
+    assert_eq!(found.skills, ["zh", "refund"]);
+    assert!(!found.disabled && !found.supervisor);
+    assert_eq!(store.agent(&li).await.unwrap().map(|a| a.login).as_deref(), Some("li"));
+    assert!(store.agent_by_login("nobody").await.unwrap().is_none());
+
+    let taken = store
+        .add_agent(NewAgent {
+            login: "mei".to_owned(),
+            name: "Another Mei".to_owned(),
+            password_hash: "x".to_owned(),
+            skills: Vec::new(),
+            supervisor: true,
+        })
+        .await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert_eq!(store.agents().await.unwrap().len(), 2);
+
+    assert!(store.set_agent_disabled("mei", true).await.unwrap().disabled);
+    assert!(store.agent(&mei).await.unwrap().unwrap().disabled);
+    assert!(!store.set_agent_disabled("mei", false).await.unwrap().disabled);
+    let missing = store.set_agent_disabled("nobody", true).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    store.ping().await.expect("the store answers");
+}
+
+// ---------------------------------------------------------------------------------------------
+// One module of tests per backend.
+
+macro_rules! conformance_suite {
+    ($backend:ident, $open:ident) => {
+        mod $backend {
+            conformance_suite!(@cases $open;
+                a_repeated_external_id_writes_nothing_and_returns_the_original,
+                seq_is_gapless_under_concurrent_appends,
+                concurrent_first_messages_open_one_conversation,
+                customer_identities_resolve_to_one_customer,
+                email_threads_by_references,
+                chat_threads_to_the_latest_open_conversation,
+                a_resolved_conversation_reopens_and_a_closed_one_stays_closed,
+                illegal_status_moves_are_refused_and_change_nothing,
+                outbox_claims_lease_retry_and_send,
+                a_failed_delivery_is_final,
+                an_expired_lease_makes_a_claim_claimable_again,
+                a_repeated_outbound_key_returns_the_original,
+                internal_notes_are_never_delivered_and_never_shown,
+                the_audit_log_records_what_happened,
+                agents_are_added_listed_and_disabled,
+            );
+        }
+    };
+    (@cases $open:ident; $($case:ident),+ $(,)?) => {
+        $(
+            // Several worker threads, so concurrent writers really run at once.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let backend = super::$open().await;
+                super::$case(backend.store.clone()).await;
+            }
+        )+
+    };
+}
+
+conformance_suite!(sqlite, open_sqlite);
