@@ -97,6 +97,12 @@ impl StoreConfig {
         if !(u.starts_with("sqlite://") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
             return Err(invalid("store.url", format!("must start with sqlite:// or postgres://, got {u:?}")));
         }
+        if u.starts_with("postgres") {
+            return Err(invalid(
+                "store.url",
+                "the PostgreSQL store is not available in this build yet; use sqlite://PATH",
+            ));
+        }
         if u.starts_with("sqlite://") && u.len() == "sqlite://".len() {
             return Err(invalid("store.url", "names no database file"));
         }

@@ -21,10 +21,8 @@ pub use records::{
 pub async fn open(url: &str, options: &crate::config::StoreConfig) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, options).await?))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Unsupported("the PostgreSQL store is not available in this build yet".into()))
     } else {
-        Err(StoreError::Unsupported(format!("store.url must start with sqlite:// or postgres://, got {url:?}")))
+        Err(StoreError::Unsupported(format!("store.url: only sqlite:// is supported by this build, got {url:?}")))
     }
 }
 
