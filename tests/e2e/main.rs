@@ -6,6 +6,7 @@ mod common;
 mod client;
 
 mod chat_flow;
+mod cli;
 mod crash;
 mod limits;
 mod reconnect;
