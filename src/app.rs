@@ -21,9 +21,10 @@ use crate::console::token::AgentTokens;
 use crate::dispatcher::{Adapters, Dispatcher};
 use crate::events::EventBus;
 use crate::hub::Hub;
-use crate::ingest::Ingestor;
+use crate::ingest::{IngestParts, Ingestor};
 use crate::routing::RoutingHandle;
 use crate::store::{self, Store};
+use crate::triage::Triager;
 use crate::{fanout, http, routing, systemd, telemetry};
 
 /// What request handlers and sessions share.
@@ -35,6 +36,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub routing: RoutingHandle,
     pub ingestor: Ingestor,
+    pub triage: Arc<Triager>,
     pub customer_tokens: TokenVerifier,
     pub agent_tokens: AgentTokens,
     pub login_limits: LoginLimits,
@@ -62,8 +64,17 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     adapters.insert(ChannelKind::Chat, Arc::new(ChatDelivery { hub: hub.clone() }));
     let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone());
     tasks.spawn(fanout::run(events.clone(), hub.clone(), shutdown.child_token()));
+    let triage = Arc::new(Triager::new(&config)?);
     let state = Arc::new(AppState {
-        ingestor: Ingestor::new(store.clone(), events.clone(), routing.clone(), config.chat.max_text_chars),
+        ingestor: Ingestor::new(IngestParts {
+            store: store.clone(),
+            events: events.clone(),
+            routing: routing.clone(),
+            triage: triage.clone(),
+            outbox_wake: dispatcher.waker(),
+            max_text_chars: config.chat.max_text_chars,
+        }),
+        triage,
         outbox_wake: dispatcher.waker(),
         customer_tokens: TokenVerifier::hs256(config.chat.jwt_secret.expose().as_bytes()),
         agent_tokens: AgentTokens::new(config.console.token_secret.expose(), config.console.token_ttl_s),

@@ -1,17 +1,20 @@
-//! The inbound path every channel shares: check, commit in one transaction, count, and tell
-//! the rest of the daemon. Callers acknowledge to the sender only after this returns `Ok`.
+//! The inbound path every channel shares: check, redact secrets, commit in one transaction,
+//! count, and tell the rest of the daemon. Callers acknowledge to the sender only after
+//! `ingest` returns `Ok`; triage, routing and the safety notice follow the commit.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use switchboard_channel::{ChannelKind, Inbound};
+use tokio::sync::Notify;
 
 use crate::domain::{CustomerId, Millis};
 use crate::events::{Event, EventBus};
 use crate::hub::ConnId;
 use crate::routing::RoutingHandle;
-use crate::store::{Ingested, NewInbound, Store, StoreError, Threading};
+use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError, Threading};
 use crate::telemetry::names;
+use crate::triage::{Triager, redact, safety_notice};
 
 /// Why an inbound message was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -35,29 +38,38 @@ pub struct Source {
     pub customer: Option<CustomerId>,
 }
 
+/// What the inbound path needs.
+pub struct IngestParts {
+    pub store: Arc<dyn Store>,
+    pub events: EventBus,
+    pub routing: RoutingHandle,
+    pub triage: Arc<Triager>,
+    /// Wakes the dispatcher for the safety notice.
+    pub outbox_wake: Arc<Notify>,
+    pub max_text_chars: usize,
+}
+
 #[derive(Clone)]
 pub struct Ingestor {
-    store: Arc<dyn Store>,
-    events: EventBus,
-    routing: RoutingHandle,
-    max_text_chars: usize,
+    parts: Arc<IngestParts>,
 }
 
 impl Ingestor {
-    pub fn new(store: Arc<dyn Store>, events: EventBus, routing: RoutingHandle, max_text_chars: usize) -> Self {
-        Self { store, events, routing, max_text_chars }
+    pub fn new(parts: IngestParts) -> Self {
+        Self { parts: Arc::new(parts) }
     }
 
-    /// Commits one inbound message (or finds it already committed) and publishes it. A
-    /// conversation the message opened or reopened is then handed to routing, after the caller
-    /// has its answer.
+    /// Commits one inbound message (or finds it already committed) and publishes it. Then,
+    /// after the caller has its answer: triage (a new or reopened conversation, or one a
+    /// message makes more urgent), routing, and a safety notice when a secret was redacted.
     pub async fn ingest(&self, inbound: Inbound, source: Source) -> Result<Ingested, IngestError> {
         let started = Instant::now();
+        let p = &self.parts;
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
         }
-        if inbound.text.chars().count() > self.max_text_chars {
-            return Err(IngestError::TooLong(self.max_text_chars));
+        if inbound.text.chars().count() > p.max_text_chars {
+            return Err(IngestError::TooLong(p.max_text_chars));
         }
         if inbound.sender.is_anonymous() {
             return Err(IngestError::Anonymous);
@@ -68,7 +80,11 @@ impl Ingestor {
             ChannelKind::Chat => Threading::LatestOpen,
             ChannelKind::Callback => Threading::New,
         };
-        let ingested = self
+        // Nothing below this line sees the secrets: not the store, not a log, not an agent.
+        let text = redact(&inbound.text);
+        let subject = inbound.subject.map(|s| redact(&s));
+        let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
+        let ingested = p
             .store
             .ingest(NewInbound {
                 channel,
@@ -76,9 +92,9 @@ impl Ingestor {
                 threading,
                 sender: inbound.sender,
                 customer: source.customer,
-                subject: inbound.subject,
-                text: inbound.text,
-                secrets_redacted: false,
+                subject: subject.map(|s| s.text),
+                text: text.text,
+                secrets_redacted: secrets,
                 received_at: Millis::now(),
             })
             .await?;
@@ -86,21 +102,75 @@ impl Ingestor {
             metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
             metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
                 .record(started.elapsed().as_secs_f64());
-            tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, "Message committed");
-            self.events.publish(Event::Message {
+            tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets, "Message committed");
+            p.events.publish(Event::Message {
                 conversation: ingested.conversation.clone(),
                 message: ingested.message.clone(),
                 origin: source.connection,
             });
-            if ingested.opened || ingested.reopened {
-                let routing = self.routing.clone();
-                let conversation = ingested.conversation.clone();
-                tokio::spawn(async move {
-                    // Lost only if the process dies now; routing is rebuilt from the store at start.
-                    let _ = routing.enqueue(conversation).await;
-                });
-            }
+            // Lost only if the process dies now: routing is rebuilt from the store at start.
+            tokio::spawn(self.clone().after_commit(ingested.clone(), secrets));
         }
         Ok(ingested)
+    }
+
+    async fn after_commit(self, ingested: Ingested, secrets: bool) {
+        let p = &self.parts;
+        let c = &ingested.conversation;
+        let decision = p.triage.decide(c.channel, c.subject.as_deref(), &ingested.message.text, 0);
+        let fresh = ingested.opened || ingested.reopened || c.category.is_none();
+        let mut conversation = c.clone();
+        if fresh || decision.priority > c.priority {
+            match p.store.set_triage(&c.id, &decision, Millis::now()).await {
+                Ok(updated) => {
+                    tracing::info!(conversation_id = %c.id, category = %decision.category, priority = %decision.priority, queue = %decision.queue, confidence = decision.confidence, "Triaged");
+                    conversation = updated;
+                    p.events.publish(Event::Conversation(conversation.clone()));
+                    // Waiting conversations take their (new) place in line; one an agent holds
+                    // stays with the agent, who sees the new priority.
+                    if conversation.status.is_waiting_for_agent() {
+                        let _ = p.routing.enqueue(conversation.clone()).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(conversation_id = %c.id, error = %e, "Triage not recorded");
+                    // Untriaged, it still needs an agent: it waits in the default queue.
+                    if fresh {
+                        let _ = p.routing.enqueue(conversation.clone()).await;
+                    }
+                }
+            }
+        }
+        if secrets {
+            self.send_safety_notice(&conversation, &ingested, &decision.language).await;
+        }
+    }
+
+    /// Tells the customer we never ask for secrets, and what to do if they shared one.
+    async fn send_safety_notice(&self, c: &crate::domain::Conversation, ingested: &Ingested, language: &str) {
+        let p = &self.parts;
+        let notice = NewOutbound {
+            conversation_id: c.id.clone(),
+            author: OutboundAuthor::System,
+            // One notice per message that carried a secret, however often it is retried.
+            idempotency_key: Some(format!("safety-notice:{}", ingested.message.id)),
+            text: safety_notice(language).to_owned(),
+            internal: false,
+            deliver: true,
+            now: Millis::now(),
+        };
+        match p.store.append_outbound(notice).await {
+            Ok(appended) if !appended.duplicate => {
+                tracing::info!(conversation_id = %c.id, "Safety notice sent");
+                p.events.publish(Event::Message {
+                    conversation: appended.conversation,
+                    message: appended.message,
+                    origin: None,
+                });
+                p.outbox_wake.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(conversation_id = %c.id, error = %e, "Safety notice not recorded"),
+        }
     }
 }

@@ -18,4 +18,5 @@ pub mod routing;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;
+pub mod triage;
 pub mod ws;

@@ -1,6 +1,7 @@
 //! The command line: `run` (the default), `check-config`, `migrate`, `agent …`.
 
 mod agent;
+mod triage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,11 +37,25 @@ pub enum Command {
     /// Manage agent accounts.
     #[command(subcommand)]
     Agent(agent::AgentCommand),
+    /// Train, evaluate and try the classifier; redact text.
+    #[command(subcommand)]
+    Triage(triage::TriageCommand),
 }
 
 impl Cli {
     /// Runs the chosen command and returns the process exit code.
     pub fn execute(self) -> ExitCode {
+        let command = self.command.unwrap_or(Command::Run);
+        // The triage tools work on files and standard input; they need no configuration.
+        if let Command::Triage(cmd) = command {
+            return match triage::execute(cmd) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("switchboard: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         let config = match Config::load(self.config.as_deref()) {
             Ok(c) => c,
             Err(e) => {
@@ -48,7 +63,6 @@ impl Cli {
                 return ExitCode::from(2);
             }
         };
-        let command = self.command.unwrap_or(Command::Run);
         if let Command::CheckConfig = command {
             print!("{}", config.to_masked_toml());
             eprintln!("configuration is valid");
@@ -79,7 +93,7 @@ impl Cli {
                     Ok(())
                 }
                 Command::Agent(cmd) => agent::execute(cmd, &config).await,
-                Command::CheckConfig => unreachable!("handled before the runtime starts"),
+                Command::CheckConfig | Command::Triage(_) => unreachable!("handled before the runtime starts"),
             }
         });
         match result {

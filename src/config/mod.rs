@@ -43,6 +43,9 @@ pub struct Config {
     /// Offers, capacity and queues.
     #[serde(default)]
     pub routing: RoutingConfig,
+    /// Classification, priority, redaction and the outbound guard.
+    #[serde(default)]
+    pub triage: switchboard_triage::TriageConfig,
 }
 
 /// A configuration that could not be loaded, naming the key at fault where there is one.
@@ -90,6 +93,16 @@ impl Config {
         self.routing.validate()?;
         self.chat.validate()?;
         self.console.validate()?;
+        self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
+        for (i, q) in self.routing.queues.iter().enumerate() {
+            for category in &q.categories {
+                if !self.triage.categories.contains(category) {
+                    return Err(ConfigError(format!(
+                        "routing.queues[{i}].categories: {category:?} is not one of triage.categories"
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -215,6 +215,12 @@ impl Session<'_> {
             return Err(Refusal(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
         }
         let c = self.permitted(&conversation_id).await?;
+        if !internal && let Err(refusal) = self.state.triage.check_reply(&text) {
+            tracing::info!(conversation_id = %c.id, asked_for = refusal.asked_for.label(), "Reply refused by the outbound guard");
+            return Err(Refusal(ErrorCode::Forbidden, refusal.explanation));
+        }
+        // An agent pasting a card number into a reply or note is stored redacted too.
+        let text = crate::triage::redact(&text).text;
         let appended = self
             .state
             .store

@@ -10,5 +10,6 @@ mod cli;
 mod crash;
 mod limits;
 mod reconnect;
+mod secrets;
 mod security;
 mod slow;
