@@ -195,7 +195,24 @@ pub async fn serve(
                     }
                     Verdict::Close => return Some(CloseCode::RateLimited),
                 }
-                let replies = match handler.handle(text).await {
+                // While a frame is handled (a commit may take a while under load), frames
+                // queued for this connection keep flowing, so a prompt reader is never
+                // mistaken for a slow one.
+                let handled = handler.handle(text);
+                tokio::pin!(handled);
+                let handled = loop {
+                    tokio::select! {
+                        biased;
+                        done = &mut handled => break done,
+                        frame = registration.frames.recv() => {
+                            let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
+                            if let Err(end) = forward(ws, frame, &registration.kicked).await {
+                                return end;
+                            }
+                        }
+                    }
+                };
+                let replies = match handled {
                     Handled::Replies(replies) => {
                         malformed = 0;
                         replies

@@ -1,5 +1,6 @@
 //! Websocket and HTTP clients speaking the wire contract, and a daemon set up for chat.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -50,6 +51,9 @@ pub fn sign(claims: Value) -> String {
 
 pub struct Ws {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Frames `expect` read past while looking for another type, oldest first; later reads
+    /// take them first, so no frame is lost to the order the server chose.
+    pending: VecDeque<Value>,
 }
 
 /// How a connection ended.
@@ -64,7 +68,7 @@ impl Ws {
     pub async fn connect(daemon: &Daemon, path: &str) -> Ws {
         let url = format!("ws://{}{path}", daemon.address());
         let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
-        Ws { stream }
+        Ws { stream, pending: VecDeque::new() }
     }
 
     /// A customer connection that has said hello; returns it and the welcome frame.
@@ -107,6 +111,9 @@ impl Ws {
 
     /// The next text frame as JSON, or `None` once the connection is gone.
     pub async fn next_frame(&mut self) -> Option<Value> {
+        if let Some(f) = self.pending.pop_front() {
+            return Some(f);
+        }
         loop {
             match tokio::time::timeout(FRAME_TIMEOUT, self.stream.next()).await.ok()?? {
                 Ok(Message::Text(t)) => return serde_json::from_str(&t).ok(),
@@ -123,6 +130,9 @@ impl Ws {
 
     /// The next text frame as JSON; fails the test on close or timeout.
     pub async fn recv(&mut self) -> Value {
+        if let Some(f) = self.pending.pop_front() {
+            return f;
+        }
         loop {
             let msg = tokio::time::timeout(FRAME_TIMEOUT, self.stream.next())
                 .await
@@ -137,20 +147,32 @@ impl Ws {
         }
     }
 
-    /// The next frame of type `kind`, skipping others (queue updates, typing, …).
+    /// The next frame of type `kind`; frames of other types are kept for later reads.
     pub async fn expect(&mut self, kind: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|f| f["type"] == kind) {
+            return self.pending.remove(i).expect("the index is in range");
+        }
         loop {
-            let f = self.recv().await;
+            let f = self.read().await;
             if f["type"] == kind {
                 return f;
             }
             assert_ne!(f["type"], "error", "expected {kind}, got an error: {f}");
+            self.pending.push_back(f);
         }
+    }
+
+    /// The next frame from the socket, past anything pending.
+    async fn read(&mut self) -> Value {
+        let pending = std::mem::take(&mut self.pending);
+        let f = self.recv().await;
+        self.pending = pending;
+        f
     }
 
     /// Frames until the server closes, and how it closed.
     pub async fn until_closed(&mut self) -> (Vec<Value>, Closed) {
-        let mut frames = Vec::new();
+        let mut frames: Vec<Value> = self.pending.drain(..).collect();
         loop {
             match tokio::time::timeout(FRAME_TIMEOUT, self.stream.next()).await.expect("the server closes in time") {
                 Some(Ok(Message::Text(t))) => frames.push(serde_json::from_str(&t).expect("frames are JSON")),
@@ -174,7 +196,7 @@ impl Ws {
 
     /// Frames received within `window`, stopping early at a close.
     pub async fn drain(&mut self, window: Duration) -> Vec<Value> {
-        let mut frames = Vec::new();
+        let mut frames: Vec<Value> = self.pending.drain(..).collect();
         let deadline = tokio::time::Instant::now() + window;
         while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.stream.next()).await {
             match msg {

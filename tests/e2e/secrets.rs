@@ -29,10 +29,18 @@ async fn pasted_secrets_reach_neither_the_database_nor_the_logs() {
     let mut daemon = chat_daemon_with(&[("SWITCHBOARD__LOG__LEVEL", "debug")]).await;
     daemon.agent_add("nora", "Nora", &[], true, PASSWORD).await;
     let (mut customer, _) = Ws::customer(&daemon, "u-secret", None).await;
+    // System messages (the safety notices) arrive in between; keep them aside.
+    let mut notices = Vec::new();
     for (i, (text, secret)) in PASTES.iter().enumerate() {
         customer.send(json!({ "type": "send", "client_id": format!("s-{i}"), "text": text })).await;
         customer.expect("ack").await;
-        let echo = customer.expect("message").await;
+        let echo = loop {
+            let m = customer.expect("message").await;
+            if m["author"]["role"] == "customer" {
+                break m;
+            }
+            notices.push(m);
+        };
         let shown = echo["text"].as_str().unwrap();
         assert!(!shown.contains(secret), "{shown}");
         assert!(shown.contains("[redacted"), "{shown}");
@@ -43,16 +51,21 @@ async fn pasted_secrets_reach_neither_the_database_nor_the_logs() {
         .send(json!({ "type": "send", "client_id": "addr", "text": format!("sent to {address}, order 20240601-7781") }))
         .await;
     customer.expect("ack").await;
-    assert_eq!(customer.expect("message").await["text"], format!("sent to {address}, order 20240601-7781"));
-
-    // The customer is told, by the system, in their language, not to share secrets.
-    let notices: Vec<serde_json::Value> = customer
-        .drain(Duration::from_secs(2))
-        .await
-        .into_iter()
-        .filter(|f| f["type"] == "message" && f["author"]["role"] == "system")
+    let frames = customer.drain(Duration::from_secs(2)).await;
+    let customer_texts: Vec<&str> = frames
+        .iter()
+        .filter(|f| f["type"] == "message" && f["author"]["role"] == "customer")
+        .map(|f| f["text"].as_str().unwrap())
         .collect();
-    assert!(!notices.is_empty(), "a safety notice");
+    assert_eq!(customer_texts, [format!("sent to {address}, order 20240601-7781")]);
+
+    // The customer is told, by the system, not to share secrets: once per message that had one.
+    notices.extend(frames.into_iter().filter(|f| f["type"] == "message" && f["author"]["role"] == "system"));
+    assert_eq!(notices.len(), PASTES.len(), "{notices:?}");
+    // In the language of the message: the Chinese pastes get the Chinese notice.
+    let chinese = notices.iter().filter(|n| n["text"].as_str().unwrap().contains("绝不会向您索要")).count();
+    let english = notices.iter().filter(|n| n["text"].as_str().unwrap().contains("will never ask you")).count();
+    assert_eq!((chinese, english), (2, PASTES.len() - 2), "{notices:?}");
 
     // Agents see the redacted text, and cannot ask for a secret themselves.
     let (mut agent, _) = Ws::agent(&daemon, "nora").await;

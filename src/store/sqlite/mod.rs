@@ -44,6 +44,8 @@ impl SqliteStore {
                 Synchronous::Normal => SqliteSynchronous::Normal,
             })
             .foreign_keys(true)
+            // Savepoint journals stay in memory instead of spilling to temporary files.
+            .pragma("temp_store", "memory")
             .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
             // Statement text is logged at debug level only; our logs carry ids, never text.
             .log_statements(tracing::log::LevelFilter::Trace);

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sqlx::{Row, SqliteConnection};
-use switchboard_channel::{Outbound, Recipient};
+use switchboard_channel::{ChannelKind, Outbound, Recipient};
 
 use crate::domain::Millis;
 use crate::store::{ClaimedDelivery, DeliveryOutcome, StoreError};
@@ -39,15 +39,21 @@ pub async fn claim(
             .execute(&mut *conn)
             .await?;
         let conversation_id: String = row.try_get("conversation_id")?;
-        let refs: Vec<(String,)> = sqlx::query_as(
-            "SELECT k.key FROM message_keys k JOIN messages m ON m.id = k.message_id \
-             WHERE m.conversation_id = $1 AND k.channel = $2 ORDER BY m.created_at, k.key",
-        )
-        .bind(&conversation_id)
-        .bind(row.try_get::<String, _>("channel")?)
-        .fetch_all(&mut *conn)
-        .await?;
         let channel: String = row.try_get("channel")?;
+        // Only email threads by earlier message ids. Start from the conversation's messages
+        // (an index walk of one conversation), not from the keys of the whole channel.
+        let refs: Vec<(String,)> = if channel == ChannelKind::Email.as_str() {
+            sqlx::query_as(
+                "SELECT k.key FROM messages m CROSS JOIN message_keys k ON k.message_id = m.id \
+                 WHERE m.conversation_id = $1 AND k.channel = $2 ORDER BY m.rowid, k.key",
+            )
+            .bind(&conversation_id)
+            .bind(&channel)
+            .fetch_all(&mut *conn)
+            .await?
+        } else {
+            Vec::new()
+        };
         claimed.push(ClaimedDelivery {
             created_at: Millis(row.try_get("created_at")?),
             outbound: Outbound {
