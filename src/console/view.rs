@@ -26,6 +26,8 @@ pub struct Summary {
     pub subject: Option<String>,
     pub preview: String,
     pub waiting_since: String,
+    /// The customer pasted a secret that was redacted (an extension of the contract).
+    pub secrets_redacted: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +68,8 @@ pub struct ConversationView {
     pub subject: Option<String>,
     pub preview: String,
     pub waiting_since: String,
+    /// The customer pasted a secret that was redacted (an extension of the contract).
+    pub secrets_redacted: bool,
     pub messages: Vec<MessageView>,
 }
 
@@ -91,6 +95,7 @@ pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -
         subject: c.subject.clone(),
         preview,
         waiting_since: to_rfc3339(c.waiting_since),
+        secrets_redacted: c.secrets_redacted,
     }
 }
 
@@ -124,6 +129,7 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
         subject: c.subject.clone(),
         preview: preview(messages),
         waiting_since: to_rfc3339(c.waiting_since),
+        secrets_redacted: c.secrets_redacted,
         messages: messages.iter().map(message).collect(),
     }
 }

@@ -26,6 +26,7 @@ async fn customer_and_agent_hold_a_conversation() {
     let offer = agent.expect("offer").await;
     assert_eq!(offer["conversation"]["id"], conversation.as_str());
     assert_eq!(offer["conversation"]["preview"], "My payment failed twice");
+    assert_eq!(offer["conversation"]["secrets_redacted"], false);
     assert!(offer["expires_in_s"].as_u64().unwrap() <= 3);
     agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
     let assigned = agent.expect("assigned").await;

@@ -73,6 +73,7 @@ async fn pasted_secrets_reach_neither_the_database_nor_the_logs() {
     let id = welcome["conversation_id"].as_str().unwrap().to_owned();
     agent.send(json!({ "type": "open", "conversation_id": id })).await;
     let opened = agent.expect("conversation").await;
+    assert_eq!(opened["conversation"]["secrets_redacted"], true, "the conversation is flagged");
     let all = opened["conversation"]["messages"].to_string();
     for (_, secret) in PASTES {
         assert!(!all.contains(secret), "an agent saw {secret}");
