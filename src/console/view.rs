@@ -14,20 +14,27 @@ pub struct CustomerBrief {
     pub name: Option<String>,
 }
 
+/// What SUMMARY and CONVERSATION both show of a conversation.
 #[derive(Clone, Debug, Serialize)]
-pub struct Summary {
+pub struct Common {
     pub id: String,
     pub channel: &'static str,
     pub status: &'static str,
     pub category: Option<String>,
     pub priority: &'static str,
     pub queue: Option<String>,
-    pub customer: CustomerBrief,
     pub subject: Option<String>,
     pub preview: String,
     pub waiting_since: String,
     /// The customer pasted a secret that was redacted (an extension of the contract).
     pub secrets_redacted: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub common: Common,
+    pub customer: CustomerBrief,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -58,18 +65,9 @@ pub struct MessageView {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ConversationView {
-    pub id: String,
-    pub channel: &'static str,
-    pub status: &'static str,
-    pub category: Option<String>,
-    pub priority: &'static str,
-    pub queue: Option<String>,
+    #[serde(flatten)]
+    pub common: Common,
     pub customer: CustomerDetail,
-    pub subject: Option<String>,
-    pub preview: String,
-    pub waiting_since: String,
-    /// The customer pasted a secret that was redacted (an extension of the contract).
-    pub secrets_redacted: bool,
     pub messages: Vec<MessageView>,
 }
 
@@ -83,19 +81,25 @@ pub fn preview(messages: &[Message]) -> String {
         .unwrap_or_default()
 }
 
-pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -> Summary {
-    Summary {
+fn common(c: &Conversation, preview: String) -> Common {
+    Common {
         id: c.id.to_string(),
         channel: c.channel.as_str(),
         status: c.status.as_str(),
         category: c.category.clone(),
         priority: c.priority.as_str(),
         queue: c.queue.clone(),
-        customer: CustomerBrief { id: c.customer_id.to_string(), name: customer.and_then(|cu| cu.name.clone()) },
         subject: c.subject.clone(),
         preview,
         waiting_since: to_rfc3339(c.waiting_since),
         secrets_redacted: c.secrets_redacted,
+    }
+}
+
+pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -> Summary {
+    Summary {
+        common: common(c, preview),
+        customer: CustomerBrief { id: c.customer_id.to_string(), name: customer.and_then(|cu| cu.name.clone()) },
     }
 }
 
@@ -112,12 +116,7 @@ pub fn message(m: &Message) -> MessageView {
 
 pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[Message]) -> ConversationView {
     ConversationView {
-        id: c.id.to_string(),
-        channel: c.channel.as_str(),
-        status: c.status.as_str(),
-        category: c.category.clone(),
-        priority: c.priority.as_str(),
-        queue: c.queue.clone(),
+        common: common(c, preview(messages)),
         customer: CustomerDetail {
             id: c.customer_id.to_string(),
             name: customer.and_then(|cu| cu.name.clone()),
@@ -126,10 +125,6 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
             app_user_id: customer.and_then(|cu| cu.app_user_id.clone()),
             lang: customer.and_then(|cu| cu.lang.clone()),
         },
-        subject: c.subject.clone(),
-        preview: preview(messages),
-        waiting_since: to_rfc3339(c.waiting_since),
-        secrets_redacted: c.secrets_redacted,
         messages: messages.iter().map(message).collect(),
     }
 }
