@@ -154,10 +154,6 @@ impl Hub {
         inner.conversations.entry(conversation.id.clone()).or_default().watchers.insert(agent.clone());
     }
 
-    pub fn customer_of(&self, conversation: &ConversationId) -> Option<CustomerId> {
-        self.lock().conversations.get(conversation).and_then(|f| f.customer.clone())
-    }
-
     pub fn to_customer(&self, customer: &CustomerId, frame: Frame, except: Option<ConnId>) {
         let inner = self.lock();
         push(inner.customers.get(customer), &frame, except);
@@ -194,10 +190,5 @@ impl Hub {
     /// Whether a customer has at least one open connection.
     pub fn customer_online(&self, customer: &CustomerId) -> bool {
         self.lock().customers.contains_key(customer)
-    }
-
-    /// Whether an agent has at least one open session.
-    pub fn agent_online(&self, agent: &AgentId) -> bool {
-        self.lock().agents.contains_key(agent)
     }
 }

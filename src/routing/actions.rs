@@ -101,7 +101,6 @@ impl Driver {
 
     /// Tells the agent (the whole conversation) and the customer (the agent's name).
     async fn announce_assignment(&self, c: &Conversation, agent: &AgentId) {
-        self.hub.track(c);
         self.events.publish(Event::Conversation(c.clone()));
         match view::load_conversation(self.store.as_ref(), c).await {
             Ok(conversation) => {

@@ -15,9 +15,6 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    /// Every channel, for metrics and readiness listings.
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Email, ChannelKind::Chat, ChannelKind::Callback];
-
     /// The wire and storage name (`email`, `chat`, `callback`).
     pub const fn as_str(self) -> &'static str {
         match self {
