@@ -17,6 +17,8 @@ use crate::console::frames::ConsoleFrame;
 use crate::domain::{ConversationId, CustomerId, Message, Millis, to_rfc3339};
 use crate::hub::ConnId;
 use crate::ingest::{IngestError, Source};
+use crate::store::{Ingested, StoreError};
+use crate::telemetry::names;
 use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
@@ -99,10 +101,9 @@ async fn run(
     if let (Some(after), Some(conversation)) = (resume_after, &me.conversation) {
         match state.store.messages(conversation, after.max(0), false).await {
             Ok(backlog) => {
-                for m in &backlog {
-                    if !ws::send(socket, message_frame(m).to_json()).await {
-                        return None;
-                    }
+                let frames: Vec<String> = backlog.iter().map(|m| message_frame(m).to_json()).collect();
+                if !ws::send_all(socket, frames).await {
+                    return None;
                 }
             }
             Err(e) => {
@@ -122,48 +123,81 @@ struct Frames<'a> {
     me: &'a mut Customer,
 }
 
+/// A `send` whose commit was under way: its client id and how the commit ended.
+struct Sent {
+    client_id: String,
+    result: Result<Ingested, IngestError>,
+}
+
 impl FrameHandler for Frames<'_> {
-    async fn handle(&mut self, text: String) -> Handled {
-        match ClientFrame::parse(&text) {
-            Ok(frame) => {
-                Handled::Replies(handle(self.state, self.me, frame).await.iter().map(ServerFrame::to_json).collect())
-            }
+    type Done = Sent;
+
+    async fn handle(&mut self, text: String) -> Handled<Sent> {
+        let (state, me) = (self.state, &*self.me);
+        let frame = match ClientFrame::parse(&text) {
+            Ok(frame) => frame,
             Err(e) => {
                 let error = ServerFrame::error(e.code(), e.to_string()).to_json();
-                if matches!(e, FrameError::NotAFrame) {
+                return if matches!(e, FrameError::NotAFrame) {
                     Handled::Malformed(error)
                 } else {
                     Handled::Replies(vec![error])
+                };
+            }
+        };
+        let replies = match frame {
+            ClientFrame::Hello { .. } => vec![ServerFrame::error(ErrorCode::BadRequest, "already said hello")],
+            // Queued for commit now; the session reads on while it commits.
+            ClientFrame::Send { client_id, text } => {
+                let committing = state.ingestor.ingest(inbound(me, &client_id, text), source(me));
+                return Handled::Pending(Box::pin(async move { Sent { client_id, result: committing.await } }));
+            }
+            ClientFrame::Typing { on } => {
+                if let Some(conversation) = &me.conversation {
+                    let f = ConsoleFrame::Typing { conversation_id: conversation.to_string(), on };
+                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
                 }
+                Vec::new()
             }
-        }
+            ClientFrame::Read { seq } => {
+                if let Some(conversation) = &me.conversation {
+                    let f = ConsoleFrame::Read { conversation_id: conversation.to_string(), seq };
+                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
+                }
+                Vec::new()
+            }
+        };
+        Handled::Replies(replies.iter().map(ServerFrame::to_json).collect())
+    }
+
+    /// Acknowledges a committed message (and echoes it, for the sender's other devices'
+    /// sake the same frame they get), or says why it was not taken.
+    fn finish(&mut self, Sent { client_id, result }: Sent) -> Vec<String> {
+        let replies = match result {
+            Ok(done) => {
+                self.me.conversation = Some(done.conversation.id.clone());
+                let seq = done.message.seq.unwrap_or_default();
+                let ack = ServerFrame::Ack { client_id, conversation_id: done.conversation.id.to_string(), seq };
+                if done.duplicate { vec![ack] } else { vec![ack, message_frame(&done.message)] }
+            }
+            Err(IngestError::Empty) => vec![ServerFrame::error(ErrorCode::BadRequest, "text is empty")],
+            Err(e @ IngestError::TooLong(_)) => vec![ServerFrame::error(ErrorCode::TooLarge, e.to_string())],
+            Err(e) => {
+                if matches!(e, IngestError::Store(StoreError::Busy)) {
+                    metrics::counter!(names::STORE_BUSY).increment(1);
+                } else {
+                    tracing::error!(error = %e, "Chat message not committed");
+                }
+                vec![ServerFrame::error(ErrorCode::Unavailable, "message not saved; send it again")]
+            }
+        };
+        replies.iter().map(ServerFrame::to_json).collect()
     }
 }
 
-/// Answers one frame; the replies go to this connection only, in order.
-async fn handle(state: &AppState, me: &mut Customer, frame: ClientFrame) -> Vec<ServerFrame> {
-    match frame {
-        ClientFrame::Hello { .. } => vec![ServerFrame::error(ErrorCode::BadRequest, "already said hello")],
-        ClientFrame::Send { client_id, text } => send(state, me, client_id, text).await,
-        ClientFrame::Typing { on } => {
-            if let Some(conversation) = &me.conversation {
-                let f = ConsoleFrame::Typing { conversation_id: conversation.to_string(), on };
-                state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
-            }
-            Vec::new()
-        }
-        ClientFrame::Read { seq } => {
-            if let Some(conversation) = &me.conversation {
-                let f = ConsoleFrame::Read { conversation_id: conversation.to_string(), seq };
-                state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
-            }
-            Vec::new()
-        }
-    }
-}
-
-async fn send(state: &AppState, me: &mut Customer, client_id: String, text: String) -> Vec<ServerFrame> {
-    let inbound = Inbound {
+/// A `send` as the inbound path takes it.
+fn inbound(me: &Customer, client_id: &str, text: String) -> Inbound {
+    Inbound {
         channel: ChannelKind::Chat,
         // Scoped to the sender: another customer's identical client_id is another message.
         external_id: format!("{}:{client_id}", me.claims.sub),
@@ -172,22 +206,11 @@ async fn send(state: &AppState, me: &mut Customer, client_id: String, text: Stri
         subject: None,
         text,
         attachments: Vec::new(),
-    };
-    let source = Source { connection: Some(me.conn), customer: Some(me.id.clone()) };
-    match state.ingestor.ingest(inbound, source).await {
-        Ok(done) => {
-            me.conversation = Some(done.conversation.id.clone());
-            let seq = done.message.seq.unwrap_or_default();
-            let ack = ServerFrame::Ack { client_id, conversation_id: done.conversation.id.to_string(), seq };
-            if done.duplicate { vec![ack] } else { vec![ack, message_frame(&done.message)] }
-        }
-        Err(IngestError::Empty) => vec![ServerFrame::error(ErrorCode::BadRequest, "text is empty")],
-        Err(e @ IngestError::TooLong(_)) => vec![ServerFrame::error(ErrorCode::TooLarge, e.to_string())],
-        Err(e) => {
-            tracing::error!(error = %e, "Chat message not committed");
-            vec![ServerFrame::error(ErrorCode::Unavailable, "message not saved; send it again")]
-        }
     }
+}
+
+fn source(me: &Customer) -> Source {
+    Source { connection: Some(me.conn), customer: Some(me.id.clone()) }
 }
 
 fn identity(claims: &CustomerClaims) -> SenderIdentity {

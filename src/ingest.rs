@@ -62,8 +62,33 @@ impl Ingestor {
     /// Commits one inbound message (or finds it already committed) and publishes it. Then,
     /// after the caller has its answer: triage (a new or reopened conversation, or one a
     /// message makes more urgent), routing, and a safety notice when a secret was redacted.
-    pub async fn ingest(&self, inbound: Inbound, source: Source) -> Result<Ingested, IngestError> {
+    ///
+    /// The message is checked, redacted and queued for commit when this is called, so a
+    /// sender's messages keep their order even when the caller awaits several at once.
+    pub fn ingest(
+        &self,
+        inbound: Inbound,
+        source: Source,
+    ) -> impl Future<Output = Result<Ingested, IngestError>> + Send + 'static {
         let started = Instant::now();
+        let channel = inbound.channel;
+        let queued = self
+            .prepare(inbound, source.customer)
+            .map(|(message, secrets)| (self.parts.store.ingest(message), secrets));
+        let this = self.clone();
+        async move {
+            let (commit, secrets) = queued?;
+            let ingested = commit.await?;
+            if !ingested.duplicate {
+                this.committed(&ingested, channel, started, source.connection, secrets);
+            }
+            Ok(ingested)
+        }
+    }
+
+    /// Checks a message and redacts it into what the store keeps; also whether a secret was
+    /// removed.
+    fn prepare(&self, inbound: Inbound, customer: Option<CustomerId>) -> Result<(NewInbound, bool), IngestError> {
         let p = &self.parts;
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
@@ -84,34 +109,40 @@ impl Ingestor {
         let text = redact(&inbound.text);
         let subject = inbound.subject.map(|s| redact(&s));
         let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
-        let ingested = p
-            .store
-            .ingest(NewInbound {
-                channel,
-                external_id: inbound.external_id,
-                threading,
-                sender: inbound.sender,
-                customer: source.customer,
-                subject: subject.map(|s| s.text),
-                text: text.text,
-                secrets_redacted: secrets,
-                received_at: Millis::now(),
-            })
-            .await?;
-        if !ingested.duplicate {
-            metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
-            metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
-                .record(started.elapsed().as_secs_f64());
-            tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets, "Message committed");
-            p.events.publish(Event::Message {
-                conversation: ingested.conversation.clone(),
-                message: ingested.message.clone(),
-                origin: source.connection,
-            });
-            // Lost only if the process dies now: routing is rebuilt from the store at start.
-            tokio::spawn(self.clone().after_commit(ingested.clone(), secrets));
-        }
-        Ok(ingested)
+        let message = NewInbound {
+            channel,
+            external_id: inbound.external_id,
+            threading,
+            sender: inbound.sender,
+            customer,
+            subject: subject.map(|s| s.text),
+            text: text.text,
+            secrets_redacted: secrets,
+            received_at: Millis::now(),
+        };
+        Ok((message, secrets))
+    }
+
+    /// Counts and publishes a newly committed message, and starts what follows the commit.
+    fn committed(
+        &self,
+        ingested: &Ingested,
+        channel: ChannelKind,
+        started: Instant,
+        origin: Option<ConnId>,
+        secrets: bool,
+    ) {
+        metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
+        metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
+            .record(started.elapsed().as_secs_f64());
+        tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets, "Message committed");
+        self.parts.events.publish(Event::Message {
+            conversation: ingested.conversation.clone(),
+            message: ingested.message.clone(),
+            origin,
+        });
+        // Lost only if the process dies now: routing is rebuilt from the store at start.
+        tokio::spawn(self.clone().after_commit(ingested.clone(), secrets));
     }
 
     async fn after_commit(self, ingested: Ingested, secrets: bool) {

@@ -21,6 +21,8 @@ pub mod names {
     pub const OUTBOX_PENDING: &str = "switchboard_outbox_pending";
     /// Gauge: outbox entries given up on.
     pub const OUTBOX_FAILED: &str = "switchboard_outbox_failed";
+    /// Counter: messages refused because too many writes were waiting for the store.
+    pub const STORE_BUSY: &str = "switchboard_store_busy_total";
     /// Gauge, label `kind` (`chat`, `agent`): open websocket connections.
     pub const OPEN_CONNECTIONS: &str = "switchboard_open_connections";
 }

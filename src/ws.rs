@@ -1,10 +1,12 @@
 //! Websocket plumbing both sessions share: reading a text frame within the size limit,
 //! writing with a timeout, and closing with a contract close code.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use std::time::Instant;
+use futures::future::BoxFuture;
+use futures::stream::FuturesOrdered;
+use futures::{FutureExt, SinkExt, StreamExt};
 
 use switchboard_chat::{CloseCode, ErrorCode, RateLimiter, ServerFrame, Verdict};
 use tokio_util::sync::CancellationToken;
@@ -65,16 +67,42 @@ pub async fn next(ws: &mut WebSocket, max_frame_bytes: usize) -> Incoming {
 
 /// Sends one text frame; `false` when the client is gone or too slow to take it.
 pub async fn send(ws: &mut WebSocket, text: impl Into<String>) -> bool {
-    matches!(tokio::time::timeout(WRITE_TIMEOUT, ws.send(Message::Text(text.into().into()))).await, Ok(Ok(())))
+    send_all(ws, [text.into()]).await
 }
 
-/// Writes a queued frame, giving up as soon as the connection is kicked for reading too
-/// slowly (a write blocked on a full socket would otherwise hold it for the write timeout).
-/// `Err` carries how the session ends: a close code, or `None` when the client is gone.
-pub async fn forward(ws: &mut WebSocket, frame: Frame, kicked: &CancellationToken) -> Result<(), Option<CloseCode>> {
+/// Sends text frames in order and flushes once, so a burst costs one write to the socket
+/// instead of one per frame; `false` when the client is gone or too slow to take them.
+pub async fn send_all(ws: &mut WebSocket, frames: impl IntoIterator<Item = String>) -> bool {
+    let write = async {
+        for text in frames {
+            ws.feed(Message::Text(text.into())).await?;
+        }
+        ws.flush().await
+    };
+    matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
+}
+
+/// Most queued frames written with one flush.
+const FORWARD_BATCH: usize = 64;
+
+/// Writes a queued frame and whatever else is already queued behind it, giving up as soon as
+/// the connection is kicked for reading too slowly (a write blocked on a full socket would
+/// otherwise hold it for the write timeout). `Err` carries how the session ends: a close code,
+/// or `None` when the client is gone.
+pub async fn forward(
+    ws: &mut WebSocket,
+    first: Frame,
+    registration: &mut Registration,
+) -> Result<(), Option<CloseCode>> {
+    let mut frames = vec![first.to_string()];
+    while frames.len() < FORWARD_BATCH
+        && let Ok(frame) = registration.frames.try_recv()
+    {
+        frames.push(frame.to_string());
+    }
     tokio::select! {
-        sent = send(ws, frame.to_string()) => if sent { Ok(()) } else { Err(None) },
-        _ = kicked.cancelled() => Err(Some(CloseCode::SlowConsumer)),
+        sent = send_all(ws, frames) => if sent { Ok(()) } else { Err(None) },
+        _ = registration.kicked.cancelled() => Err(Some(CloseCode::SlowConsumer)),
     }
 }
 
@@ -110,18 +138,38 @@ pub async fn first_frame(ws: &mut WebSocket, max_frame_bytes: usize) -> Result<S
     }
 }
 
+/// Frames one connection may have under way at once (sent, not yet answered). A client that
+/// sends faster than its frames are answered waits in its own socket, not in our memory.
+const MAX_IN_FLIGHT: usize = 32;
+
 /// What a session made of one text frame.
-pub enum Handled {
+pub enum Handled<P> {
     /// Frames to send back to this connection, in order.
     Replies(Vec<String>),
     /// Not a frame at all (counts toward close 4400): the error frame to answer with.
     Malformed(String),
+    /// Work under way (a commit). The session reads on meanwhile; once the work is done,
+    /// [`FrameHandler::finish`] makes its replies, which go out in the order frames arrived.
+    Pending(BoxFuture<'static, P>),
 }
 
 /// What answers the text frames of a session.
 pub trait FrameHandler: Send {
-    fn handle(&mut self, text: String) -> impl Future<Output = Handled> + Send;
+    /// What pending work ends with.
+    type Done: Send + 'static;
+    fn handle(&mut self, text: String) -> impl Future<Output = Handled<Self::Done>> + Send;
+    /// The replies to finished pending work.
+    fn finish(&mut self, done: Self::Done) -> Vec<String>;
 }
+
+/// A frame's answer waiting for its turn to go out.
+enum Answer<P> {
+    Replies(Vec<String>),
+    Done(P),
+}
+
+/// Answers not sent yet, in the order their frames arrived.
+type InFlight<P> = FuturesOrdered<BoxFuture<'static, Answer<P>>>;
 
 /// What [`serve`] needs besides the socket.
 pub struct Serve<'a> {
@@ -136,11 +184,11 @@ pub struct Serve<'a> {
 /// (1001), a full queue (1008), expired credentials (4401), a frame too large (4413), too
 /// many malformed (4400) or rate-limited (4429) frames, or a silent peer. Returns the close
 /// code to end with, or `None` when the client is gone.
-pub async fn serve(
+pub async fn serve<H: FrameHandler>(
     ws: &mut WebSocket,
     registration: &mut Registration,
     opts: Serve<'_>,
-    handler: &mut impl FrameHandler,
+    handler: &mut H,
 ) -> Option<CloseCode> {
     let config = opts.config;
     let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
@@ -150,9 +198,18 @@ pub async fn serve(
     ping.reset();
     let mut last_heard = Instant::now();
     let mut malformed = 0;
+    let mut in_flight: InFlight<H::Done> = FuturesOrdered::new();
     loop {
         tokio::select! {
-            _ = opts.shutdown.cancelled() => return Some(CloseCode::GoingAway),
+            _ = opts.shutdown.cancelled() => {
+                // What was committed is acknowledged before the session ends.
+                while let Some(answer) = in_flight.next().await {
+                    if !send_all(ws, answer.replies(handler)).await {
+                        return None;
+                    }
+                }
+                return Some(CloseCode::GoingAway);
+            }
             _ = registration.kicked.cancelled() => return Some(CloseCode::SlowConsumer),
             _ = &mut expiry => return Some(CloseCode::Unauthorized),
             _ = ping.tick() => {
@@ -165,11 +222,16 @@ pub async fn serve(
             }
             frame = registration.frames.recv() => {
                 let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
-                if let Err(end) = forward(ws, frame, &registration.kicked).await {
+                if let Err(end) = forward(ws, frame, registration).await {
                     return end;
                 }
             }
-            incoming = next(ws, config.max_frame_bytes) => {
+            Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
+                if !send_all(ws, answer.replies(handler)).await {
+                    return None;
+                }
+            }
+            incoming = next(ws, config.max_frame_bytes), if in_flight.len() < MAX_IN_FLIGHT => {
                 last_heard = Instant::now();
                 let text = match incoming {
                     Incoming::Text(t) => t,
@@ -181,7 +243,10 @@ pub async fn serve(
                         if malformed > MALFORMED_TOLERANCE {
                             return Some(CloseCode::Malformed);
                         }
-                        send(ws, ServerFrame::error(ErrorCode::BadRequest, "binary frames are not supported").to_json()).await;
+                        let error = ServerFrame::error(ErrorCode::BadRequest, "binary frames are not supported");
+                        if !reply(ws, &mut in_flight, vec![error.to_json()]).await {
+                            return None;
+                        }
                         continue;
                     }
                 };
@@ -190,7 +255,9 @@ pub async fn serve(
                     Verdict::Reject => {
                         let wait = limiter.retry_after().as_millis();
                         let error = ServerFrame::error(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms"));
-                        send(ws, error.to_json()).await;
+                        if !reply(ws, &mut in_flight, vec![error.to_json()]).await {
+                            return None;
+                        }
                         continue;
                     }
                     Verdict::Close => return Some(CloseCode::RateLimited),
@@ -206,7 +273,7 @@ pub async fn serve(
                         done = &mut handled => break done,
                         frame = registration.frames.recv() => {
                             let Some(frame) = frame else { return Some(CloseCode::GoingAway) };
-                            if let Err(end) = forward(ws, frame, &registration.kicked).await {
+                            if let Err(end) = forward(ws, frame, registration).await {
                                 return end;
                             }
                         }
@@ -224,13 +291,36 @@ pub async fn serve(
                         }
                         vec![error]
                     }
-                };
-                for reply in replies {
-                    if !send(ws, reply).await {
-                        return None;
+                    Handled::Pending(work) => {
+                        malformed = 0;
+                        in_flight.push_back(work.map(Answer::Done).boxed());
+                        continue;
                     }
+                };
+                if !reply(ws, &mut in_flight, replies).await {
+                    return None;
                 }
             }
         }
+    }
+}
+
+impl<P> Answer<P> {
+    fn replies<H: FrameHandler<Done = P>>(self, handler: &mut H) -> Vec<String> {
+        match self {
+            Answer::Replies(replies) => replies,
+            Answer::Done(done) => handler.finish(done),
+        }
+    }
+}
+
+/// Sends replies now, or queues them behind answers still under way so they keep their turn.
+/// `false` when the client is gone.
+async fn reply<P: Send + 'static>(ws: &mut WebSocket, in_flight: &mut InFlight<P>, replies: Vec<String>) -> bool {
+    if in_flight.is_empty() {
+        send_all(ws, replies).await
+    } else {
+        in_flight.push_back(futures::future::ready(Answer::Replies(replies)).boxed());
+        true
     }
 }

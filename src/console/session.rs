@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures::future::BoxFuture;
 use switchboard_chat::{CloseCode, ErrorCode, FrameError, ServerFrame};
 
 use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
@@ -17,7 +18,7 @@ use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Mil
 use crate::events::Event;
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
-use crate::store::{Actor, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
 use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
@@ -169,11 +170,9 @@ impl Session<'_> {
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
                 Ok(vec![ConsoleFrame::Conversation { conversation }])
             }
-            AgentFrame::Reply { conversation_id, client_id, text } => {
-                self.write(conversation_id, client_id, text, false).await
-            }
-            AgentFrame::Note { conversation_id, client_id, text } => {
-                self.write(conversation_id, client_id, text, true).await
+            // Replies and notes are queued for commit by `Frames::handle`, never here.
+            AgentFrame::Reply { .. } | AgentFrame::Note { .. } => {
+                Err(Refusal(ErrorCode::BadRequest, "a reply or note is not answered here".into()))
             }
             AgentFrame::Transfer { conversation_id, queue, agent } => {
                 self.transfer(conversation_id, queue, agent).await
@@ -206,7 +205,15 @@ impl Session<'_> {
         }
     }
 
-    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
+    /// Checks a reply or note and queues it for commit, behind whatever this agent wrote
+    /// before; the future ends with the commit.
+    async fn write(
+        &self,
+        conversation_id: String,
+        client_id: &str,
+        text: String,
+        internal: bool,
+    ) -> Result<BoxFuture<'static, Result<Appended, StoreError>>, Refusal> {
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
@@ -221,28 +228,28 @@ impl Session<'_> {
         }
         // An agent pasting a card number into a reply or note is stored redacted too.
         let text = crate::triage::redact(&text).text;
-        let appended = self
-            .state
-            .store
-            .append_outbound(NewOutbound {
-                conversation_id: c.id.clone(),
-                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
-                idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
-                text,
-                internal,
-                deliver: !internal,
-                now: Millis::now(),
-            })
-            .await?;
+        Ok(self.state.store.append_outbound(NewOutbound {
+            conversation_id: c.id.clone(),
+            author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
+            idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
+            text,
+            internal,
+            deliver: !internal,
+            now: Millis::now(),
+        }))
+    }
+
+    /// Acknowledges a committed reply or note and tells whoever else follows the conversation.
+    fn written(&self, client_id: String, appended: Appended) -> Vec<ConsoleFrame> {
         let ack = ConsoleFrame::Ack {
             client_id,
             conversation_id: appended.conversation.id.to_string(),
             seq: appended.message.seq,
         };
         if appended.duplicate {
-            return Ok(vec![ack]);
+            return vec![ack];
         }
-        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal, "Agent wrote");
+        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal = appended.message.internal, "Agent wrote");
         let own = ConsoleFrame::Message(MessageFrame {
             conversation_id: appended.conversation.id.to_string(),
             message: view::message(&appended.message),
@@ -255,7 +262,7 @@ impl Session<'_> {
         if appended.outbox_id.is_some() {
             self.state.outbox_wake.notify_one();
         }
-        Ok(vec![ack, own])
+        vec![ack, own]
     }
 
     async fn transfer(&self, conversation_id: String, queue: Option<String>, agent: Option<String>) -> Answer {
@@ -311,14 +318,29 @@ impl Session<'_> {
 /// Answers an agent's frames.
 struct Frames<'a, 'b>(&'a Session<'b>);
 
+/// A reply or note whose commit was under way: its client id and how the commit ended.
+pub struct Written {
+    client_id: String,
+    result: Result<Appended, StoreError>,
+}
+
 impl FrameHandler for Frames<'_, '_> {
-    async fn handle(&mut self, text: String) -> Handled {
-        let replies = match AgentFrame::parse(&text) {
-            Ok(frame) => self
-                .0
-                .handle(frame)
-                .await
-                .unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]),
+    /// Replies and notes commit while the agent's next frames are read (in order, behind
+    /// each other); every other frame is answered before the next is read.
+    type Done = Written;
+
+    async fn handle(&mut self, text: String) -> Handled<Written> {
+        let answer = match AgentFrame::parse(&text) {
+            Ok(AgentFrame::Reply { conversation_id, client_id, text }) => {
+                self.0.write(conversation_id, &client_id, text, false).await.map(|commit| (client_id, commit))
+            }
+            Ok(AgentFrame::Note { conversation_id, client_id, text }) => {
+                self.0.write(conversation_id, &client_id, text, true).await.map(|commit| (client_id, commit))
+            }
+            Ok(frame) => {
+                let replies = self.0.handle(frame).await.unwrap_or_else(|r| vec![ConsoleFrame::error(r.0, r.1)]);
+                return Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect());
+            }
             Err(e) => {
                 let error = ConsoleFrame::error(e.code(), e.to_string()).to_json();
                 return if matches!(e, FrameError::NotAFrame) {
@@ -328,7 +350,23 @@ impl FrameHandler for Frames<'_, '_> {
                 };
             }
         };
-        Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect())
+        match answer {
+            Ok((client_id, commit)) => {
+                Handled::Pending(Box::pin(async move { Written { client_id, result: commit.await } }))
+            }
+            Err(Refusal(code, message)) => Handled::Replies(vec![ConsoleFrame::error(code, message).to_json()]),
+        }
+    }
+
+    fn finish(&mut self, Written { client_id, result }: Written) -> Vec<String> {
+        let replies = match result {
+            Ok(appended) => self.0.written(client_id, appended),
+            Err(e) => {
+                let Refusal(code, message) = e.into();
+                vec![ConsoleFrame::error(code, message)]
+            }
+        };
+        replies.iter().map(ConsoleFrame::to_json).collect()
     }
 }
 

@@ -6,9 +6,12 @@ use crate::domain::IllegalTransition;
 pub enum StoreError {
     /// The backend failed (I/O, connection, constraint it should not have hit).
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(#[from] rusqlite_migration::Error),
+    /// No connection could be had or used (the pool is closed, or a read task died).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error(transparent)]
@@ -24,6 +27,9 @@ pub enum StoreError {
     /// The transaction a write ran in failed to commit; nothing of it was stored.
     #[error("commit failed: {0}")]
     Commit(String),
+    /// Too many writes are waiting; this one was not queued. Try again shortly.
+    #[error("store is busy")]
+    Busy,
     /// The store is shutting down and takes no more writes.
     #[error("store is closed")]
     Closed,

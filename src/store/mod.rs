@@ -7,6 +7,7 @@ mod records;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 
 use crate::domain::{
     Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
@@ -36,11 +37,17 @@ pub trait Store: Send + Sync + 'static {
     /// id), find or create the customer, find or open (or reopen) the conversation, append the
     /// message with the next `seq`, and record the audit rows. A repeated external id changes
     /// nothing and returns the original with `duplicate: true`.
-    async fn ingest(&self, message: NewInbound) -> Result<Ingested, StoreError>;
+    ///
+    /// The write is queued when this is called, not when the future is first polled: messages
+    /// one caller ingests one after another get their `seq` in that order, even when it
+    /// awaits none of them before ingesting the next. `Busy` when the store is too far behind
+    /// to queue it.
+    fn ingest(&self, message: NewInbound) -> BoxFuture<'static, Result<Ingested, StoreError>>;
 
     /// Commits an agent reply, internal note or system message, with its outbox row when it
-    /// must be delivered, in one transaction. Idempotent on `idempotency_key`.
-    async fn append_outbound(&self, message: NewOutbound) -> Result<Appended, StoreError>;
+    /// must be delivered, in one transaction. Idempotent on `idempotency_key`. Queued when
+    /// called, like [`Store::ingest`], so one writer's messages keep their order.
+    fn append_outbound(&self, message: NewOutbound) -> BoxFuture<'static, Result<Appended, StoreError>>;
 
     /// Records what triage decided.
     async fn set_triage(

@@ -1,12 +1,11 @@
 //! The write transactions of the conversation model: ingest, outbound messages, status
 //! changes and triage. Each runs inside one group-commit savepoint.
 
+use rusqlite::{Connection, params};
 use serde_json::json;
-use sqlx::SqliteConnection;
 use switchboard_channel::SenderIdentity;
 
-use super::queries::{self, existing_conversation};
-use super::rows::{self, CONVERSATION_COLUMNS};
+use super::queries::{self, execute, existing_conversation};
 use crate::domain::{
     AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId, Millis,
     Priority, TriageResult,
@@ -19,36 +18,29 @@ use crate::store::{
 /// on another conversation still gets the original back.
 const OUTBOUND_KEYS: &str = "outbound";
 
-pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingested, StoreError> {
+pub fn ingest(conn: &Connection, m: NewInbound) -> Result<Ingested, StoreError> {
     let channel = m.channel.as_str();
-    if let Some(message) = queries::message_by_key(conn, channel, &m.external_id).await? {
-        let conversation = existing_conversation(conn, &message.conversation_id).await?;
+    if let Some(message) = queries::message_by_key(conn, channel, &m.external_id)? {
+        let conversation = existing_conversation(conn, &message.conversation_id)?;
         return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false });
     }
     let now = m.received_at;
     let customer = match &m.customer {
         Some(known) => known.clone(),
-        None => resolve_customer(conn, &m.sender, now).await?,
+        None => resolve_customer(conn, &m.sender, now)?,
     };
     let found = match &m.threading {
         Threading::ByReferences(refs) => {
             let mut found = None;
             for key in refs {
-                if let Some(earlier) = queries::message_by_key(conn, channel, key).await? {
-                    found = queries::conversation(conn, &earlier.conversation_id).await?;
+                if let Some(earlier) = queries::message_by_key(conn, channel, key)? {
+                    found = queries::conversation(conn, &earlier.conversation_id)?;
                     break;
                 }
             }
             found
         }
-        Threading::LatestOpen => {
-            let sql = format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE customer_id = $1 AND channel = $2 \
-                 AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
-            );
-            let row = sqlx::query(&sql).bind(customer.as_str()).bind(channel).fetch_optional(&mut *conn).await?;
-            row.as_ref().map(rows::conversation).transpose()?
-        }
+        Threading::LatestOpen => queries::latest_conversation(conn, customer.as_str(), channel)?,
         Threading::New => None,
     };
     let (mut conversation, opened, reopened) = match found {
@@ -71,13 +63,13 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
                         reason: "customer_message".into(),
                         now,
                     };
-                    apply_status(conn, c, change).await?
+                    apply_status(conn, c, change)?
                 }
                 None => c,
             };
             (c, false, reopened)
         }
-        _ => (open_conversation(conn, &customer, &m, now).await?, true, false),
+        _ => (open_conversation(conn, &customer, &m, now)?, true, false),
     };
     let seq = conversation.last_seq + 1;
     let message = Message {
@@ -94,22 +86,16 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
         text: m.text,
         created_at: now,
     };
-    queries::insert_message(conn, &message).await?;
-    queries::insert_key(conn, channel, &m.external_id, &message).await?;
-    sqlx::query(
-        "UPDATE conversations SET last_seq = $1, last_customer_message_at = $2, updated_at = $2, \
-         secrets_redacted = secrets_redacted OR $3, subject = COALESCE(subject, $4) WHERE id = $5",
-    )
-    .bind(seq)
-    .bind(now.0)
-    .bind(m.secrets_redacted)
-    .bind(m.subject.as_deref())
-    .bind(conversation.id.as_str())
-    .execute(&mut *conn)
-    .await?;
+    queries::insert_message(conn, &message)?;
+    queries::insert_key(conn, channel, &m.external_id, &message)?;
+    execute(
+        conn,
+        "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?2, \
+         secrets_redacted = secrets_redacted OR ?3, subject = COALESCE(subject, ?4) WHERE id = ?5",
+        params![seq, now.0, m.secrets_redacted, m.subject, conversation.id.as_str()],
+    )?;
     if m.secrets_redacted {
-        queries::audit(conn, &conversation.id, &Actor::Customer, "redacted", json!({ "message": message.id }), now)
-            .await?;
+        queries::audit(conn, &conversation.id, &Actor::Customer, "redacted", json!({ "message": message.id }), now)?;
     }
     conversation.last_seq = seq;
     conversation.last_customer_message_at = Some(now);
@@ -121,8 +107,8 @@ pub async fn ingest(conn: &mut SqliteConnection, m: NewInbound) -> Result<Ingest
     Ok(Ingested { conversation, message, duplicate: false, opened, reopened })
 }
 
-async fn open_conversation(
-    conn: &mut SqliteConnection,
+fn open_conversation(
+    conn: &Connection,
     customer: &CustomerId,
     m: &NewInbound,
     now: Millis,
@@ -146,31 +132,28 @@ async fn open_conversation(
         waiting_since: now,
         updated_at: now,
     };
-    sqlx::query(
-        "INSERT INTO conversations (id, customer_id, channel, status, priority, language, created_at, waiting_since, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
-    )
-    .bind(conversation.id.as_str())
-    .bind(customer.as_str())
-    .bind(m.channel.as_str())
-    .bind(conversation.status.as_str())
-    .bind(conversation.priority.as_str())
-    .bind(conversation.language.as_deref())
-    .bind(now.0)
-    .execute(&mut *conn)
-    .await?;
-    queries::audit(conn, &conversation.id, &Actor::Customer, "opened", json!({ "channel": m.channel }), now).await?;
+    execute(
+        conn,
+        "INSERT INTO conversations (id, customer_id, channel, status, priority, language, created_at, waiting_since, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+        params![
+            conversation.id.as_str(),
+            customer.as_str(),
+            m.channel.as_str(),
+            conversation.status.as_str(),
+            conversation.priority.as_str(),
+            conversation.language,
+            now.0,
+        ],
+    )?;
+    queries::audit(conn, &conversation.id, &Actor::Customer, "opened", json!({ "channel": m.channel }), now)?;
     Ok(conversation)
 }
 
 /// Finds the customer the sender is (by app user id when there is one, else by email, then
 /// phone), or creates one, and records identities not yet known. An identity already tied to
 /// another customer stays with that customer: merging customers is an agent's call.
-pub async fn resolve_customer(
-    conn: &mut SqliteConnection,
-    sender: &SenderIdentity,
-    now: Millis,
-) -> Result<CustomerId, StoreError> {
+pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis) -> Result<CustomerId, StoreError> {
     let identities: Vec<(&str, &str)> =
         [("app_user", &sender.app_user_id), ("email", &sender.email), ("phone", &sender.phone)]
             .into_iter()
@@ -185,66 +168,52 @@ pub async fn resolve_customer(
     };
     let mut found = None;
     for (kind, value) in lookup {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
-                .bind(kind)
-                .bind(value)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some((id,)) = row {
+        let sql = "SELECT customer_id FROM customer_identities WHERE kind = ?1 AND value = ?2";
+        if let Some(id) = queries::optional(conn, sql, [kind, value], queries::first)? {
             found = Some(CustomerId(id));
             break;
         }
     }
     let customer = match found {
         Some(id) => {
-            sqlx::query("UPDATE customers SET name = COALESCE(name, $1), lang = COALESCE(lang, $2) WHERE id = $3")
-                .bind(sender.name.as_deref())
-                .bind(sender.lang.as_deref())
-                .bind(id.as_str())
-                .execute(&mut *conn)
-                .await?;
+            execute(
+                conn,
+                "UPDATE customers SET name = COALESCE(name, ?1), lang = COALESCE(lang, ?2) WHERE id = ?3",
+                params![sender.name, sender.lang, id.as_str()],
+            )?;
             id
         }
         None => {
             let id = CustomerId::generate();
-            sqlx::query("INSERT INTO customers (id, name, lang, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(id.as_str())
-                .bind(sender.name.as_deref())
-                .bind(sender.lang.as_deref())
-                .bind(now.0)
-                .execute(&mut *conn)
-                .await?;
+            execute(
+                conn,
+                "INSERT INTO customers (id, name, lang, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id.as_str(), sender.name, sender.lang, now.0],
+            )?;
             id
         }
     };
     for (kind, value) in identities {
-        sqlx::query(
-            "INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES ($1, $2, $3, $4) \
+        execute(
+            conn,
+            "INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (kind, value) DO NOTHING",
-        )
-        .bind(kind)
-        .bind(value)
-        .bind(customer.as_str())
-        .bind(now.0)
-        .execute(&mut *conn)
-        .await?;
+            params![kind, value, customer.as_str(), now.0],
+        )?;
     }
     Ok(customer)
 }
 
-pub async fn append_outbound(conn: &mut SqliteConnection, m: NewOutbound) -> Result<Appended, StoreError> {
+pub fn append_outbound(conn: &Connection, m: NewOutbound) -> Result<Appended, StoreError> {
     if let Some(key) = &m.idempotency_key
-        && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, key).await?
+        && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, key)?
     {
-        let conversation = existing_conversation(conn, &message.conversation_id).await?;
-        let outbox_id: Option<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE message_id = $1")
-            .bind(message.id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        return Ok(Appended { conversation, message, duplicate: true, outbox_id: outbox_id.map(|(id,)| id) });
+        let conversation = existing_conversation(conn, &message.conversation_id)?;
+        let sql = "SELECT id FROM outbox WHERE message_id = ?1";
+        let outbox_id = queries::optional(conn, sql, [message.id.as_str()], queries::first)?;
+        return Ok(Appended { conversation, message, duplicate: true, outbox_id });
     }
-    let mut conversation = existing_conversation(conn, &m.conversation_id).await?;
+    let mut conversation = existing_conversation(conn, &m.conversation_id)?;
     if conversation.status == ConversationStatus::Closed {
         return Err(StoreError::Conflict(format!("conversation {} is closed", conversation.id)));
     }
@@ -268,9 +237,9 @@ pub async fn append_outbound(conn: &mut SqliteConnection, m: NewOutbound) -> Res
         text: m.text,
         created_at: now,
     };
-    queries::insert_message(conn, &message).await?;
+    queries::insert_message(conn, &message)?;
     if let Some(key) = &m.idempotency_key {
-        queries::insert_key(conn, OUTBOUND_KEYS, key, &message).await?;
+        queries::insert_key(conn, OUTBOUND_KEYS, key, &message)?;
     }
     let agent_answered = role == AuthorRole::Agent && !m.internal;
     if let Some(seq) = seq {
@@ -280,13 +249,11 @@ pub async fn append_outbound(conn: &mut SqliteConnection, m: NewOutbound) -> Res
         conversation.first_response_at = Some(now);
     }
     conversation.updated_at = now;
-    sqlx::query("UPDATE conversations SET last_seq = $1, first_response_at = $2, updated_at = $3 WHERE id = $4")
-        .bind(conversation.last_seq)
-        .bind(conversation.first_response_at.map(|t| t.0))
-        .bind(now.0)
-        .bind(conversation.id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    execute(
+        conn,
+        "UPDATE conversations SET last_seq = ?1, first_response_at = ?2, updated_at = ?3 WHERE id = ?4",
+        params![conversation.last_seq, conversation.first_response_at.map(|t| t.0), now.0, conversation.id.as_str()],
+    )?;
     if agent_answered && conversation.status == ConversationStatus::Assigned {
         let actor = agent.map(Actor::Agent).unwrap_or(Actor::System);
         let change = StatusChange {
@@ -297,41 +264,29 @@ pub async fn append_outbound(conn: &mut SqliteConnection, m: NewOutbound) -> Res
             reason: "agent_replied".into(),
             now,
         };
-        conversation = apply_status(conn, conversation, change).await?;
+        conversation = apply_status(conn, conversation, change)?;
     }
     let outbox_id = if m.deliver && !m.internal {
-        let row: (i64,) = sqlx::query_as(
+        execute(
+            conn,
             "INSERT INTO outbox (message_id, conversation_id, channel, state, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'pending', $4, $4, $4) RETURNING id",
-        )
-        .bind(message.id.as_str())
-        .bind(conversation.id.as_str())
-        .bind(conversation.channel.as_str())
-        .bind(now.0)
-        .fetch_one(&mut *conn)
-        .await?;
-        Some(row.0)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
+            params![message.id.as_str(), conversation.id.as_str(), conversation.channel.as_str(), now.0],
+        )?;
+        Some(conn.last_insert_rowid())
     } else {
         None
     };
     Ok(Appended { conversation, message, duplicate: false, outbox_id })
 }
 
-pub async fn change_status(
-    conn: &mut SqliteConnection,
-    id: ConversationId,
-    change: StatusChange,
-) -> Result<Conversation, StoreError> {
-    let conversation = existing_conversation(conn, &id).await?;
-    apply_status(conn, conversation, change).await
+pub fn change_status(conn: &Connection, id: ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
+    let conversation = existing_conversation(conn, &id)?;
+    apply_status(conn, conversation, change)
 }
 
 /// Applies a checked status change to a loaded conversation and records it in the audit log.
-async fn apply_status(
-    conn: &mut SqliteConnection,
-    mut c: Conversation,
-    change: StatusChange,
-) -> Result<Conversation, StoreError> {
+fn apply_status(conn: &Connection, mut c: Conversation, change: StatusChange) -> Result<Conversation, StoreError> {
     let from = c.status;
     c.status = from.transition(change.to)?;
     if let Some(assignee) = change.assignee {
@@ -345,43 +300,43 @@ async fn apply_status(
         c.waiting_since = change.now;
     }
     c.updated_at = change.now;
-    sqlx::query("UPDATE conversations SET status = $1, assignee = $2, queue = $3, waiting_since = $4, updated_at = $5 WHERE id = $6")
-        .bind(c.status.as_str())
-        .bind(c.assignee.as_ref().map(|a| a.as_str()))
-        .bind(c.queue.as_deref())
-        .bind(c.waiting_since.0)
-        .bind(c.updated_at.0)
-        .bind(c.id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    execute(
+        conn,
+        "UPDATE conversations SET status = ?1, assignee = ?2, queue = ?3, waiting_since = ?4, updated_at = ?5 \
+         WHERE id = ?6",
+        params![
+            c.status.as_str(),
+            c.assignee.as_ref().map(|a| a.as_str()),
+            c.queue,
+            c.waiting_since.0,
+            c.updated_at.0,
+            c.id.as_str(),
+        ],
+    )?;
     let detail = json!({
         "from": from, "to": c.status, "assignee": c.assignee, "queue": c.queue, "reason": change.reason,
     });
-    queries::audit(conn, &c.id, &change.actor, "status", detail, change.now).await?;
+    queries::audit(conn, &c.id, &change.actor, "status", detail, change.now)?;
     Ok(c)
 }
 
-pub async fn set_triage(
-    conn: &mut SqliteConnection,
+pub fn set_triage(
+    conn: &Connection,
     id: ConversationId,
     t: TriageResult,
     now: Millis,
 ) -> Result<Conversation, StoreError> {
-    let mut c = existing_conversation(conn, &id).await?;
-    sqlx::query("UPDATE conversations SET category = $1, priority = $2, language = $3, queue = $4, updated_at = $5 WHERE id = $6")
-        .bind(&t.category)
-        .bind(t.priority.as_str())
-        .bind(&t.language)
-        .bind(&t.queue)
-        .bind(now.0)
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    let mut c = existing_conversation(conn, &id)?;
+    execute(
+        conn,
+        "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5 WHERE id = ?6",
+        params![t.category, t.priority.as_str(), t.language, t.queue, now.0, id.as_str()],
+    )?;
     let detail = json!({
         "category": t.category, "priority": t.priority, "language": t.language,
         "confidence": t.confidence, "queue": t.queue,
     });
-    queries::audit(conn, &id, &Actor::System, "triage", detail, now).await?;
+    queries::audit(conn, &id, &Actor::System, "triage", detail, now)?;
     c.category = Some(t.category);
     c.priority = t.priority;
     c.language = Some(t.language);

@@ -1,78 +1,98 @@
-//! The embedded SQLite store: WAL mode, one group-commit writer connection, a small pool of
-//! readers. Migrations are compiled into the binary.
+//! The embedded SQLite store: WAL mode, one group-commit writer thread, a small pool of
+//! read connections. Migrations are compiled into the binary.
 
+#[macro_use]
+mod rows;
+mod checkpointer;
 mod conversations;
 mod outbox;
 mod queries;
-mod rows;
+mod schema;
 mod writer;
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::ConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
+use futures::future::BoxFuture;
+use rusqlite::{Connection, params};
 use switchboard_channel::ChannelKind;
 
-use self::rows::{AGENT_COLUMNS, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
+use self::checkpointer::Checkpointer;
+use self::queries::execute;
 use self::writer::Writer;
 use super::{
     Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
     StatusChange, Store, StoreError,
 };
-use crate::config::{StoreConfig, Synchronous};
+use crate::config::StoreConfig;
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
 };
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
 pub struct SqliteStore {
     writer: Writer,
-    readers: SqlitePool,
+    readers: Pool,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the database a `sqlite://PATH` URL names and migrates it.
     pub async fn open(url: &str, config: &StoreConfig) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match config.synchronous {
-                Synchronous::Full => SqliteSynchronous::Full,
-                Synchronous::Normal => SqliteSynchronous::Normal,
-            })
-            .foreign_keys(true)
-            // Savepoint journals stay in memory instead of spilling to temporary files.
-            .pragma("temp_store", "memory")
-            .busy_timeout(Duration::from_millis(config.busy_timeout_ms))
-            // Statement text is logged at debug level only; our logs carry ids, never text.
-            .log_statements(tracing::log::LevelFilter::Trace);
-        let mut conn = options.connect().await?;
-        MIGRATOR.run(&mut conn).await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(config.read_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.read_only(true))
-            .await?;
-        Ok(Self { writer: Writer::start(conn, config.write_batch), readers })
+        let path = schema::path_of(url)?;
+        let (synchronous, busy_timeout) = (config.synchronous, config.busy_timeout_ms);
+        let open_path = path.clone();
+        let (conn, checkpoints) = tokio::task::spawn_blocking(move || {
+            let writer = schema::open_writer(&open_path, synchronous, busy_timeout)?;
+            let checkpoints = schema::open_checkpointer(&open_path, synchronous, busy_timeout)?;
+            Ok::<_, StoreError>((writer, checkpoints))
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let unavailable = |e: std::io::Error| StoreError::Unavailable(e.to_string());
+        let checkpointer = Checkpointer::start(checkpoints).map_err(unavailable)?;
+        let writer = Writer::start(conn, config.write_batch, checkpointer).map_err(unavailable)?;
+        let readers = deadpool_sqlite::Config::new(path)
+            .builder(Runtime::Tokio1)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .max_size(config.read_connections as usize)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .post_create(Hook::async_fn(move |conn, _| {
+                Box::pin(async move {
+                    conn.interact(move |c| schema::configure_reader(c, busy_timeout))
+                        .await
+                        .map_err(|e| HookError::message(e.to_string()))?
+                        .map_err(HookError::Backend)
+                })
+            }))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { writer, readers })
+    }
+
+    /// Runs a read on one of the read connections, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = self.readers.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        conn.interact(move |c| f(c)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?
     }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        self.read(|c| queries::optional(c, "SELECT 1", [], queries::first::<i64>)).await?;
         Ok(())
     }
 
-    async fn ingest(&self, message: NewInbound) -> Result<Ingested, StoreError> {
-        self.writer.write(move |c| Box::pin(conversations::ingest(c, message))).await
+    fn ingest(&self, message: NewInbound) -> BoxFuture<'static, Result<Ingested, StoreError>> {
+        Box::pin(self.writer.submit(move |c| conversations::ingest(c, message)))
     }
 
-    async fn append_outbound(&self, message: NewOutbound) -> Result<Appended, StoreError> {
-        self.writer.write(move |c| Box::pin(conversations::append_outbound(c, message))).await
+    fn append_outbound(&self, message: NewOutbound) -> BoxFuture<'static, Result<Appended, StoreError>> {
+        Box::pin(self.writer.submit(move |c| conversations::append_outbound(c, message)))
     }
 
     async fn set_triage(
@@ -82,25 +102,26 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<Conversation, StoreError> {
         let (id, triage) = (id.clone(), triage.clone());
-        self.writer.write(move |c| Box::pin(conversations::set_triage(c, id, triage, now))).await
+        self.writer.write(move |c| conversations::set_triage(c, id, triage, now)).await
     }
 
     async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
         let id = id.clone();
-        self.writer.write(move |c| Box::pin(conversations::change_status(c, id, change))).await
+        self.writer.write(move |c| conversations::change_status(c, id, change)).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
-        let mut conn = self.readers.acquire().await?;
-        queries::conversation(&mut conn, id).await
+        let id = id.clone();
+        self.read(move |c| queries::conversation(c, &id)).await
     }
 
     async fn open_conversations(&self) -> Result<Vec<Conversation>, StoreError> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE status NOT IN ('resolved', 'closed') ORDER BY created_at"
+        let sql = concat!(
+            "SELECT ",
+            conversation_columns!(),
+            " FROM conversations WHERE status NOT IN ('resolved', 'closed') ORDER BY created_at"
         );
-        let rows = sqlx::query(&sql).fetch_all(&self.readers).await?;
-        rows.iter().map(rows::conversation).collect()
+        self.read(move |c| queries::all(c, sql, [], rows::conversation)).await
     }
 
     async fn latest_conversation(
@@ -108,13 +129,8 @@ impl Store for SqliteStore {
         customer: &CustomerId,
         channel: ChannelKind,
     ) -> Result<Option<Conversation>, StoreError> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE customer_id = $1 AND channel = $2 \
-             AND status != 'closed' ORDER BY created_at DESC LIMIT 1"
-        );
-        let row =
-            sqlx::query(&sql).bind(customer.as_str()).bind(channel.as_str()).fetch_optional(&self.readers).await?;
-        row.as_ref().map(rows::conversation).transpose()
+        let customer = customer.clone();
+        self.read(move |c| queries::latest_conversation(c, customer.as_str(), channel.as_str())).await
     }
 
     async fn messages(
@@ -123,13 +139,13 @@ impl Store for SqliteStore {
         after_seq: i64,
         include_internal: bool,
     ) -> Result<Vec<Message>, StoreError> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND (seq > $2 OR (seq IS NULL AND $3)) \
-             ORDER BY rowid"
+        let sql = concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE conversation_id = ?1 AND (seq > ?2 OR (seq IS NULL AND ?3)) ORDER BY rowid"
         );
-        let rows =
-            sqlx::query(&sql).bind(id.as_str()).bind(after_seq).bind(include_internal).fetch_all(&self.readers).await?;
-        rows.iter().map(rows::message).collect()
+        let id = id.clone();
+        self.read(move |c| queries::all(c, sql, params![id.as_str(), after_seq, include_internal], rows::message)).await
     }
 
     async fn resolve_customer(
@@ -138,73 +154,48 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<CustomerId, StoreError> {
         let sender = sender.clone();
-        self.writer
-            .write(move |c| Box::pin(async move { conversations::resolve_customer(c, &sender, now).await }))
-            .await
+        self.writer.write(move |c| conversations::resolve_customer(c, &sender, now)).await
     }
 
     async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
-        let row: Option<(String, Option<String>, Option<String>, i64)> =
-            sqlx::query_as("SELECT id, name, lang, created_at FROM customers WHERE id = $1")
-                .bind(id.as_str())
-                .fetch_optional(&self.readers)
-                .await?;
-        let Some((id, name, lang, created_at)) = row else {
-            return Ok(None);
-        };
-        let identities: Vec<(String, String)> = sqlx::query_as(
-            "SELECT kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY created_at, value",
-        )
-        .bind(&id)
-        .fetch_all(&self.readers)
-        .await?;
-        let of_kind =
-            |k: &str| identities.iter().filter(|(kind, _)| kind == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-        Ok(Some(Customer {
-            id: CustomerId(id),
-            name,
-            app_user_id: of_kind("app_user").into_iter().next(),
-            emails: of_kind("email"),
-            phones: of_kind("phone"),
-            lang,
-            created_at: Millis(created_at),
-        }))
+        let id = id.clone();
+        self.read(move |c| customer(c, &id)).await
     }
 
     async fn customer_by_app_user(&self, app_user_id: &str) -> Result<Option<Customer>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT customer_id FROM customer_identities WHERE kind = 'app_user' AND value = $1")
-                .bind(app_user_id)
-                .fetch_optional(&self.readers)
-                .await?;
-        match row {
-            Some((id,)) => self.customer(&CustomerId(id)).await,
-            None => Ok(None),
-        }
+        let app_user_id = app_user_id.to_owned();
+        self.read(move |c| {
+            let sql = "SELECT customer_id FROM customer_identities WHERE kind = 'app_user' AND value = ?1";
+            match queries::optional(c, sql, [&app_user_id], queries::first)? {
+                Some(id) => customer(c, &CustomerId(id)),
+                None => Ok(None),
+            }
+        })
+        .await
     }
 
     async fn claim_outbox(&self, now: Millis, lease: Duration, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        self.writer.write(move |c| Box::pin(outbox::claim(c, now, lease, limit))).await
+        self.writer.write(move |c| outbox::claim(c, now, lease, limit)).await
     }
 
     async fn record_delivery(&self, outbox_id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError> {
-        self.writer.write(move |c| Box::pin(outbox::record(c, outbox_id, outcome, now))).await
+        self.writer.write(move |c| outbox::record(c, outbox_id, outcome, now)).await
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        let (pending, failed): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'failed'), 0) FROM outbox WHERE state != 'sent'",
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        Ok(OutboxCounts { pending, failed })
+        let sql = "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'failed'), 0) FROM outbox \
+                   WHERE state != 'sent'";
+        self.read(move |c| {
+            let counts = |row: &rusqlite::Row<'_>| Ok(OutboxCounts { pending: row.get(0)?, failed: row.get(1)? });
+            Ok(queries::optional(c, sql, [], counts)?.unwrap_or_default())
+        })
+        .await
     }
 
     async fn next_outbox_due(&self) -> Result<Option<Millis>, StoreError> {
-        let (due,): (Option<i64>,) = sqlx::query_as("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-            .fetch_one(&self.readers)
-            .await?;
-        Ok(due.map(Millis))
+        let sql = "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'";
+        let due = self.read(move |c| queries::optional(c, sql, [], queries::first::<Option<i64>>)).await?;
+        Ok(due.flatten().map(Millis))
     }
 
     async fn add_agent(&self, agent: NewAgent) -> Result<Agent, StoreError> {
@@ -221,81 +212,91 @@ impl Store for SqliteStore {
         let row = created.clone();
         self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM agents WHERE login = $1")
-                        .bind(&row.login)
-                        .fetch_optional(&mut *c)
-                        .await?;
-                    if taken.is_some() {
-                        return Err(StoreError::Conflict(format!("login {:?} is taken", row.login)));
-                    }
-                    sqlx::query(
-                        "INSERT INTO agents (id, login, name, password_hash, skills, supervisor, disabled, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
-                    )
-                    .bind(row.id.as_str())
-                    .bind(&row.login)
-                    .bind(&row.name)
-                    .bind(&row.password_hash)
-                    .bind(row.skills.join(","))
-                    .bind(row.supervisor)
-                    .bind(row.created_at.0)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                let taken = queries::optional(c, "SELECT id FROM agents WHERE login = ?1", [&row.login], |_| Ok(()))?;
+                if taken.is_some() {
+                    return Err(StoreError::Conflict(format!("login {:?} is taken", row.login)));
+                }
+                execute(
+                    c,
+                    "INSERT INTO agents (id, login, name, password_hash, skills, supervisor, disabled, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                    params![
+                        row.id.as_str(),
+                        row.login,
+                        row.name,
+                        row.password_hash,
+                        row.skills.join(","),
+                        row.supervisor,
+                        row.created_at.0,
+                    ],
+                )?;
+                Ok(())
             })
             .await?;
         Ok(created)
     }
 
     async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY login");
-        let rows = sqlx::query(&sql).fetch_all(&self.readers).await?;
-        rows.iter().map(rows::agent).collect()
+        let sql = concat!("SELECT ", agent_columns!(), " FROM agents ORDER BY login");
+        self.read(move |c| queries::all(c, sql, [], rows::agent)).await
     }
 
     async fn agent_by_login(&self, login: &str) -> Result<Option<Agent>, StoreError> {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE login = $1");
-        let row = sqlx::query(&sql).bind(login).fetch_optional(&self.readers).await?;
-        row.as_ref().map(rows::agent).transpose()
+        let sql = concat!("SELECT ", agent_columns!(), " FROM agents WHERE login = ?1");
+        let login = login.to_owned();
+        self.read(move |c| queries::optional(c, sql, [&login], rows::agent)).await
     }
 
     async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError> {
-        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&self.readers).await?;
-        row.as_ref().map(rows::agent).transpose()
+        let sql = concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = ?1");
+        let id = id.clone();
+        self.read(move |c| queries::optional(c, sql, [id.as_str()], rows::agent)).await
     }
 
     async fn set_agent_disabled(&self, login: &str, disabled: bool) -> Result<Agent, StoreError> {
+        let sql = concat!("UPDATE agents SET disabled = ?1 WHERE login = ?2 RETURNING ", agent_columns!());
         let login = login.to_owned();
-        let lookup = login.clone();
-        let changed = self
-            .writer
+        self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    let done = sqlx::query("UPDATE agents SET disabled = $1 WHERE login = $2")
-                        .bind(disabled)
-                        .bind(&login)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(done.rows_affected())
-                })
+                queries::optional(c, sql, params![disabled, login], rows::agent)?
+                    .ok_or_else(|| StoreError::NotFound(format!("agent {login:?}")))
             })
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("agent {lookup:?}")));
-        }
-        self.agent_by_login(&lookup).await?.ok_or_else(|| StoreError::NotFound(format!("agent {lookup:?}")))
+            .await
     }
 
     async fn audit_events(&self, id: &ConversationId) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, conversation_id, actor, kind, detail, at FROM events WHERE conversation_id = $1 ORDER BY id",
-        )
-        .bind(id.as_str())
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter().map(rows::audit_event).collect()
+        let sql = concat!("SELECT ", audit_columns!(), " FROM events WHERE conversation_id = ?1 ORDER BY id");
+        let id = id.clone();
+        self.read(move |c| queries::all(c, sql, [id.as_str()], rows::audit_event)).await
     }
+}
+
+/// A customer with every identity they are known by.
+fn customer(conn: &Connection, id: &CustomerId) -> Result<Option<Customer>, StoreError> {
+    let sql = "SELECT id, name, lang, created_at FROM customers WHERE id = ?1";
+    let found = queries::optional(conn, sql, [id.as_str()], |row| {
+        Ok(Customer {
+            id: CustomerId(row.get(0)?),
+            name: row.get(1)?,
+            app_user_id: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            lang: row.get(2)?,
+            created_at: Millis(row.get(3)?),
+        })
+    })?;
+    let Some(mut customer) = found else {
+        return Ok(None);
+    };
+    let sql = "SELECT kind, value FROM customer_identities WHERE customer_id = ?1 ORDER BY created_at, value";
+    let identities = queries::all(conn, sql, [id.as_str()], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+    for (kind, value) in identities {
+        match kind.as_str() {
+            "app_user" if customer.app_user_id.is_none() => customer.app_user_id = Some(value),
+            "email" => customer.emails.push(value),
+            "phone" => customer.phones.push(value),
+            _ => {}
+        }
+    }
+    Ok(Some(customer))
 }

@@ -1,94 +1,122 @@
-//! Small queries the write transactions and the read side share.
+//! Small queries the write transactions and the read side share, and the helpers every query
+//! runs through: cached prepared statements and row mapping that reports bad rows.
 
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, Params, Row};
 
-use super::rows::{self, CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
+use super::rows;
 use crate::domain::{Conversation, ConversationId, Message, Millis};
 use crate::store::{Actor, StoreError};
 
-pub async fn conversation(
-    conn: &mut SqliteConnection,
-    id: &ConversationId,
-) -> Result<Option<Conversation>, StoreError> {
-    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(conn).await?;
-    row.as_ref().map(rows::conversation).transpose()
+/// Maps one row to a value.
+pub type MapRow<T> = fn(&Row<'_>) -> Result<T, StoreError>;
+
+/// The first row a query returns, if any.
+pub fn optional<T>(conn: &Connection, sql: &str, params: impl Params, map: MapRow<T>) -> Result<Option<T>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    rows.next()?.map(map).transpose()
 }
 
-pub async fn existing_conversation(
-    conn: &mut SqliteConnection,
-    id: &ConversationId,
-) -> Result<Conversation, StoreError> {
-    conversation(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+/// Every row a query returns, in order.
+pub fn all<T>(conn: &Connection, sql: &str, params: impl Params, map: MapRow<T>) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a statement; returns how many rows it changed.
+pub fn execute(conn: &Connection, sql: &str, params: impl Params) -> Result<usize, StoreError> {
+    Ok(conn.prepare_cached(sql)?.execute(params)?)
+}
+
+/// The first column of a row, for single-value queries.
+pub fn first<T: rusqlite::types::FromSql>(row: &Row<'_>) -> Result<T, StoreError> {
+    Ok(row.get(0)?)
+}
+
+pub fn conversation(conn: &Connection, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
+    let sql = concat!("SELECT ", conversation_columns!(), " FROM conversations WHERE id = ?1");
+    optional(conn, sql, [id.as_str()], rows::conversation)
+}
+
+pub fn existing_conversation(conn: &Connection, id: &ConversationId) -> Result<Conversation, StoreError> {
+    conversation(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+}
+
+/// The customer's newest conversation on a channel that is not closed.
+pub fn latest_conversation(
+    conn: &Connection,
+    customer: &str,
+    channel: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations WHERE customer_id = ?1 AND channel = ?2 AND status != 'closed' \
+         ORDER BY created_at DESC LIMIT 1"
+    );
+    optional(conn, sql, [customer, channel], rows::conversation)
 }
 
 /// The message an idempotency or threading key names on a channel.
-pub async fn message_by_key(
-    conn: &mut SqliteConnection,
-    channel: &str,
-    key: &str,
-) -> Result<Option<Message>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM message_keys k JOIN messages m ON m.id = k.message_id WHERE k.channel = $1 AND k.key = $2",
-        MESSAGE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+pub fn message_by_key(conn: &Connection, channel: &str, key: &str) -> Result<Option<Message>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE id = (SELECT message_id FROM message_keys WHERE channel = ?1 AND key = ?2)"
     );
-    let row = sqlx::query(&sql).bind(channel).bind(key).fetch_optional(conn).await?;
-    row.as_ref().map(rows::message).transpose()
+    optional(conn, sql, [channel, key], rows::message)
 }
 
-pub async fn insert_message(conn: &mut SqliteConnection, m: &Message) -> Result<(), StoreError> {
-    sqlx::query(
+pub fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {
+    execute(
+        conn,
         "INSERT INTO messages (id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, \
-         internal, external_id, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(m.id.as_str())
-    .bind(m.conversation_id.as_str())
-    .bind(m.seq)
-    .bind(m.direction.as_str())
-    .bind(m.author_role.as_str())
-    .bind(m.author_agent.as_ref().map(|a| a.as_str()))
-    .bind(&m.author_name)
-    .bind(m.channel.as_str())
-    .bind(m.internal)
-    .bind(m.external_id.as_deref())
-    .bind(&m.text)
-    .bind(m.created_at.0)
-    .execute(conn)
-    .await?;
+         internal, external_id, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        rusqlite::params![
+            m.id.as_str(),
+            m.conversation_id.as_str(),
+            m.seq,
+            m.direction.as_str(),
+            m.author_role.as_str(),
+            m.author_agent.as_ref().map(|a| a.as_str()),
+            m.author_name,
+            m.channel.as_str(),
+            m.internal,
+            m.external_id,
+            m.text,
+            m.created_at.0,
+        ],
+    )?;
     Ok(())
 }
 
-pub async fn insert_key(
-    conn: &mut SqliteConnection,
-    channel: &str,
-    key: &str,
-    message: &Message,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO message_keys (channel, key, message_id) VALUES ($1, $2, $3)")
-        .bind(channel)
-        .bind(key)
-        .bind(message.id.as_str())
-        .execute(conn)
-        .await?;
+pub fn insert_key(conn: &Connection, channel: &str, key: &str, message: &Message) -> Result<(), StoreError> {
+    execute(
+        conn,
+        "INSERT INTO message_keys (channel, key, message_id) VALUES (?1, ?2, ?3)",
+        [channel, key, message.id.as_str()],
+    )?;
     Ok(())
 }
 
 /// Appends one audit row.
-pub async fn audit(
-    conn: &mut SqliteConnection,
+pub fn audit(
+    conn: &Connection,
     conversation: &ConversationId,
     actor: &Actor,
     kind: &str,
     detail: serde_json::Value,
     at: Millis,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO events (conversation_id, actor, kind, detail, at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(conversation.as_str())
-        .bind(actor.as_audit_string())
-        .bind(kind)
-        .bind(detail.to_string())
-        .bind(at.0)
-        .execute(conn)
-        .await?;
+    execute(
+        conn,
+        "INSERT INTO events (conversation_id, actor, kind, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![conversation.as_str(), actor.as_audit_string(), kind, detail.to_string(), at.0],
+    )?;
     Ok(())
 }

@@ -3,99 +3,114 @@
 
 use std::str::FromStr;
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::Row;
 
 use crate::domain::{Agent, AgentId, Conversation, ConversationId, CustomerId, Message, MessageId, Millis};
 use crate::store::{AuditEvent, StoreError};
 
 /// The column list every conversation query selects, in the order [`conversation`] reads.
-pub const CONVERSATION_COLUMNS: &str = "id, customer_id, channel, status, subject, category, priority, language, queue, \
-     assignee, last_seq, secrets_redacted, created_at, first_response_at, last_customer_message_at, \
-     waiting_since, updated_at";
+/// Macros rather than constants, so queries are put together with `concat!` at compile time.
+macro_rules! conversation_columns {
+    () => {
+        "id, customer_id, channel, status, subject, category, priority, language, queue, assignee, last_seq, \
+         secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at"
+    };
+}
 
-/// The column list every message query selects.
-pub const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, \
-     internal, external_id, text, created_at";
+/// The column list every message query selects, in the order [`message`] reads.
+macro_rules! message_columns {
+    () => {
+        "id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, internal, \
+         external_id, text, created_at"
+    };
+}
 
-pub const AGENT_COLUMNS: &str = "id, login, name, password_hash, skills, supervisor, disabled, created_at";
+/// The column list every agent query selects, in the order [`agent`] reads.
+macro_rules! agent_columns {
+    () => {
+        "id, login, name, password_hash, skills, supervisor, disabled, created_at"
+    };
+}
 
-fn parse<T: FromStr>(row: &SqliteRow, column: &str) -> Result<T, StoreError>
+/// The column list audit queries select, in the order [`audit_event`] reads.
+macro_rules! audit_columns {
+    () => {
+        "id, conversation_id, actor, kind, detail, at"
+    };
+}
+
+fn parse<T: FromStr>(row: &Row<'_>, index: usize, column: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
-    let text: String = row.try_get(column)?;
+    let text: String = row.get(index)?;
     text.parse().map_err(|e: T::Err| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-fn millis(row: &SqliteRow, column: &str) -> Result<Millis, StoreError> {
-    Ok(Millis(row.try_get(column)?))
+fn opt_millis(row: &Row<'_>, index: usize) -> Result<Option<Millis>, StoreError> {
+    Ok(row.get::<_, Option<i64>>(index)?.map(Millis))
 }
 
-fn opt_millis(row: &SqliteRow, column: &str) -> Result<Option<Millis>, StoreError> {
-    Ok(row.try_get::<Option<i64>, _>(column)?.map(Millis))
-}
-
-pub fn conversation(row: &SqliteRow) -> Result<Conversation, StoreError> {
+pub fn conversation(row: &Row<'_>) -> Result<Conversation, StoreError> {
     Ok(Conversation {
-        id: ConversationId(row.try_get("id")?),
-        customer_id: CustomerId(row.try_get("customer_id")?),
-        channel: parse(row, "channel")?,
-        status: parse(row, "status")?,
-        subject: row.try_get("subject")?,
-        category: row.try_get("category")?,
-        priority: parse(row, "priority")?,
-        language: row.try_get("language")?,
-        queue: row.try_get("queue")?,
-        assignee: row.try_get::<Option<String>, _>("assignee")?.map(AgentId),
-        last_seq: row.try_get("last_seq")?,
-        secrets_redacted: row.try_get("secrets_redacted")?,
-        created_at: millis(row, "created_at")?,
-        first_response_at: opt_millis(row, "first_response_at")?,
-        last_customer_message_at: opt_millis(row, "last_customer_message_at")?,
-        waiting_since: millis(row, "waiting_since")?,
-        updated_at: millis(row, "updated_at")?,
+        id: ConversationId(row.get(0)?),
+        customer_id: CustomerId(row.get(1)?),
+        channel: parse(row, 2, "channel")?,
+        status: parse(row, 3, "status")?,
+        subject: row.get(4)?,
+        category: row.get(5)?,
+        priority: parse(row, 6, "priority")?,
+        language: row.get(7)?,
+        queue: row.get(8)?,
+        assignee: row.get::<_, Option<String>>(9)?.map(AgentId),
+        last_seq: row.get(10)?,
+        secrets_redacted: row.get(11)?,
+        created_at: Millis(row.get(12)?),
+        first_response_at: opt_millis(row, 13)?,
+        last_customer_message_at: opt_millis(row, 14)?,
+        waiting_since: Millis(row.get(15)?),
+        updated_at: Millis(row.get(16)?),
     })
 }
 
-pub fn message(row: &SqliteRow) -> Result<Message, StoreError> {
+pub fn message(row: &Row<'_>) -> Result<Message, StoreError> {
     Ok(Message {
-        id: MessageId(row.try_get("id")?),
-        conversation_id: ConversationId(row.try_get("conversation_id")?),
-        seq: row.try_get("seq")?,
-        direction: parse(row, "direction")?,
-        author_role: parse(row, "author_role")?,
-        author_agent: row.try_get::<Option<String>, _>("author_agent")?.map(AgentId),
-        author_name: row.try_get("author_name")?,
-        channel: parse(row, "channel")?,
-        internal: row.try_get("internal")?,
-        external_id: row.try_get("external_id")?,
-        text: row.try_get("text")?,
-        created_at: millis(row, "created_at")?,
+        id: MessageId(row.get(0)?),
+        conversation_id: ConversationId(row.get(1)?),
+        seq: row.get(2)?,
+        direction: parse(row, 3, "direction")?,
+        author_role: parse(row, 4, "author_role")?,
+        author_agent: row.get::<_, Option<String>>(5)?.map(AgentId),
+        author_name: row.get(6)?,
+        channel: parse(row, 7, "channel")?,
+        internal: row.get(8)?,
+        external_id: row.get(9)?,
+        text: row.get(10)?,
+        created_at: Millis(row.get(11)?),
     })
 }
 
-pub fn agent(row: &SqliteRow) -> Result<Agent, StoreError> {
-    let skills: String = row.try_get("skills")?;
+pub fn agent(row: &Row<'_>) -> Result<Agent, StoreError> {
+    let skills: String = row.get(4)?;
     Ok(Agent {
-        id: AgentId(row.try_get("id")?),
-        login: row.try_get("login")?,
-        name: row.try_get("name")?,
-        password_hash: row.try_get("password_hash")?,
+        id: AgentId(row.get(0)?),
+        login: row.get(1)?,
+        name: row.get(2)?,
+        password_hash: row.get(3)?,
         skills: skills.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        supervisor: row.try_get("supervisor")?,
-        disabled: row.try_get("disabled")?,
-        created_at: millis(row, "created_at")?,
+        supervisor: row.get(5)?,
+        disabled: row.get(6)?,
+        created_at: Millis(row.get(7)?),
     })
 }
 
-pub fn audit_event(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
+pub fn audit_event(row: &Row<'_>) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
-        id: row.try_get("id")?,
-        conversation_id: ConversationId(row.try_get("conversation_id")?),
-        actor: row.try_get("actor")?,
-        kind: row.try_get("kind")?,
-        detail: row.try_get("detail")?,
-        at: millis(row, "at")?,
+        id: row.get(0)?,
+        conversation_id: ConversationId(row.get(1)?),
+        actor: row.get(2)?,
+        kind: row.get(3)?,
+        detail: row.get(4)?,
+        at: Millis(row.get(5)?),
     })
 }

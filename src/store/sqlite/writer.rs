@@ -1,19 +1,26 @@
-//! Group commit: one task owns the only write connection and runs every write job it finds
+//! Group commit: one thread owns the only write connection and runs every write job it finds
 //! waiting in one transaction, each job inside its own savepoint. Concurrent writers share one
 //! fsync instead of queueing for one each, and a failing job rolls back alone. Because one
 //! connection does every write, per-conversation `seq` numbers cannot race.
+//!
+//! The jobs run synchronously on that thread with cached prepared statements: a statement
+//! costs microseconds there, where handing each one to a database worker and back would cost
+//! a thread wake-up apiece.
 
-use futures::future::BoxFuture;
-use sqlx::{Connection, SqliteConnection};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpointer::Checkpointer;
 use crate::store::StoreError;
 
 /// Called once the batch a job ran in has committed (`None`) or failed to commit (`Some`).
 type Finish = Box<dyn FnOnce(Option<String>) + Send>;
 
 /// One write: runs inside the batch transaction; `None` when it failed (and already replied).
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Option<Finish>> + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Option<Finish> + Send>;
+
+/// Jobs that fit in the queue however small the batch is configured.
+const QUEUE_MIN: usize = 1024;
 
 /// The handle writers send jobs through.
 #[derive(Clone)]
@@ -22,73 +29,110 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`. It ends when every handle is dropped.
-    pub fn start(conn: SqliteConnection, max_batch: usize) -> Self {
-        // Room for a few batches: senders beyond that wait, which is the backpressure we want.
-        let (jobs, rx) = mpsc::channel(max_batch * 4);
-        tokio::spawn(run(conn, rx, max_batch));
-        Self { jobs }
+    /// Starts the writer thread on `conn`, asking `checkpoints` to checkpoint after each commit.
+    /// It ends, closing the connection, when every handle is dropped.
+    pub fn start(conn: Connection, max_batch: usize, checkpoints: Checkpointer) -> std::io::Result<Self> {
+        // Room for many batches: a burst from every connection at once fits, and beyond that
+        // `write` waits and `submit` is refused, which is the backpressure we want.
+        let (jobs, rx) = mpsc::channel((max_batch * 32).max(QUEUE_MIN));
+        std::thread::Builder::new().name("store-writer".into()).spawn(move || run(conn, rx, max_batch, checkpoints))?;
+        Ok(Self { jobs })
     }
 
     /// Runs `f` in the next batch and returns its result once that batch has committed.
+    /// Waits for room in the queue when it is full.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            Box::pin(async move {
-                match f(conn).await {
-                    Ok(value) => Some(Box::new(move |commit_error: Option<String>| {
-                        let _ = reply.send(match commit_error {
-                            None => Ok(value),
-                            Some(e) => Err(StoreError::Commit(e)),
-                        });
-                    }) as Finish),
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                        None
-                    }
-                }
-            })
-        });
+        let (job, answer) = job(f);
         self.jobs.send(job).await.map_err(|_| StoreError::Closed)?;
-        // A dropped reply means the writer could not even start the batch.
-        answer.await.map_err(|_| StoreError::Closed)?
+        answered(answer).await
+    }
+
+    /// Queues `f` now, behind every job queued before it, and returns the future of its
+    /// result: jobs one caller submits commit in the order it submitted them. A full queue
+    /// means the store is far behind, and the job is refused with `Busy` rather than waited
+    /// for, because waiting would give up that order.
+    pub fn submit<T, F>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (job, answer) = job(f);
+        let queued = self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+            mpsc::error::TrySendError::Closed(_) => StoreError::Closed,
+        });
+        async move {
+            queued?;
+            answered(answer).await
+        }
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+/// A job running `f` and the receiver of its result.
+fn job<T, F>(f: F) -> (Job, oneshot::Receiver<Result<T, StoreError>>)
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    let job: Job = Box::new(move |conn| match f(conn) {
+        Ok(value) => Some(Box::new(move |commit_error: Option<String>| {
+            let _ = reply.send(match commit_error {
+                None => Ok(value),
+                Some(e) => Err(StoreError::Commit(e)),
+            });
+        })),
+        Err(e) => {
+            let _ = reply.send(Err(e));
+            None
+        }
+    });
+    (job, answer)
+}
+
+async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result<T, StoreError> {
+    // A dropped reply means the writer could not even start the batch.
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
+fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, checkpoints: Checkpointer) {
     let mut batch = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut batch, max_batch).await > 0 {
-        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await {
+    while rx.blocking_recv_many(&mut batch, max_batch) > 0 {
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             tracing::error!(error = %e, jobs = batch.len(), "Write batch could not begin");
             batch.clear();
             continue;
         }
         let mut finished = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
-            if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut conn).await {
+            if let Err(e) = execute(&conn, "SAVEPOINT job") {
                 tracing::error!(error = %e, "Savepoint failed");
                 continue;
             }
-            match job(&mut conn).await {
+            // A job that panics is a bug; it must not take the store's only writer with it.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn))).ok().flatten() {
                 Some(finish) => {
                     finished.push(finish);
-                    let _ = sqlx::query("RELEASE job").execute(&mut conn).await;
+                    let _ = execute(&conn, "RELEASE job");
                 }
                 None => {
-                    let _ = sqlx::query("ROLLBACK TO job").execute(&mut conn).await;
-                    let _ = sqlx::query("RELEASE job").execute(&mut conn).await;
+                    let _ = execute(&conn, "ROLLBACK TO job");
+                    let _ = execute(&conn, "RELEASE job");
                 }
             }
         }
-        let commit_error = match sqlx::query("COMMIT").execute(&mut conn).await {
-            Ok(_) => None,
+        let commit_error = match execute(&conn, "COMMIT") {
+            Ok(()) => {
+                checkpoints.nudge();
+                None
+            }
             Err(e) => {
                 tracing::error!(error = %e, jobs = finished.len(), "Write batch failed to commit");
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                let _ = execute(&conn, "ROLLBACK");
                 Some(e.to_string())
             }
         };
@@ -96,5 +140,10 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, max_batch:
             finish(commit_error.clone());
         }
     }
-    let _ = conn.close().await;
+}
+
+/// Runs a statement without parameters or results through the statement cache.
+fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
