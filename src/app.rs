@@ -26,7 +26,7 @@ use crate::ingest::{IngestParts, Ingestor};
 use crate::routing::RoutingHandle;
 use crate::store::{self, Store};
 use crate::triage::Triager;
-use crate::{fanout, http, routing, systemd, telemetry};
+use crate::{http, routing, systemd, telemetry};
 
 /// What request handlers and sessions share.
 pub struct AppState {
@@ -48,15 +48,12 @@ pub struct AppState {
     pub shutdown: CancellationToken,
 }
 
-/// Events buffered per subscriber before a slow one starts losing the oldest.
-const EVENT_BUS_CAPACITY: usize = 4096;
-
 /// Runs the daemon until `shutdown` fires, then drains within `http.shutdown_drain_s`.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = telemetry::metrics().clone();
     let store = store::open(&config.store.url, &config.store).await?;
-    let events = EventBus::new(EVENT_BUS_CAPACITY);
     let hub = Arc::new(Hub::new(config.chat.outbound_queue));
+    let events = EventBus::new(hub.clone());
     let tasks = TaskTracker::new();
     let routing =
         routing::start(store.clone(), hub.clone(), events.clone(), &config.routing, shutdown.child_token(), &tasks)
@@ -64,7 +61,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let mut adapters = Adapters::new();
     adapters.insert(ChannelKind::Chat, Arc::new(ChatDelivery { hub: hub.clone() }));
     let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone());
-    tasks.spawn(fanout::run(events.clone(), hub.clone(), shutdown.child_token()));
     let triage = Arc::new(Triager::new(&config)?);
     let state = Arc::new(AppState {
         ingestor: Ingestor::new(IngestParts {

@@ -1,9 +1,10 @@
 //! The in-process event bus: what happened after a commit, for the parts that push it to
 //! connected people (websocket sessions) without polling the store.
 
-use tokio::sync::broadcast;
+use std::sync::Arc;
 
 use crate::domain::{Conversation, Message};
+use crate::hub::Hub;
 
 /// Something committed that connected clients may need to hear about.
 #[derive(Clone, Debug)]
@@ -34,24 +35,20 @@ impl DeliveryState {
     }
 }
 
-/// A broadcast bus. Slow subscribers lose the oldest events and are told so by `Lagged`;
-/// they recover from the store, which is the source of truth.
+/// Publishes events to the connections that follow them. Delivery happens in the publishing
+/// task, into each connection's bounded queue: nothing is buffered in between, so no event is
+/// dropped for a subscriber falling behind, and the work spreads over every task that commits.
 #[derive(Clone)]
 pub struct EventBus {
-    tx: broadcast::Sender<Event>,
+    hub: Arc<Hub>,
 }
 
 impl EventBus {
-    pub fn new(capacity: usize) -> Self {
-        Self { tx: broadcast::channel(capacity).0 }
+    pub fn new(hub: Arc<Hub>) -> Self {
+        Self { hub }
     }
 
     pub fn publish(&self, event: Event) {
-        // No subscriber is fine: nobody is connected to hear it.
-        let _ = self.tx.send(event);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.tx.subscribe()
+        crate::fanout::deliver(&self.hub, event);
     }
 }

@@ -5,35 +5,15 @@
 use std::sync::Arc;
 
 use switchboard_chat::ServerFrame;
-use tokio::sync::broadcast::error::RecvError;
-use tokio_util::sync::CancellationToken;
 
 use crate::console::frames::{ConsoleFrame, MessageFrame};
 use crate::console::view;
 use crate::domain::ConversationStatus;
-use crate::events::{Event, EventBus};
+use crate::events::Event;
 use crate::hub::Hub;
 
-/// Runs until `cancel` fires.
-pub async fn run(events: EventBus, hub: Arc<Hub>, cancel: CancellationToken) {
-    let mut rx = events.subscribe();
-    loop {
-        let event = tokio::select! {
-            _ = cancel.cancelled() => return,
-            e = rx.recv() => e,
-        };
-        match event {
-            Ok(event) => deliver(&hub, event),
-            Err(RecvError::Lagged(missed)) => {
-                // Clients catch up from the store (resume_after, open); say so loudly.
-                tracing::warn!(missed, "Fan-out fell behind; some live frames were dropped");
-            }
-            Err(RecvError::Closed) => return,
-        }
-    }
-}
-
-fn deliver(hub: &Hub, event: Event) {
+/// Sends an event's frames to the connections that follow it.
+pub fn deliver(hub: &Hub, event: Event) {
     match event {
         Event::Message { conversation, message, origin } => {
             hub.track(&conversation);

@@ -188,6 +188,7 @@ impl Ingestor {
             text: safety_notice(language).to_owned(),
             internal: false,
             deliver: true,
+            assignee_only: None,
             now: Millis::now(),
         };
         match p.store.append_outbound(notice).await {

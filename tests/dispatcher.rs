@@ -4,7 +4,7 @@
 //! an adapter fails at once, and work left pending by a previous process is delivered.
 //!
 //! The dispatcher reads the wall clock, so backoffs are configured in tens of milliseconds
-//! and the tests wait for the events it publishes rather than for fixed times.
+//! and the tests wait for the reports it sends agents rather than for fixed times.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -14,11 +14,12 @@ use async_trait::async_trait;
 use switchboard::config::{OutboxConfig, StoreConfig};
 use switchboard::dispatcher::{Adapters, Dispatcher};
 use switchboard::domain::{AgentId, ConversationId, Millis};
-use switchboard::events::{DeliveryState, Event, EventBus};
+use switchboard::events::{DeliveryState, EventBus};
+use switchboard::hub::{Hub, Registration};
 use switchboard::store::{NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, Store, Threading};
 use switchboard_channel::{ChannelKind, DeliveryError, DeliveryReceipt, Outbound, OutboundChannel, SenderIdentity};
 use tempfile::TempDir;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -92,13 +93,44 @@ fn outbox(initial_backoff_ms: u64, max_backoff_ms: u64, retry_horizon_s: u64) ->
 }
 
 /// A SQLite database in a temporary directory, reopenable as a later process would.
+/// A database, and an agent connection following its conversations (as a supervisor who
+/// opened them would) to see the delivery reports agents see.
 struct Database {
     dir: TempDir,
+    hub: Arc<Hub>,
+    watcher: tokio::sync::Mutex<Registration>,
 }
+
+/// The agent whose connection receives delivery reports.
+const WATCHER: &str = "ag_supervisor";
 
 impl Database {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temporary directory") }
+        let hub = Arc::new(Hub::new(256));
+        let (watcher, _) = hub.register_agent(&AgentId::from(WATCHER));
+        Self { dir: tempfile::tempdir().expect("temporary directory"), hub, watcher: tokio::sync::Mutex::new(watcher) }
+    }
+
+    /// The next delivery report: conversation id, seq, state, detail.
+    async fn next_delivery(&self) -> (String, i64, DeliveryState, String) {
+        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+        let mut watcher = self.watcher.lock().await;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, watcher.frames.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no delivery reported within {EVENT_TIMEOUT:?}"))
+                .expect("the watching connection is open");
+            let f: serde_json::Value = serde_json::from_str(&frame).expect("frames are JSON");
+            if f["type"] == "delivery" {
+                let state = match f["state"].as_str() {
+                    Some("sent") => DeliveryState::Sent,
+                    Some("failed") => DeliveryState::Failed,
+                    other => panic!("unknown delivery state {other:?}"),
+                };
+                let text = |k: &str| f[k].as_str().expect("a string field").to_owned();
+                return (text("conversation_id"), f["seq"].as_i64().expect("a seq"), state, text("detail"));
+            }
+        }
     }
 
     async fn open(&self) -> Arc<dyn Store> {
@@ -107,37 +139,20 @@ impl Database {
     }
 }
 
-/// A running dispatcher and a subscription to what it publishes.
+/// A running dispatcher.
 struct Running {
-    events: broadcast::Receiver<Event>,
     wake: Arc<Notify>,
     cancel: CancellationToken,
     task: JoinHandle<()>,
 }
 
 impl Running {
-    fn start(store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
-        let bus = EventBus::new(256);
-        let events = bus.subscribe();
-        let dispatcher = Dispatcher::new(store.clone(), adapters, config, bus);
+    fn start(db: &Database, store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
+        let dispatcher = Dispatcher::new(store.clone(), adapters, config, EventBus::new(db.hub.clone()));
         let wake = dispatcher.waker();
         let cancel = CancellationToken::new();
         let task = tokio::spawn(dispatcher.run(cancel.clone()));
-        Self { events, wake, cancel, task }
-    }
-
-    /// The next delivery report: conversation id, seq, state, detail.
-    async fn next_delivery(&mut self) -> (String, i64, DeliveryState, String) {
-        let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-        loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("no delivery reported within {EVENT_TIMEOUT:?}"))
-                .expect("the event bus is open");
-            if let Event::Delivery { conversation_id, seq, state, detail, .. } = event {
-                return (conversation_id, seq, state, detail);
-            }
-        }
+        Self { wake, cancel, task }
     }
 
     async fn stop(self) {
@@ -149,8 +164,8 @@ impl Running {
     }
 }
 
-/// Opens a conversation on `channel` with one customer message.
-async fn conversation(store: &Arc<dyn Store>, channel: ChannelKind) -> ConversationId {
+/// Opens a conversation on `channel` with one customer message; the watching agent follows it.
+async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKind) -> ConversationId {
     let sender = SenderIdentity {
         app_user_id: Some("u-li".to_owned()),
         email: Some("li@example.com".to_owned()),
@@ -161,7 +176,7 @@ async fn conversation(store: &Arc<dyn Store>, channel: ChannelKind) -> Conversat
         ChannelKind::Chat => Threading::LatestOpen,
         ChannelKind::Callback => Threading::New,
     };
-    store
+    let opened = store
         .ingest(NewInbound {
             channel,
             external_id: format!("<first-{channel}@mail>"),
@@ -175,8 +190,9 @@ async fn conversation(store: &Arc<dyn Store>, channel: ChannelKind) -> Conversat
         })
         .await
         .expect("ingest")
-        .conversation
-        .id
+        .conversation;
+    db.hub.watch(&opened, &AgentId::from(WATCHER));
+    opened.id
 }
 
 /// Commits an agent reply to be delivered, as the agent console does, and returns its seq.
@@ -189,6 +205,7 @@ async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str)
             text: format!("reply {key}"),
             internal: false,
             deliver: true,
+            assignee_only: None,
             now: Millis::now(),
         })
         .await
@@ -211,13 +228,13 @@ async fn transient_failures_are_retried_with_growing_backoff_until_sent() {
         sent("250 2.0.0 Ok: queued", Some("<reply-1@switchboard>")),
     );
     let initial_ms = 40;
-    let mut running = Running::start(&store, adapters(&[&email]), &outbox(initial_ms, 1_000, 60));
-    let id = conversation(&store, ChannelKind::Email).await;
+    let running = Running::start(&db, &store, adapters(&[&email]), &outbox(initial_ms, 1_000, 60));
+    let id = conversation(&db, &store, ChannelKind::Email).await;
     let seq = reply(&store, &id, "r1").await;
     running.wake.notify_one();
 
     // Retries are silent; the first report is the success.
-    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    let (reported, reported_seq, state, detail) = db.next_delivery().await;
     assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
     assert_eq!(state, DeliveryState::Sent);
     assert_eq!(detail, "250 2.0.0 Ok: queued");
@@ -252,12 +269,12 @@ async fn a_permanent_failure_is_marked_failed_and_reported() {
         Vec::new(),
         Err(DeliveryError::Permanent("550 5.1.1 <li@example.com>: Recipient address rejected".to_owned())),
     );
-    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
-    let id = conversation(&store, ChannelKind::Email).await;
+    let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
+    let id = conversation(&db, &store, ChannelKind::Email).await;
     let seq = reply(&store, &id, "r1").await;
     running.wake.notify_one();
 
-    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    let (reported, reported_seq, state, detail) = db.next_delivery().await;
     assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
     assert_eq!(state, DeliveryState::Failed);
     assert!(detail.contains("550 5.1.1"), "the agent sees why: {detail:?}");
@@ -274,13 +291,13 @@ async fn transient_failures_are_given_up_at_the_retry_horizon() {
     let store = db.open().await;
     let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), transient("421 4.3.2 busy"));
     let (max_backoff_ms, horizon) = (200, Duration::from_secs(1));
-    let mut running = Running::start(&store, adapters(&[&email]), &outbox(50, max_backoff_ms, horizon.as_secs()));
-    let id = conversation(&store, ChannelKind::Email).await;
+    let running = Running::start(&db, &store, adapters(&[&email]), &outbox(50, max_backoff_ms, horizon.as_secs()));
+    let id = conversation(&db, &store, ChannelKind::Email).await;
     let written = Instant::now();
     reply(&store, &id, "r1").await;
     running.wake.notify_one();
 
-    let (reported, _, state, detail) = running.next_delivery().await;
+    let (reported, _, state, detail) = db.next_delivery().await;
     let gave_up_after = written.elapsed();
     assert_eq!(reported, id.as_str());
     assert_eq!(state, DeliveryState::Failed);
@@ -308,12 +325,12 @@ async fn a_channel_without_an_adapter_fails_permanently() {
     let db = Database::new();
     let store = db.open().await;
     let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
-    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
-    let id = conversation(&store, ChannelKind::Chat).await;
+    let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
+    let id = conversation(&db, &store, ChannelKind::Chat).await;
     let seq = reply(&store, &id, "r1").await;
     running.wake.notify_one();
 
-    let (reported, reported_seq, state, detail) = running.next_delivery().await;
+    let (reported, reported_seq, state, detail) = db.next_delivery().await;
     assert_eq!((reported.as_str(), reported_seq), (id.as_str(), seq));
     assert_eq!(state, DeliveryState::Failed);
     assert!(detail.contains("chat"), "the detail names the channel: {detail:?}");
@@ -330,7 +347,7 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
     let lease = Duration::from_secs(1);
     let (id, seqs, claimed_at, leased_id) = {
         let store = db.open().await;
-        let id = conversation(&store, ChannelKind::Email).await;
+        let id = conversation(&db, &store, ChannelKind::Email).await;
         let mut seqs = Vec::new();
         for key in ["r1", "r2", "r3"] {
             seqs.push(reply(&store, &id, key).await);
@@ -345,10 +362,10 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
     let store = db.open().await;
     assert_eq!(counts(&store).await, OutboxCounts { pending: 3, failed: 0 });
     let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
-    let mut running = Running::start(&store, adapters(&[&email]), &outbox(20, 100, 60));
+    let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
     let mut delivered = Vec::new();
     for _ in 0..3 {
-        let (reported, seq, state, _) = running.next_delivery().await;
+        let (reported, seq, state, _) = db.next_delivery().await;
         assert_eq!(reported, id.as_str());
         assert_eq!(state, DeliveryState::Sent);
         delivered.push(seq);

@@ -92,6 +92,7 @@ fn reply(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis)
         text: format!("reply {key}"),
         internal: false,
         deliver: true,
+        assignee_only: None,
         now,
     }
 }
@@ -684,6 +685,42 @@ async fn a_repeated_outbound_key_returns_the_original(store: Arc<dyn Store>) {
     assert_eq!(theirs.message.seq, Some(3));
 }
 
+async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<dyn Store>) {
+    let (mei, li) = (add_agent(&store, "mei").await, add_agent(&store, "li").await);
+    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    let to_mei = StatusChange {
+        assignee: Some(Some(mei.clone())),
+        ..move_to(ConversationStatus::Assigned, Actor::System, at(500))
+    };
+    store.change_status(&id, to_mei).await.unwrap();
+
+    let mut theirs = reply(&id, &li, "k1", at(1_000));
+    theirs.assignee_only = Some(li.clone());
+    let refused = store.append_outbound(theirs).await;
+    assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+    assert_eq!(store.messages(&id, 0, true).await.unwrap().len(), 1, "nothing was written");
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+
+    let mut hers = reply(&id, &mei, "k2", at(2_000));
+    hers.assignee_only = Some(mei.clone());
+    assert_eq!(store.append_outbound(hers).await.unwrap().message.seq, Some(2));
+}
+
+async fn messages_queued_back_to_back_commit_in_call_order(store: Arc<dyn Store>) {
+    let first = ingest(&store, chat("u1", "c0", at(0))).await;
+    // Queued one after another without waiting for any: the seqs follow the calls.
+    let pending: Vec<_> = (1..=50).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(i)))).collect();
+    let mut seqs = Vec::new();
+    for p in pending {
+        seqs.push(p.await.unwrap().message.seq.unwrap());
+    }
+    assert_eq!(seqs, (2..=51).collect::<Vec<i64>>());
+    let texts: Vec<String> =
+        store.messages(&first.conversation.id, 1, false).await.unwrap().into_iter().map(|m| m.text).collect();
+    let expected: Vec<String> = (1..=50).map(|i| chat("u1", &format!("c{i}"), at(i)).text).collect();
+    assert_eq!(texts, expected);
+}
+
 async fn internal_notes_are_never_delivered_and_never_shown(store: Arc<dyn Store>) {
     let agent = add_agent(&store, "mei").await;
     let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
@@ -807,6 +844,8 @@ macro_rules! conformance_suite {
                 an_expired_lease_makes_a_claim_claimable_again,
                 a_repeated_outbound_key_returns_the_original,
                 internal_notes_are_never_delivered_and_never_shown,
+                a_write_limited_to_the_assignee_is_refused_for_anyone_else,
+                messages_queued_back_to_back_commit_in_call_order,
                 the_audit_log_records_what_happened,
                 agents_are_added_listed_and_disabled,
             );

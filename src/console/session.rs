@@ -35,6 +35,7 @@ impl From<StoreError> for Refusal {
             StoreError::NotFound(what) => Refusal(ErrorCode::NotFound, format!("{what} not found")),
             StoreError::IllegalTransition(t) => Refusal(ErrorCode::Conflict, t.to_string()),
             StoreError::Conflict(why) => Refusal(ErrorCode::Conflict, why),
+            StoreError::Forbidden(why) => Refusal(ErrorCode::Forbidden, why),
             other => {
                 tracing::error!(error = %other, "Store failed");
                 Refusal(ErrorCode::Unavailable, "not saved; try again".into())
@@ -205,9 +206,8 @@ impl Session<'_> {
         }
     }
 
-    /// Checks a reply or note and queues it for commit, behind whatever this agent wrote
-    /// before; the future ends with the commit.
-    async fn write(
+    /// Checks a reply or note and queues it for commit; the future ends with the commit.
+    fn write(
         &self,
         conversation_id: String,
         client_id: &str,
@@ -221,20 +221,25 @@ impl Session<'_> {
         if text.chars().count() > max {
             return Err(Refusal(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
         }
-        let c = self.permitted(&conversation_id).await?;
         if !internal && let Err(refusal) = self.state.triage.check_reply(&text) {
-            tracing::info!(conversation_id = %c.id, asked_for = refusal.asked_for.label(), "Reply refused by the outbound guard");
+            tracing::info!(
+                conversation_id,
+                asked_for = refusal.asked_for.label(),
+                "Reply refused by the outbound guard"
+            );
             return Err(Refusal(ErrorCode::Forbidden, refusal.explanation));
         }
         // An agent pasting a card number into a reply or note is stored redacted too.
         let text = crate::triage::redact(&text).text;
         Ok(self.state.store.append_outbound(NewOutbound {
-            conversation_id: c.id.clone(),
+            conversation_id: ConversationId(conversation_id),
             author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
             idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
             text,
             internal,
             deliver: !internal,
+            // Whether this agent may write here is checked with the write, not before it.
+            assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
             now: Millis::now(),
         }))
     }
@@ -318,29 +323,21 @@ impl Session<'_> {
 /// Answers an agent's frames.
 struct Frames<'a, 'b>(&'a Session<'b>);
 
-/// A reply or note whose commit was under way: its client id and how the commit ended.
-pub struct Written {
-    client_id: String,
-    result: Result<Appended, StoreError>,
-}
-
 impl FrameHandler for Frames<'_, '_> {
-    /// Replies and notes commit while the agent's next frames are read (in order, behind
-    /// each other); every other frame is answered before the next is read.
-    type Done = Written;
+    /// An agent's frames are answered one at a time, in order: the next action depends on
+    /// the last, and a burst of replies would otherwise come back as a burst of delivery
+    /// reports faster than the connection's queue takes them.
+    type Done = std::convert::Infallible;
 
-    async fn handle(&mut self, text: String) -> Handled<Written> {
+    async fn handle(&mut self, text: String) -> Handled<Self::Done> {
         let answer = match AgentFrame::parse(&text) {
             Ok(AgentFrame::Reply { conversation_id, client_id, text }) => {
-                self.0.write(conversation_id, &client_id, text, false).await.map(|commit| (client_id, commit))
+                self.write(conversation_id, client_id, text, false).await
             }
             Ok(AgentFrame::Note { conversation_id, client_id, text }) => {
-                self.0.write(conversation_id, &client_id, text, true).await.map(|commit| (client_id, commit))
+                self.write(conversation_id, client_id, text, true).await
             }
-            Ok(frame) => {
-                let replies = self.0.handle(frame).await.unwrap_or_else(|r| vec![ConsoleFrame::error(r.0, r.1)]);
-                return Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect());
-            }
+            Ok(frame) => self.0.handle(frame).await,
             Err(e) => {
                 let error = ConsoleFrame::error(e.code(), e.to_string()).to_json();
                 return if matches!(e, FrameError::NotAFrame) {
@@ -350,23 +347,20 @@ impl FrameHandler for Frames<'_, '_> {
                 };
             }
         };
-        match answer {
-            Ok((client_id, commit)) => {
-                Handled::Pending(Box::pin(async move { Written { client_id, result: commit.await } }))
-            }
-            Err(Refusal(code, message)) => Handled::Replies(vec![ConsoleFrame::error(code, message).to_json()]),
-        }
+        let replies = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
+        Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect())
     }
 
-    fn finish(&mut self, Written { client_id, result }: Written) -> Vec<String> {
-        let replies = match result {
-            Ok(appended) => self.0.written(client_id, appended),
-            Err(e) => {
-                let Refusal(code, message) = e.into();
-                vec![ConsoleFrame::error(code, message)]
-            }
-        };
-        replies.iter().map(ConsoleFrame::to_json).collect()
+    fn finish(&mut self, done: Self::Done) -> Vec<String> {
+        match done {}
+    }
+}
+
+impl Frames<'_, '_> {
+    /// Commits a reply or note and answers it.
+    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
+        let appended = self.0.write(conversation_id, &client_id, text, internal)?.await?;
+        Ok(self.0.written(client_id, appended))
     }
 }
 

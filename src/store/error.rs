@@ -16,6 +16,9 @@ pub enum StoreError {
     NotFound(String),
     #[error(transparent)]
     IllegalTransition(#[from] IllegalTransition),
+    /// The writer may not act on this conversation (it is assigned to someone else).
+    #[error("{0}")]
+    Forbidden(String),
     /// A write conflicts with what is stored (a login already taken).
     #[error("conflict: {0}")]
     Conflict(String),

@@ -73,6 +73,9 @@ pub struct NewOutbound {
     pub internal: bool,
     /// Whether the conversation's channel adapter must deliver it (an outbox row is written).
     pub deliver: bool,
+    /// When set, refused with `Forbidden` unless the conversation is assigned to this agent:
+    /// checked in the same transaction as the write, so a reassignment cannot slip between.
+    pub assignee_only: Option<AgentId>,
     pub now: Millis,
 }
 

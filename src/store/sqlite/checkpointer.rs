@@ -1,14 +1,15 @@
 //! WAL checkpoints on a thread of their own. Copying committed pages from the WAL back into the
 //! database file (and syncing it) would otherwise happen inside a commit on the writer thread,
 //! stalling every write waiting behind it; here it runs beside the writer instead.
+//!
+//! A checkpoint beside a writer that never pauses cannot let the WAL start over, so the
+//! writer's own automatic checkpoint stays on with a higher threshold: when it fires, this
+//! thread has already copied nearly everything, the writer copies the last few commits, and
+//! its next transaction starts the WAL from the beginning.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use rusqlite::Connection;
-
-/// WAL frames beyond which a checkpoint waits for the writer to pause so the WAL can start
-/// over, instead of copying beside it (which cannot shrink a WAL that is always written to).
-const RESTART_FRAMES: i64 = 65_536;
 
 pub struct Checkpointer {
     wake: SyncSender<()>,
@@ -31,22 +32,9 @@ impl Checkpointer {
 
 fn run(conn: Connection, wake: Receiver<()>) {
     while wake.recv().is_ok() {
-        let frames = match checkpoint(&conn, "PASSIVE") {
-            Ok(frames) => frames,
-            Err(e) => {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
-                continue;
-            }
-        };
-        if frames > RESTART_FRAMES
-            && let Err(e) = checkpoint(&conn, "RESTART")
-        {
-            tracing::warn!(error = %e, frames, "WAL restart failed");
+        // Never waits for the writer or readers: what it cannot copy now, it copies next time.
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
-}
-
-/// Runs a checkpoint; returns how many frames the WAL holds.
-fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
-    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| row.get(1))
 }

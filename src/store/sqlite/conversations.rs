@@ -214,6 +214,11 @@ pub fn append_outbound(conn: &Connection, m: NewOutbound) -> Result<Appended, St
         return Ok(Appended { conversation, message, duplicate: true, outbox_id });
     }
     let mut conversation = existing_conversation(conn, &m.conversation_id)?;
+    if let Some(agent) = &m.assignee_only
+        && conversation.assignee.as_ref() != Some(agent)
+    {
+        return Err(StoreError::Forbidden(format!("conversation {} is not assigned to you", conversation.id)));
+    }
     if conversation.status == ConversationStatus::Closed {
         return Err(StoreError::Conflict(format!("conversation {} is closed", conversation.id)));
     }

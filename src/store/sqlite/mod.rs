@@ -8,6 +8,7 @@ mod conversations;
 mod outbox;
 mod queries;
 mod schema;
+mod syncer;
 mod writer;
 
 use std::time::Duration;
@@ -20,12 +21,13 @@ use switchboard_channel::ChannelKind;
 
 use self::checkpointer::Checkpointer;
 use self::queries::execute;
+use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
     Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
     StatusChange, Store, StoreError,
 };
-use crate::config::StoreConfig;
+use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
     Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
 };
@@ -42,15 +44,19 @@ impl SqliteStore {
         let (synchronous, busy_timeout) = (config.synchronous, config.busy_timeout_ms);
         let open_path = path.clone();
         let (conn, checkpoints) = tokio::task::spawn_blocking(move || {
-            let writer = schema::open_writer(&open_path, synchronous, busy_timeout)?;
-            let checkpoints = schema::open_checkpointer(&open_path, synchronous, busy_timeout)?;
+            let writer = schema::open_writer(&open_path, busy_timeout)?;
+            let checkpoints = schema::open_checkpointer(&open_path, busy_timeout)?;
             Ok::<_, StoreError>((writer, checkpoints))
         })
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))??;
         let unavailable = |e: std::io::Error| StoreError::Unavailable(e.to_string());
         let checkpointer = Checkpointer::start(checkpoints).map_err(unavailable)?;
-        let writer = Writer::start(conn, config.write_batch, checkpointer).map_err(unavailable)?;
+        let durable = match synchronous {
+            Synchronous::Full => Some(Syncer::start(&path).map_err(unavailable)?),
+            Synchronous::Normal => None,
+        };
+        let writer = Writer::start(conn, config.write_batch, checkpointer, durable).map_err(unavailable)?;
         let readers = deadpool_sqlite::Config::new(path)
             .builder(Runtime::Tokio1)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?

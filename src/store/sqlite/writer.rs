@@ -1,7 +1,8 @@
 //! Group commit: one thread owns the only write connection and runs every write job it finds
 //! waiting in one transaction, each job inside its own savepoint. Concurrent writers share one
-//! fsync instead of queueing for one each, and a failing job rolls back alone. Because one
-//! connection does every write, per-conversation `seq` numbers cannot race.
+//! sync (see [`super::syncer`]) instead of queueing for one each, and a failing job rolls
+//! back alone. Because one connection does every write, per-conversation `seq` numbers cannot
+//! race.
 //!
 //! The jobs run synchronously on that thread with cached prepared statements: a statement
 //! costs microseconds there, where handing each one to a database worker and back would cost
@@ -11,10 +12,8 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpointer::Checkpointer;
+use super::syncer::{Finish, Syncer};
 use crate::store::StoreError;
-
-/// Called once the batch a job ran in has committed (`None`) or failed to commit (`Some`).
-type Finish = Box<dyn FnOnce(Option<String>) + Send>;
 
 /// One write: runs inside the batch transaction; `None` when it failed (and already replied).
 type Job = Box<dyn FnOnce(&Connection) -> Option<Finish> + Send>;
@@ -29,17 +28,27 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`, asking `checkpoints` to checkpoint after each commit.
-    /// It ends, closing the connection, when every handle is dropped.
-    pub fn start(conn: Connection, max_batch: usize, checkpoints: Checkpointer) -> std::io::Result<Self> {
+    /// Starts the writer thread on `conn`. After each commit it asks `checkpoints` for a
+    /// checkpoint, and answers the batch's jobs through `durable` when there is one (after
+    /// the WAL is synced) or at once. It ends, closing the connection, when every handle is
+    /// dropped.
+    pub fn start(
+        conn: Connection,
+        max_batch: usize,
+        checkpoints: Checkpointer,
+        durable: Option<Syncer>,
+    ) -> std::io::Result<Self> {
         // Room for many batches: a burst from every connection at once fits, and beyond that
         // `write` waits and `submit` is refused, which is the backpressure we want.
         let (jobs, rx) = mpsc::channel((max_batch * 32).max(QUEUE_MIN));
-        std::thread::Builder::new().name("store-writer".into()).spawn(move || run(conn, rx, max_batch, checkpoints))?;
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, rx, max_batch, checkpoints, durable))?;
         Ok(Self { jobs })
     }
 
-    /// Runs `f` in the next batch and returns its result once that batch has committed.
+    /// Runs `f` in the next batch and returns its result once that batch has committed (and,
+    /// when commits are durable, synced).
     /// Waits for room in the queue when it is full.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
@@ -99,7 +108,13 @@ async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result
     answer.await.map_err(|_| StoreError::Closed)?
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, checkpoints: Checkpointer) {
+fn run(
+    conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+    checkpoints: Checkpointer,
+    durable: Option<Syncer>,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.blocking_recv_many(&mut batch, max_batch) > 0 {
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -125,19 +140,20 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, checkpoi
                 }
             }
         }
-        let commit_error = match execute(&conn, "COMMIT") {
+        match execute(&conn, "COMMIT") {
             Ok(()) => {
                 checkpoints.nudge();
-                None
+                match &durable {
+                    Some(syncer) => syncer.after_sync(finished),
+                    None => finished.into_iter().for_each(|finish| finish(None)),
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, jobs = finished.len(), "Write batch failed to commit");
                 let _ = execute(&conn, "ROLLBACK");
-                Some(e.to_string())
+                let error = e.to_string();
+                finished.into_iter().for_each(|finish| finish(Some(error.clone())));
             }
-        };
-        for finish in finished {
-            finish(commit_error.clone());
         }
     }
 }
