@@ -8,6 +8,7 @@
 //! its next transaction starts the WAL from the beginning.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Duration;
 
 use rusqlite::Connection;
 
@@ -23,15 +24,20 @@ impl Checkpointer {
         Ok(Self { wake })
     }
 
-    /// Asks for a checkpoint of what was just committed. Never waits: a request already
-    /// pending covers this one too.
+    /// Asks for a checkpoint of what was just committed, within [`INTERVAL`]. Never waits: a
+    /// request already pending covers this one too.
     pub fn nudge(&self) {
         let _ = self.wake.try_send(());
     }
 }
 
+/// Least time between two checkpoints. A page written by many commits in that time is copied
+/// once, not once per commit: the hot pages of busy conversations are most of what is written.
+const INTERVAL: Duration = Duration::from_millis(200);
+
 fn run(conn: Connection, wake: Receiver<()>) {
     while wake.recv().is_ok() {
+        std::thread::sleep(INTERVAL);
         // Never waits for the writer or readers: what it cannot copy now, it copies next time.
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "WAL checkpoint failed");

@@ -52,7 +52,7 @@ pub fn open_checkpointer(path: &Path, busy_timeout_ms: u64) -> Result<Connection
 
 /// WAL frames after which the writer checkpoints the rest itself, so the WAL can start over
 /// (see [`super::checkpointer`]).
-const WRITER_CHECKPOINT_FRAMES: u32 = 8192;
+const WRITER_CHECKPOINT_FRAMES: u32 = 16_384;
 
 /// Size the WAL file is cut back to when it starts over after a checkpoint.
 const WAL_KEEP_BYTES: u64 = 64 * 1024 * 1024;
