@@ -1,5 +1,6 @@
-//! The embedded SQLite store: WAL mode, one group-commit writer thread, a small pool of
-//! read connections. Migrations are compiled into the binary.
+//! The embedded SQLite store: WAL mode, one group-commit writer thread with a sync thread and
+//! a checkpoint thread beside it, and a small pool of read connections. Migrations are
+//! compiled into the binary.
 
 #[macro_use]
 mod rows;
