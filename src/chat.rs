@@ -10,7 +10,7 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use switchboard_channel::{ChannelKind, Inbound, SenderIdentity};
 use switchboard_chat::frames::Author;
-use switchboard_chat::{ClientFrame, CloseCode, CustomerClaims, ErrorCode, FrameError, ServerFrame};
+use switchboard_chat::{ClientFrame, CloseCode, CustomerClaims, ErrorCode, ServerFrame};
 
 use crate::app::AppState;
 use crate::console::frames::ConsoleFrame;
@@ -136,14 +136,7 @@ impl FrameHandler for Frames<'_> {
         let (state, me) = (self.state, &*self.me);
         let frame = match ClientFrame::parse(&text) {
             Ok(frame) => frame,
-            Err(e) => {
-                let error = ServerFrame::error(e.code(), e.to_string()).to_json();
-                return if matches!(e, FrameError::NotAFrame) {
-                    Handled::Malformed(error)
-                } else {
-                    Handled::Replies(vec![error])
-                };
-            }
+            Err(e) => return Handled::unreadable(&e),
         };
         let replies = match frame {
             ClientFrame::Hello { .. } => vec![ServerFrame::error(ErrorCode::BadRequest, "already said hello")],

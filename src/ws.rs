@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, SinkExt, StreamExt};
 
-use switchboard_chat::{CloseCode, ErrorCode, RateLimiter, ServerFrame, Verdict};
+use switchboard_chat::{CloseCode, ErrorCode, FrameError, RateLimiter, ServerFrame, Verdict};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ChatConfig;
@@ -151,6 +151,15 @@ pub enum Handled<P> {
     /// Work under way (a commit). The session reads on meanwhile; once the work is done,
     /// [`FrameHandler::finish`] makes its replies, which go out in the order frames arrived.
     Pending(BoxFuture<'static, P>),
+}
+
+impl<P> Handled<P> {
+    /// The answer to a frame that could not be read; one that is not JSON at all counts
+    /// toward close 4400.
+    pub fn unreadable(e: &FrameError) -> Self {
+        let error = ServerFrame::error(e.code(), e.to_string()).to_json();
+        if matches!(e, FrameError::NotAFrame) { Handled::Malformed(error) } else { Handled::Replies(vec![error]) }
+    }
 }
 
 /// What answers the text frames of a session.

@@ -8,8 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use futures::future::BoxFuture;
-use switchboard_chat::{CloseCode, ErrorCode, FrameError, ServerFrame};
+use switchboard_chat::{CloseCode, ErrorCode, ServerFrame};
 
 use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
 use super::view;
@@ -18,7 +17,7 @@ use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Mil
 use crate::events::Event;
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
-use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::store::{Actor, NewOutbound, OutboundAuthor, StatusChange, StoreError};
 use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
@@ -171,9 +170,11 @@ impl Session<'_> {
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
                 Ok(vec![ConsoleFrame::Conversation { conversation }])
             }
-            // Replies and notes are queued for commit by `Frames::handle`, never here.
-            AgentFrame::Reply { .. } | AgentFrame::Note { .. } => {
-                Err(Refusal(ErrorCode::BadRequest, "a reply or note is not answered here".into()))
+            AgentFrame::Reply { conversation_id, client_id, text } => {
+                self.write(conversation_id, client_id, text, false).await
+            }
+            AgentFrame::Note { conversation_id, client_id, text } => {
+                self.write(conversation_id, client_id, text, true).await
             }
             AgentFrame::Transfer { conversation_id, queue, agent } => {
                 self.transfer(conversation_id, queue, agent).await
@@ -206,14 +207,8 @@ impl Session<'_> {
         }
     }
 
-    /// Checks a reply or note and queues it for commit; the future ends with the commit.
-    fn write(
-        &self,
-        conversation_id: String,
-        client_id: &str,
-        text: String,
-        internal: bool,
-    ) -> Result<BoxFuture<'static, Result<Appended, StoreError>>, Refusal> {
+    /// Commits a reply or note, answers it, and tells whoever else follows the conversation.
+    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
@@ -231,30 +226,30 @@ impl Session<'_> {
         }
         // An agent pasting a card number into a reply or note is stored redacted too.
         let text = crate::triage::redact(&text).text;
-        Ok(self.state.store.append_outbound(NewOutbound {
-            conversation_id: ConversationId(conversation_id),
-            author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
-            idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
-            text,
-            internal,
-            deliver: !internal,
-            // Whether this agent may write here is checked with the write, not before it.
-            assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
-            now: Millis::now(),
-        }))
-    }
-
-    /// Acknowledges a committed reply or note and tells whoever else follows the conversation.
-    fn written(&self, client_id: String, appended: Appended) -> Vec<ConsoleFrame> {
+        let appended = self
+            .state
+            .store
+            .append_outbound(NewOutbound {
+                conversation_id: ConversationId(conversation_id),
+                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
+                idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
+                text,
+                internal,
+                deliver: !internal,
+                // Whether this agent may write here is checked with the write, not before it.
+                assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
+                now: Millis::now(),
+            })
+            .await?;
         let ack = ConsoleFrame::Ack {
             client_id,
             conversation_id: appended.conversation.id.to_string(),
             seq: appended.message.seq,
         };
         if appended.duplicate {
-            return vec![ack];
+            return Ok(vec![ack]);
         }
-        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal = appended.message.internal, "Agent wrote");
+        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal, "Agent wrote");
         let own = ConsoleFrame::Message(MessageFrame {
             conversation_id: appended.conversation.id.to_string(),
             message: view::message(&appended.message),
@@ -267,7 +262,7 @@ impl Session<'_> {
         if appended.outbox_id.is_some() {
             self.state.outbox_wake.notify_one();
         }
-        vec![ack, own]
+        Ok(vec![ack, own])
     }
 
     async fn transfer(&self, conversation_id: String, queue: Option<String>, agent: Option<String>) -> Answer {
@@ -331,21 +326,8 @@ impl FrameHandler for Frames<'_, '_> {
 
     async fn handle(&mut self, text: String) -> Handled<Self::Done> {
         let answer = match AgentFrame::parse(&text) {
-            Ok(AgentFrame::Reply { conversation_id, client_id, text }) => {
-                self.write(conversation_id, client_id, text, false).await
-            }
-            Ok(AgentFrame::Note { conversation_id, client_id, text }) => {
-                self.write(conversation_id, client_id, text, true).await
-            }
             Ok(frame) => self.0.handle(frame).await,
-            Err(e) => {
-                let error = ConsoleFrame::error(e.code(), e.to_string()).to_json();
-                return if matches!(e, FrameError::NotAFrame) {
-                    Handled::Malformed(error)
-                } else {
-                    Handled::Replies(vec![error])
-                };
-            }
+            Err(e) => return Handled::unreadable(&e),
         };
         let replies = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
         Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect())
@@ -353,14 +335,6 @@ impl FrameHandler for Frames<'_, '_> {
 
     fn finish(&mut self, done: Self::Done) -> Vec<String> {
         match done {}
-    }
-}
-
-impl Frames<'_, '_> {
-    /// Commits a reply or note and answers it.
-    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
-        let appended = self.0.write(conversation_id, &client_id, text, internal)?.await?;
-        Ok(self.0.written(client_id, appended))
     }
 }
 

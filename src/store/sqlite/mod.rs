@@ -50,8 +50,7 @@ impl SqliteStore {
             Ok::<_, StoreError>((writer, checkpoints))
         })
         .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))??;
-        let unavailable = |e: std::io::Error| StoreError::Unavailable(e.to_string());
+        .map_err(unavailable)??;
         let checkpointer = Checkpointer::start(checkpoints).map_err(unavailable)?;
         let durable = match synchronous {
             Synchronous::Full => Some(Syncer::start(&path).map_err(unavailable)?),
@@ -60,7 +59,7 @@ impl SqliteStore {
         let writer = Writer::start(conn, config.write_batch, checkpointer, durable).map_err(unavailable)?;
         let readers = deadpool_sqlite::Config::new(path)
             .builder(Runtime::Tokio1)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .map_err(unavailable)?
             .max_size(config.read_connections as usize)
             .wait_timeout(Some(Duration::from_secs(10)))
             .post_create(Hook::async_fn(move |conn, _| {
@@ -72,7 +71,7 @@ impl SqliteStore {
                 })
             }))
             .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            .map_err(unavailable)?;
         Ok(Self { writer, readers })
     }
 
@@ -82,8 +81,8 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = self.readers.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        conn.interact(move |c| f(c)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?
+        let conn = self.readers.get().await.map_err(unavailable)?;
+        conn.interact(move |c| f(c)).await.map_err(unavailable)?
     }
 }
 
@@ -276,6 +275,11 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.read(move |c| queries::all(c, sql, [id.as_str()], rows::audit_event)).await
     }
+}
+
+/// A connection, thread or pool that could not be had, as a store error.
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
 }
 
 /// A customer with every identity they are known by.
