@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpointer::Checkpointer;
+use super::queries::execute;
 use super::syncer::{Finish, Syncer};
 use crate::store::StoreError;
 
@@ -117,14 +118,14 @@ fn run(
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.blocking_recv_many(&mut batch, max_batch) > 0 {
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = execute(&conn, "BEGIN IMMEDIATE", []) {
             tracing::error!(error = %e, jobs = batch.len(), "Write batch could not begin");
             batch.clear();
             continue;
         }
         let mut finished = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
-            if let Err(e) = execute(&conn, "SAVEPOINT job") {
+            if let Err(e) = execute(&conn, "SAVEPOINT job", []) {
                 tracing::error!(error = %e, "Savepoint failed");
                 continue;
             }
@@ -132,16 +133,16 @@ fn run(
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn))).ok().flatten() {
                 Some(finish) => {
                     finished.push(finish);
-                    let _ = execute(&conn, "RELEASE job");
+                    let _ = execute(&conn, "RELEASE job", []);
                 }
                 None => {
-                    let _ = execute(&conn, "ROLLBACK TO job");
-                    let _ = execute(&conn, "RELEASE job");
+                    let _ = execute(&conn, "ROLLBACK TO job", []);
+                    let _ = execute(&conn, "RELEASE job", []);
                 }
             }
         }
-        match execute(&conn, "COMMIT") {
-            Ok(()) => {
+        match execute(&conn, "COMMIT", []) {
+            Ok(_) => {
                 checkpoints.nudge();
                 match &durable {
                     Some(syncer) => syncer.after_sync(finished),
@@ -150,16 +151,10 @@ fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, jobs = finished.len(), "Write batch failed to commit");
-                let _ = execute(&conn, "ROLLBACK");
+                let _ = execute(&conn, "ROLLBACK", []);
                 let error = e.to_string();
                 finished.into_iter().for_each(|finish| finish(Some(error.clone())));
             }
         }
     }
-}
-
-/// Runs a statement without parameters or results through the statement cache.
-fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
 }
