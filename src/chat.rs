@@ -227,6 +227,12 @@ pub fn message_frame(m: &Message) -> ServerFrame {
     }
 }
 
+/// How a chat reply was delivered, as agents are told: pushed to the customer's open
+/// connections, or waiting for the app to reconnect and replay it.
+pub fn delivery_detail(customer_online: bool) -> &'static str {
+    if customer_online { "delivered to the app" } else { "customer offline; the app receives it on reconnect" }
+}
+
 /// Delivery of agent replies to chat customers. The reply reached every connected device of
 /// the customer when it was committed, and a device that was offline replays it on
 /// reconnect, so delivery only reports which of the two happened.
@@ -245,8 +251,7 @@ impl switchboard_channel::OutboundChannel for ChatDelivery {
         message: &switchboard_channel::Outbound,
     ) -> Result<switchboard_channel::DeliveryReceipt, switchboard_channel::DeliveryError> {
         let online = self.hub.customer_online(&CustomerId(message.recipient.customer_id.clone()));
-        let detail = if online { "delivered to the app" } else { "customer offline; the app receives it on reconnect" };
-        Ok(switchboard_channel::DeliveryReceipt { external_id: None, detail: detail.into() })
+        Ok(switchboard_channel::DeliveryReceipt { external_id: None, detail: delivery_detail(online).into() })
     }
 
     async fn ready(&self) -> Result<(), String> {

@@ -128,6 +128,7 @@ impl Dispatcher {
                         seq: out.seq,
                         state,
                         detail,
+                        origin: None,
                     });
                 }
             }

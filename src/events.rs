@@ -15,8 +15,15 @@ pub enum Event {
     Message { conversation: Conversation, message: Message, origin: Option<crate::hub::ConnId> },
     /// A conversation's status, assignee, queue or triage changed.
     Conversation(Conversation),
-    /// The outcome of delivering an agent reply over its channel.
-    Delivery { conversation_id: String, seq: i64, state: DeliveryState, detail: String },
+    /// The outcome of delivering an agent reply over its channel. `origin` is the connection
+    /// already told (it gets the report with its `ack`), which the fan-out skips.
+    Delivery {
+        conversation_id: String,
+        seq: i64,
+        state: DeliveryState,
+        detail: String,
+        origin: Option<crate::hub::ConnId>,
+    },
 }
 
 /// Where a delivery ended up, as agents see it.

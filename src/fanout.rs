@@ -34,10 +34,10 @@ pub fn deliver(hub: &Hub, event: Event) {
             }
             hub.track(&conversation);
         }
-        Event::Delivery { conversation_id, seq, state, detail } => {
+        Event::Delivery { conversation_id, seq, state, detail, origin } => {
             let f =
                 ConsoleFrame::Delivery { conversation_id: conversation_id.clone(), seq, state: state.as_str(), detail };
-            hub.to_conversation_agents(&crate::domain::ConversationId(conversation_id), Arc::from(f.to_json()), None);
+            hub.to_conversation_agents(&crate::domain::ConversationId(conversation_id), Arc::from(f.to_json()), origin);
         }
     }
 }

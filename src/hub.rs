@@ -191,4 +191,11 @@ impl Hub {
     pub fn customer_online(&self, customer: &CustomerId) -> bool {
         self.lock().customers.contains_key(customer)
     }
+
+    /// Whether the customer of a followed conversation has at least one open connection.
+    pub fn conversation_customer_online(&self, conversation: &ConversationId) -> bool {
+        let inner = self.lock();
+        let customer = inner.conversations.get(conversation).and_then(|f| f.customer.as_ref());
+        customer.is_some_and(|c| inner.customers.contains_key(c))
+    }
 }

@@ -38,6 +38,20 @@ pub struct Source {
     pub customer: Option<CustomerId>,
 }
 
+/// A message ready for the store, and what follows its commit.
+struct Prepared {
+    message: NewInbound,
+    followup: Followup,
+}
+
+/// What the inbound path does after a message's commit besides routing.
+struct Followup {
+    /// A secret was redacted: the customer gets a safety notice.
+    secrets: bool,
+    /// The message's language, for that notice.
+    language: String,
+}
+
 /// What the inbound path needs.
 pub struct IngestParts {
     pub store: Arc<dyn Store>,
@@ -59,12 +73,13 @@ impl Ingestor {
         Self { parts: Arc::new(parts) }
     }
 
-    /// Commits one inbound message (or finds it already committed) and publishes it. Then,
-    /// after the caller has its answer: triage (a new or reopened conversation, or one a
-    /// message makes more urgent), routing, and a safety notice when a secret was redacted.
+    /// Commits one inbound message with its triage (or finds it already committed) and
+    /// publishes it. Then, after the caller has its answer: routing (a new or reopened
+    /// conversation, or one the message made more urgent), and a safety notice when a secret
+    /// was redacted.
     ///
-    /// The message is checked, redacted and queued for commit when this is called, so a
-    /// sender's messages keep their order even when the caller awaits several at once.
+    /// The message is checked, redacted, triaged and queued for commit when this is called,
+    /// so a sender's messages keep their order even when the caller awaits several at once.
     pub fn ingest(
         &self,
         inbound: Inbound,
@@ -74,21 +89,20 @@ impl Ingestor {
         let channel = inbound.channel;
         let queued = self
             .prepare(inbound, source.customer)
-            .map(|(message, secrets)| (self.parts.store.ingest(message), secrets));
+            .map(|prepared| (self.parts.store.ingest(prepared.message), prepared.followup));
         let this = self.clone();
         async move {
-            let (commit, secrets) = queued?;
+            let (commit, followup) = queued?;
             let ingested = commit.await?;
             if !ingested.duplicate {
-                this.committed(&ingested, channel, started, source.connection, secrets);
+                this.committed(&ingested, channel, started, source.connection, followup);
             }
             Ok(ingested)
         }
     }
 
-    /// Checks a message and redacts it into what the store keeps; also whether a secret was
-    /// removed.
-    fn prepare(&self, inbound: Inbound, customer: Option<CustomerId>) -> Result<(NewInbound, bool), IngestError> {
+    /// Checks a message, redacts it into what the store keeps and triages it.
+    fn prepare(&self, inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, IngestError> {
         let p = &self.parts;
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
@@ -109,18 +123,22 @@ impl Ingestor {
         let text = redact(&inbound.text);
         let subject = inbound.subject.map(|s| redact(&s));
         let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
+        let subject = subject.map(|s| s.text);
+        let triage = p.triage.decide(channel, subject.as_deref(), &text.text, 0);
+        let followup = Followup { secrets, language: triage.language.clone() };
         let message = NewInbound {
             channel,
             external_id: inbound.external_id,
             threading,
             sender: inbound.sender,
             customer,
-            subject: subject.map(|s| s.text),
+            subject,
             text: text.text,
             secrets_redacted: secrets,
+            triage: Some(triage),
             received_at: Millis::now(),
         };
-        Ok((message, secrets))
+        Ok(Prepared { message, followup })
     }
 
     /// Counts and publishes a newly committed message, and starts what follows the commit.
@@ -130,50 +148,38 @@ impl Ingestor {
         channel: ChannelKind,
         started: Instant,
         origin: Option<ConnId>,
-        secrets: bool,
+        followup: Followup,
     ) {
         metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
         metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
             .record(started.elapsed().as_secs_f64());
-        tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets, "Message committed");
+        tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets = followup.secrets, "Message committed");
         self.parts.events.publish(Event::Message {
             conversation: ingested.conversation.clone(),
             message: ingested.message.clone(),
             origin,
         });
-        // Lost only if the process dies now: routing is rebuilt from the store at start.
-        tokio::spawn(self.clone().after_commit(ingested.clone(), secrets));
+        if ingested.triaged || followup.secrets {
+            // Lost only if the process dies now: routing is rebuilt from the store at start.
+            tokio::spawn(self.clone().after_commit(ingested.clone(), followup));
+        }
     }
 
-    async fn after_commit(self, ingested: Ingested, secrets: bool) {
+    async fn after_commit(self, ingested: Ingested, followup: Followup) {
         let p = &self.parts;
         let c = &ingested.conversation;
-        let decision = p.triage.decide(c.channel, c.subject.as_deref(), &ingested.message.text, 0);
-        let fresh = ingested.opened || ingested.reopened || c.category.is_none();
-        let mut conversation = c.clone();
-        if fresh || decision.priority > c.priority {
-            match p.store.set_triage(&c.id, &decision, Millis::now()).await {
-                Ok(updated) => {
-                    tracing::info!(conversation_id = %c.id, category = %decision.category, priority = %decision.priority, queue = %decision.queue, confidence = decision.confidence, "Triaged");
-                    conversation = updated;
-                    p.events.publish(Event::Conversation(conversation.clone()));
-                    // Waiting conversations take their (new) place in line; one an agent holds
-                    // stays with the agent, who sees the new priority.
-                    if conversation.status.is_waiting_for_agent() {
-                        let _ = p.routing.enqueue(conversation.clone()).await;
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(conversation_id = %c.id, error = %e, "Triage not recorded");
-                    // Untriaged, it still needs an agent: it waits in the default queue.
-                    if fresh {
-                        let _ = p.routing.enqueue(conversation.clone()).await;
-                    }
-                }
+        if ingested.triaged {
+            let (category, priority, queue) = (c.category.as_deref(), c.priority, c.queue.as_deref());
+            tracing::info!(conversation_id = %c.id, category, priority = %priority, queue, "Triaged");
+            p.events.publish(Event::Conversation(c.clone()));
+            // Waiting conversations take their (new) place in line; one an agent holds stays
+            // with the agent, who sees the new priority.
+            if c.status.is_waiting_for_agent() {
+                let _ = p.routing.enqueue(c.clone()).await;
             }
         }
-        if secrets {
-            self.send_safety_notice(&conversation, &ingested, &decision.language).await;
+        if followup.secrets {
+            self.send_safety_notice(c, &ingested, &followup.language).await;
         }
     }
 
@@ -189,6 +195,8 @@ impl Ingestor {
             internal: false,
             deliver: true,
             assignee_only: None,
+            // Rare enough to leave to the dispatcher, whatever the channel.
+            delivered_live: None,
             now: Millis::now(),
         };
         match p.store.append_outbound(notice).await {

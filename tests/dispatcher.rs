@@ -186,6 +186,7 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
             subject: Some("Refund".to_owned()),
             text: "where is my refund?".to_owned(),
             secrets_redacted: false,
+            triage: None,
             received_at: Millis::now(),
         })
         .await
@@ -206,6 +207,7 @@ async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str)
             internal: false,
             deliver: true,
             assignee_only: None,
+            delivered_live: None,
             now: Millis::now(),
         })
         .await

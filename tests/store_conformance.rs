@@ -64,6 +64,7 @@ fn chat(user: &str, client_id: &str, now: Millis) -> NewInbound {
         subject: None,
         text: format!("chat message {client_id}"),
         secrets_redacted: false,
+        triage: None,
         received_at: now,
     }
 }
@@ -79,6 +80,7 @@ fn email(from: &str, message_id: &str, references: &[&str], now: Millis) -> NewI
         subject: Some("Transfer has not arrived".to_owned()),
         text: format!("email {message_id}"),
         secrets_redacted: false,
+        triage: None,
         received_at: now,
     }
 }
@@ -93,6 +95,7 @@ fn reply(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis)
         internal: false,
         deliver: true,
         assignee_only: None,
+        delivered_live: None,
         now,
     }
 }
@@ -706,6 +709,63 @@ async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<d
     assert_eq!(store.append_outbound(hers).await.unwrap().message.seq, Some(2));
 }
 
+async fn a_failing_write_rolls_back_alone_among_writes_committed_with_it(store: Arc<dyn Store>) {
+    let (mei, li) = (add_agent(&store, "mei").await, add_agent(&store, "li").await);
+    let id = ingest(&store, chat("u1", "c0", at(0))).await.conversation.id;
+    let to_mei = StatusChange {
+        assignee: Some(Some(mei.clone())),
+        ..move_to(ConversationStatus::Assigned, Actor::System, at(1))
+    };
+    store.change_status(&id, to_mei).await.unwrap();
+
+    // Queued back to back, so they share transactions with the write that fails.
+    let mut before: Vec<_> = (1..=20).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(10 + i)))).collect();
+    let mut theirs = reply(&id, &li, "refused", at(40));
+    theirs.assignee_only = Some(li.clone());
+    let refused = store.append_outbound(theirs);
+    let mut hers = reply(&id, &mei, "kept", at(41));
+    hers.assignee_only = Some(mei.clone());
+    let kept = store.append_outbound(hers);
+    before.extend((21..=40).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(50 + i)))));
+
+    let refused = refused.await;
+    assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+    let kept = kept.await.expect("a write beside a failing one commits");
+    let mut seqs = Vec::new();
+    for p in before {
+        seqs.push(p.await.expect("a write beside a failing one commits").message.seq.unwrap());
+    }
+    seqs.push(kept.message.seq.unwrap());
+    seqs.sort_unstable();
+    assert_eq!(seqs, (2..=42).collect::<Vec<i64>>(), "one gapless seq each, none for the refused write");
+    let texts: Vec<String> = store.messages(&id, 0, true).await.unwrap().into_iter().map(|m| m.text).collect();
+    assert_eq!(texts.len(), 42);
+    assert!(!texts.iter().any(|t| t == "reply refused"), "the refused reply left nothing behind");
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0), "only the kept reply waits for delivery");
+}
+
+async fn a_chat_reply_delivered_live_is_recorded_sent_and_never_dispatched(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let detail = || Some("delivered to the app".to_owned());
+    let chat_id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    let live = NewOutbound { delivered_live: detail(), ..reply(&chat_id, &agent, "r1", at(1_000)) };
+    let written = store.append_outbound(live).await.unwrap();
+    assert!(written.outbox_id.is_some(), "the delivery is still recorded");
+    assert_eq!(written.delivered_live, detail());
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
+    assert!(store.claim_outbox(at(10_000_000), LEASE, 10).await.unwrap().is_empty(), "nothing left to dispatch");
+
+    // Email does not deliver live: the dispatcher must still hand it to the adapter.
+    let email_id = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await.conversation.id;
+    let not_live = NewOutbound { delivered_live: detail(), ..reply(&email_id, &agent, "r2", at(2_000)) };
+    let written = store.append_outbound(not_live).await.unwrap();
+    assert_eq!(written.delivered_live, None);
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0));
+    let claimed = store.claim_outbox(at(2_000), LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].outbound.channel, ChannelKind::Email);
+}
+
 async fn messages_queued_back_to_back_commit_in_call_order(store: Arc<dyn Store>) {
     let first = ingest(&store, chat("u1", "c0", at(0))).await;
     // Queued one after another without waiting for any: the seqs follow the calls.
@@ -744,23 +804,66 @@ async fn internal_notes_are_never_delivered_and_never_shown(store: Arc<dyn Store
 // ---------------------------------------------------------------------------------------------
 // The audit log and the rest.
 
+fn triage(category: &str, priority: Priority, queue: &str) -> TriageResult {
+    TriageResult {
+        category: category.to_owned(),
+        priority,
+        language: "zh".to_owned(),
+        confidence: 0.93,
+        queue: queue.to_owned(),
+    }
+}
+
+/// A chat message from `u1` with what triage made of it.
+fn triaged(client_id: &str, t: TriageResult, now: Millis) -> NewInbound {
+    NewInbound { triage: Some(t), ..chat("u1", client_id, now) }
+}
+
+async fn triage_sets_a_new_conversation_and_only_raises_an_open_one(store: Arc<dyn Store>) {
+    let first = ingest(&store, triaged("a", triage("feedback", Priority::Low, "general"), at(0))).await;
+    assert!(first.triaged);
+    let id = first.conversation.id.clone();
+    assert_eq!(
+        (first.conversation.category.as_deref(), first.conversation.priority),
+        (Some("feedback"), Priority::Low)
+    );
+
+    // Later messages change it only when they are more urgent.
+    let calmer = ingest(&store, triaged("b", triage("how_to", Priority::Low, "general"), at(1_000))).await;
+    assert!(!calmer.triaged);
+    assert_eq!(calmer.conversation.category.as_deref(), Some("feedback"));
+    let stolen = triage("account_compromised", Priority::Urgent, "security");
+    let stolen = ingest(&store, triaged("c", stolen, at(2_000))).await;
+    assert!(stolen.triaged);
+    assert_eq!(stolen.conversation.priority, Priority::Urgent);
+    assert_eq!(stolen.conversation.queue.as_deref(), Some("security"));
+    let after = ingest(&store, triaged("d", triage("feedback", Priority::Low, "general"), at(3_000))).await;
+    assert!(!after.triaged, "a calmer message does not undo an escalation");
+    let stored = store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!((stored.category.as_deref(), stored.priority), (Some("account_compromised"), Priority::Urgent));
+    assert_eq!(stored, after.conversation);
+
+    // A reopened conversation is triaged afresh.
+    store.change_status(&id, move_to(ConversationStatus::Resolved, Actor::System, at(4_000))).await.unwrap();
+    let reopened = ingest(&store, triaged("e", triage("refund", Priority::Normal, "payments"), at(5_000))).await;
+    assert!(reopened.reopened && reopened.triaged);
+    let c = &reopened.conversation;
+    assert_eq!((c.category.as_deref(), c.priority), (Some("refund"), Priority::Normal));
+    // A message without a triage leaves the conversation as it is.
+    let plain = ingest(&store, chat("u1", "f", at(6_000))).await;
+    assert!(!plain.triaged);
+    assert_eq!(plain.conversation.category.as_deref(), Some("refund"));
+}
+
 async fn the_audit_log_records_what_happened(store: Arc<dyn Store>) {
     let agent = add_agent(&store, "mei").await;
     let mut first = chat("u1", "a", at(0));
     first.text = "my card is [redacted card number]".to_owned();
     first.secrets_redacted = true;
-    let first = ingest(&store, first).await;
-    let id = first.conversation.id.clone();
-    assert!(first.conversation.secrets_redacted);
-
-    let triage = TriageResult {
-        category: "account_compromised".to_owned(),
-        priority: Priority::Urgent,
-        language: "zh".to_owned(),
-        confidence: 0.93,
-        queue: "security".to_owned(),
-    };
-    let triaged = store.set_triage(&id, &triage, at(1_000)).await.unwrap();
+    first.triage = Some(triage("account_compromised", Priority::Urgent, "security"));
+    let triaged = ingest(&store, first).await.conversation;
+    let id = triaged.id.clone();
+    assert!(triaged.secrets_redacted);
     assert_eq!(triaged.category.as_deref(), Some("account_compromised"));
     assert_eq!(triaged.priority, Priority::Urgent);
     assert_eq!(triaged.queue.as_deref(), Some("security"));
@@ -777,7 +880,7 @@ async fn the_audit_log_records_what_happened(store: Arc<dyn Store>) {
     let actors: Vec<&str> = log.iter().map(|e| e.actor.as_str()).collect();
     assert_eq!(actors, ["customer", "customer", "system", &format!("agent:{agent}")]);
     let times: Vec<Millis> = log.iter().map(|e| e.at).collect();
-    assert_eq!(times, [at(0), at(0), at(1_000), at(2_000)]);
+    assert_eq!(times, [at(0), at(0), at(0), at(2_000)]);
     assert!(log.iter().all(|e| e.conversation_id == id));
     let detail =
         |i: usize| -> serde_json::Value { serde_json::from_str(&log[i].detail).expect("audit detail is JSON") };
@@ -846,6 +949,9 @@ macro_rules! conformance_suite {
                 internal_notes_are_never_delivered_and_never_shown,
                 a_write_limited_to_the_assignee_is_refused_for_anyone_else,
                 messages_queued_back_to_back_commit_in_call_order,
+                a_failing_write_rolls_back_alone_among_writes_committed_with_it,
+                a_chat_reply_delivered_live_is_recorded_sent_and_never_dispatched,
+                triage_sets_a_new_conversation_and_only_raises_an_open_one,
                 the_audit_log_records_what_happened,
                 agents_are_added_listed_and_disabled,
             );

@@ -8,16 +8,19 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures::future::BoxFuture;
 use switchboard_chat::{CloseCode, ErrorCode, ServerFrame};
 
 use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
 use super::view;
 use crate::app::AppState;
+use crate::chat::delivery_detail;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
-use crate::events::Event;
+use crate::events::{DeliveryState, Event};
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
-use crate::store::{Actor, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::telemetry::names;
 use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
@@ -60,6 +63,12 @@ impl From<RequestError> for Refusal {
 }
 
 type Answer = Result<Vec<ConsoleFrame>, Refusal>;
+
+/// What a frame sets off: frames to answer with now, or a commit to answer once it ends.
+enum Reaction {
+    Now(Vec<ConsoleFrame>),
+    Committing(BoxFuture<'static, Written>),
+}
 
 struct Session<'a> {
     state: &'a AppState,
@@ -142,11 +151,11 @@ impl Session<'_> {
         })
     }
 
-    async fn handle(&self, frame: AgentFrame) -> Answer {
+    async fn handle(&self, frame: AgentFrame) -> Result<Reaction, Refusal> {
         let routing = &self.state.routing;
         let me = self.agent.id.clone();
-        match frame {
-            AgentFrame::Hello { .. } => Err(Refusal(ErrorCode::BadRequest, "already said hello".into())),
+        let frames = match frame {
+            AgentFrame::Hello { .. } => return Err(Refusal(ErrorCode::BadRequest, "already said hello".into())),
             AgentFrame::Status { status } => {
                 let status = match status.as_str() {
                     "available" => AgentStatus::Available,
@@ -154,42 +163,44 @@ impl Session<'_> {
                     other => return Err(Refusal(ErrorCode::BadRequest, format!("unknown status {other:?}"))),
                 };
                 routing.set_status(me, status).await?;
-                Ok(vec![ConsoleFrame::Status { status: status_name(status) }])
+                vec![ConsoleFrame::Status { status: status_name(status) }]
             }
             AgentFrame::Accept { offer_id } => {
                 routing.accept(me, offer_id).await?;
-                Ok(Vec::new())
+                Vec::new()
             }
             AgentFrame::Decline { offer_id } => {
                 routing.decline(me, offer_id).await?;
-                Ok(Vec::new())
+                Vec::new()
             }
             AgentFrame::Open { conversation_id } => {
                 let c = self.permitted(&conversation_id).await?;
                 self.state.hub.watch(&c, &self.agent.id);
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
-                Ok(vec![ConsoleFrame::Conversation { conversation }])
+                vec![ConsoleFrame::Conversation { conversation }]
             }
             AgentFrame::Reply { conversation_id, client_id, text } => {
-                self.write(conversation_id, client_id, text, false).await
+                return self.write(conversation_id, client_id, text, false).map(Reaction::Committing);
             }
             AgentFrame::Note { conversation_id, client_id, text } => {
-                self.write(conversation_id, client_id, text, true).await
+                return self.write(conversation_id, client_id, text, true).map(Reaction::Committing);
             }
             AgentFrame::Transfer { conversation_id, queue, agent } => {
-                self.transfer(conversation_id, queue, agent).await
+                self.transfer(conversation_id, queue, agent).await?
             }
-            AgentFrame::Resolve { conversation_id } => self.resolve(conversation_id).await,
+            AgentFrame::Resolve { conversation_id } => self.resolve(conversation_id).await?,
             AgentFrame::CallbackOutcome { conversation_id, .. } => {
                 let c = self.permitted(&conversation_id).await?;
-                Err(Refusal(ErrorCode::BadRequest, format!("conversation {} is not a callback request", c.id)))
+                let why = format!("conversation {} is not a callback request", c.id);
+                return Err(Refusal(ErrorCode::BadRequest, why));
             }
             AgentFrame::Typing { conversation_id, on } => {
                 let c = self.permitted(&conversation_id).await?;
                 self.state.hub.to_customer(&c.customer_id, Arc::from(ServerFrame::Typing { on }.to_json()), None);
-                Ok(Vec::new())
+                Vec::new()
             }
-        }
+        };
+        Ok(Reaction::Now(frames))
     }
 
     /// The conversation, if this agent may act on it: not found, or forbidden.
@@ -207,8 +218,16 @@ impl Session<'_> {
         }
     }
 
-    /// Commits a reply or note, answers it, and tells whoever else follows the conversation.
-    async fn write(&self, conversation_id: String, client_id: String, text: String, internal: bool) -> Answer {
+    /// Checks a reply or note and queues it for commit; [`Session::written`] answers it once
+    /// committed. Queued at once, so an agent's messages commit in the order sent even while
+    /// the session reads on.
+    fn write(
+        &self,
+        conversation_id: String,
+        client_id: String,
+        text: String,
+        internal: bool,
+    ) -> Result<BoxFuture<'static, Written>, Refusal> {
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
@@ -226,43 +245,60 @@ impl Session<'_> {
         }
         // An agent pasting a card number into a reply or note is stored redacted too.
         let text = crate::triage::redact(&text).text;
-        let appended = self
-            .state
-            .store
-            .append_outbound(NewOutbound {
-                conversation_id: ConversationId(conversation_id),
-                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
-                idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
-                text,
-                internal,
-                deliver: !internal,
-                // Whether this agent may write here is checked with the write, not before it.
-                assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
-                now: Millis::now(),
-            })
-            .await?;
-        let ack = ConsoleFrame::Ack {
-            client_id,
-            conversation_id: appended.conversation.id.to_string(),
-            seq: appended.message.seq,
-        };
+        let conversation_id = ConversationId(conversation_id);
+        // A chat reply reaches the customer's open connections the moment it is published.
+        let online = self.state.hub.conversation_customer_online(&conversation_id);
+        let committing = self.state.store.append_outbound(NewOutbound {
+            conversation_id,
+            author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
+            idempotency_key: Some(format!("agent:{}:{client_id}", self.agent.id)),
+            text,
+            internal,
+            deliver: !internal,
+            // Whether this agent may write here is checked with the write, not before it.
+            assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
+            delivered_live: (!internal).then(|| delivery_detail(online).to_owned()),
+            now: Millis::now(),
+        });
+        Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
+    }
+
+    /// Answers a reply or note once its commit ended, and tells whoever else follows the
+    /// conversation. A chat reply's delivery report comes with its `ack`.
+    fn written(&self, Written { client_id, result }: Written) -> Answer {
+        let appended = result?;
+        let conversation_id = appended.conversation.id.to_string();
+        let ack = ConsoleFrame::Ack { client_id, conversation_id: conversation_id.clone(), seq: appended.message.seq };
         if appended.duplicate {
             return Ok(vec![ack]);
         }
-        tracing::info!(conversation_id = %appended.conversation.id, message_id = %appended.message.id, internal, "Agent wrote");
+        tracing::info!(conversation_id, message_id = %appended.message.id, internal = appended.message.internal, "Agent wrote");
         let own = ConsoleFrame::Message(MessageFrame {
-            conversation_id: appended.conversation.id.to_string(),
+            conversation_id: conversation_id.clone(),
             message: view::message(&appended.message),
         });
+        let seq = appended.message.seq.unwrap_or_default();
         self.state.events.publish(Event::Message {
-            conversation: appended.conversation.clone(),
+            conversation: appended.conversation,
             message: appended.message,
             origin: Some(self.conn),
         });
-        if appended.outbox_id.is_some() {
+        let mut frames = vec![ack, own];
+        if let Some(detail) = appended.delivered_live {
+            metrics::counter!(names::MESSAGES_OUT, "channel" => "chat", "result" => "sent").increment(1);
+            let state = DeliveryState::Sent;
+            frames.push(ConsoleFrame::Delivery {
+                conversation_id: conversation_id.clone(),
+                seq,
+                state: state.as_str(),
+                detail: detail.clone(),
+            });
+            let origin = Some(self.conn);
+            self.state.events.publish(Event::Delivery { conversation_id, seq, state, detail, origin });
+        } else if appended.outbox_id.is_some() {
             self.state.outbox_wake.notify_one();
         }
-        Ok(vec![ack, own])
+        Ok(frames)
     }
 
     async fn transfer(&self, conversation_id: String, queue: Option<String>, agent: Option<String>) -> Answer {
@@ -318,24 +354,39 @@ impl Session<'_> {
 /// Answers an agent's frames.
 struct Frames<'a, 'b>(&'a Session<'b>);
 
-impl FrameHandler for Frames<'_, '_> {
-    /// An agent's frames are answered one at a time, in order: the next action depends on
-    /// the last, and a burst of replies would otherwise come back as a burst of delivery
-    /// reports faster than the connection's queue takes them.
-    type Done = std::convert::Infallible;
+/// A reply or note whose commit was under way: its client id and how the commit ended.
+struct Written {
+    client_id: String,
+    result: Result<Appended, StoreError>,
+}
 
-    async fn handle(&mut self, text: String) -> Handled<Self::Done> {
-        let answer = match AgentFrame::parse(&text) {
-            Ok(frame) => self.0.handle(frame).await,
+impl FrameHandler for Frames<'_, '_> {
+    type Done = Written;
+
+    /// Replies and notes commit while the session reads on; every other frame is answered
+    /// before the next is read, since the next action may depend on it. Answers go out in
+    /// the order the frames came either way.
+    async fn handle(&mut self, text: String) -> Handled<Written> {
+        let frame = match AgentFrame::parse(&text) {
+            Ok(frame) => frame,
             Err(e) => return Handled::unreadable(&e),
         };
-        let replies = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
-        Handled::Replies(replies.iter().map(ConsoleFrame::to_json).collect())
+        match self.0.handle(frame).await {
+            Ok(Reaction::Committing(committing)) => Handled::Pending(committing),
+            Ok(Reaction::Now(frames)) => Handled::Replies(frames_of(Ok(frames))),
+            Err(refusal) => Handled::Replies(frames_of(Err(refusal))),
+        }
     }
 
-    fn finish(&mut self, done: Self::Done) -> Vec<String> {
-        match done {}
+    fn finish(&mut self, done: Written) -> Vec<String> {
+        frames_of(self.0.written(done))
     }
+}
+
+/// An answer as the frames that carry it.
+fn frames_of(answer: Answer) -> Vec<String> {
+    let frames = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
+    frames.iter().map(ConsoleFrame::to_json).collect()
 }
 
 fn status_name(s: AgentStatus) -> &'static str {

@@ -9,9 +9,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 
-use crate::domain::{
-    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
-};
+use crate::domain::{Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
 pub use error::StoreError;
 pub use records::{
     Actor, Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
@@ -48,14 +46,6 @@ pub trait Store: Send + Sync + 'static {
     /// must be delivered, in one transaction. Idempotent on `idempotency_key`. Queued when
     /// called, like [`Store::ingest`], so one writer's messages keep their order.
     fn append_outbound(&self, message: NewOutbound) -> BoxFuture<'static, Result<Appended, StoreError>>;
-
-    /// Records what triage decided.
-    async fn set_triage(
-        &self,
-        id: &ConversationId,
-        triage: &TriageResult,
-        now: Millis,
-    ) -> Result<Conversation, StoreError>;
 
     /// Moves a conversation through its status machine (refusing illegal moves), updates the
     /// assignee and queue as asked, and appends an audit row, in one transaction.

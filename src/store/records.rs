@@ -2,7 +2,7 @@
 
 use switchboard_channel::{ChannelKind, SenderIdentity};
 
-use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Message, Millis};
+use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Message, Millis, TriageResult};
 
 /// How an inbound message finds its conversation when it is not a duplicate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,10 @@ pub struct NewInbound {
     pub text: String,
     /// True when redaction removed a secret from `text`.
     pub secrets_redacted: bool,
+    /// What triage made of this message, applied in the same transaction so that the
+    /// triage of one message can never overwrite that of a later one: a new, reopened or
+    /// not yet triaged conversation takes it whole, any other only when it is more urgent.
+    pub triage: Option<TriageResult>,
     pub received_at: Millis,
 }
 
@@ -47,6 +51,9 @@ pub struct Ingested {
     pub opened: bool,
     /// True when this message reopened a resolved conversation.
     pub reopened: bool,
+    /// True when the message's triage changed the conversation's category, priority,
+    /// language or queue.
+    pub triaged: bool,
 }
 
 /// Who writes an outbound message.
@@ -76,6 +83,11 @@ pub struct NewOutbound {
     /// When set, refused with `Forbidden` unless the conversation is assigned to this agent:
     /// checked in the same transaction as the write, so a reassignment cannot slip between.
     pub assignee_only: Option<AgentId>,
+    /// For a conversation on a live channel (chat): the caller delivers the reply itself the
+    /// moment it is committed, to the customer's open connections, and this says how it went
+    /// (`None` leaves the delivery to the dispatcher). Its outbox row is then recorded as
+    /// sent in the same transaction, with this as the detail, and never dispatched.
+    pub delivered_live: Option<String>,
     pub now: Millis,
 }
 
@@ -87,6 +99,9 @@ pub struct Appended {
     pub duplicate: bool,
     /// The outbox row written, when the message is to be delivered.
     pub outbox_id: Option<i64>,
+    /// Set when the outbox row was recorded as delivered live (see
+    /// [`NewOutbound::delivered_live`]): the detail it was recorded with.
+    pub delivered_live: Option<String>,
 }
 
 /// Who did something, for the audit log.

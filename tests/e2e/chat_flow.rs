@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::client::{PASSWORD, Ws, chat_daemon};
+use crate::client::{PASSWORD, Ws, chat_daemon, chat_daemon_with};
 
 #[tokio::test]
 async fn customer_and_agent_hold_a_conversation() {
@@ -46,6 +46,7 @@ async fn customer_and_agent_hold_a_conversation() {
     assert_eq!((echoed["seq"].as_i64(), echoed["internal"].as_bool()), (Some(2), Some(false)));
     let delivery = agent.expect("delivery").await;
     assert_eq!((delivery["seq"].as_i64(), delivery["state"].as_str()), (Some(2), Some("sent")));
+    assert_eq!(delivery["detail"], "delivered to the app");
 
     let reply = customer.expect("message").await;
     assert_eq!(reply["seq"], 2);
@@ -69,6 +70,61 @@ async fn customer_and_agent_hold_a_conversation() {
     // The note never reached the customer.
     let rest = customer.drain(Duration::from_millis(500)).await;
     assert!(rest.iter().all(|f| f["text"] != "VIP"), "{rest:?}");
+}
+
+#[tokio::test]
+async fn a_burst_of_agent_replies_is_answered_in_order_and_reaches_the_customer_once_each() {
+    // A burst allowance above the burst, so no reply is turned away for its rate.
+    let daemon = chat_daemon_with(&[("SWITCHBOARD__CHAT__RATE_BURST", "100")]).await;
+    daemon.agent_add("carl", "Carl", &[], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&daemon, "carl").await;
+    let (mut customer, _) = Ws::customer(&daemon, "u-burst", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "Where is my refund?" })).await;
+    let offer = agent.expect("offer").await;
+    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let id = agent.expect("assigned").await["conversation"]["id"].as_str().unwrap().to_owned();
+
+    // Sent back to back without waiting; one client id is repeated, as a retry would.
+    let replies = 40;
+    for i in 0..replies {
+        let text = format!("answer {i}");
+        agent
+            .send(json!({ "type": "reply", "conversation_id": id, "client_id": format!("r-{i}"), "text": text }))
+            .await;
+    }
+    agent.send(json!({ "type": "reply", "conversation_id": id, "client_id": "r-7", "text": "answer 7" })).await;
+    // Each reply is answered in the order sent: its ack, its own message, its delivery.
+    for i in 0..replies {
+        let ack = agent.recv().await;
+        assert_eq!((ack["type"].as_str(), ack["client_id"].as_str()), (Some("ack"), Some(format!("r-{i}").as_str())));
+        assert_eq!(ack["seq"], 2 + i);
+        let own = agent.recv().await;
+        assert_eq!((own["type"].as_str(), own["seq"].as_i64()), (Some("message"), Some(2 + i)));
+        let delivery = agent.recv().await;
+        assert_eq!((delivery["type"].as_str(), delivery["seq"].as_i64()), (Some("delivery"), Some(2 + i)));
+        assert_eq!(delivery["state"], "sent");
+    }
+    let retried = agent.recv().await;
+    assert_eq!((retried["type"].as_str(), retried["seq"].as_i64()), (Some("ack"), Some(2 + 7)));
+
+    let mut seqs = Vec::new();
+    while seqs.len() < replies as usize {
+        let m = customer.agent_message().await;
+        assert_eq!(m["text"], format!("answer {}", seqs.len()));
+        seqs.push(m["seq"].as_i64().unwrap());
+    }
+    assert_eq!(seqs, (2..2 + replies).collect::<Vec<i64>>());
+    let rest = customer.drain(Duration::from_millis(300)).await;
+    assert!(rest.iter().all(|f| f["type"] != "message"), "a reply arrived twice: {rest:?}");
+
+    // With the customer gone, a reply waits for the app to reconnect, and the agent is told.
+    drop(customer);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    agent.send(json!({ "type": "reply", "conversation_id": id, "client_id": "later", "text": "Back yet?" })).await;
+    let delivery = agent.expect("delivery").await;
+    assert_eq!(delivery["detail"], "customer offline; the app receives it on reconnect");
+    let (_back, welcome) = Ws::customer(&daemon, "u-burst", Some(1)).await;
+    assert_eq!(welcome["last_seq"], 2 + replies);
 }
 
 #[tokio::test]

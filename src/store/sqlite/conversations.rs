@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::SenderIdentity;
+use switchboard_channel::{ChannelKind, SenderIdentity};
 
 use super::queries::{self, execute, existing_conversation};
 use crate::domain::{
@@ -18,11 +18,11 @@ use crate::store::{
 /// on another conversation still gets the original back.
 const OUTBOUND_KEYS: &str = "outbound";
 
-pub fn ingest(conn: &Connection, m: NewInbound) -> Result<Ingested, StoreError> {
+pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError> {
     let channel = m.channel.as_str();
     if let Some(message) = queries::message_by_key(conn, channel, &m.external_id)? {
         let conversation = existing_conversation(conn, &message.conversation_id)?;
-        return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false });
+        return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false, triaged: false });
     }
     let now = m.received_at;
     let customer = match &m.customer {
@@ -69,7 +69,7 @@ pub fn ingest(conn: &Connection, m: NewInbound) -> Result<Ingested, StoreError> 
             };
             (c, false, reopened)
         }
-        _ => (open_conversation(conn, &customer, &m, now)?, true, false),
+        _ => (open_conversation(conn, &customer, m, now)?, true, false),
     };
     let seq = conversation.last_seq + 1;
     let message = Message {
@@ -83,7 +83,7 @@ pub fn ingest(conn: &Connection, m: NewInbound) -> Result<Ingested, StoreError> 
         channel: m.channel,
         internal: false,
         external_id: Some(m.external_id.clone()),
-        text: m.text,
+        text: m.text.clone(),
         created_at: now,
     };
     queries::insert_message(conn, &message)?;
@@ -102,9 +102,13 @@ pub fn ingest(conn: &Connection, m: NewInbound) -> Result<Ingested, StoreError> 
     conversation.updated_at = now;
     conversation.secrets_redacted |= m.secrets_redacted;
     if conversation.subject.is_none() {
-        conversation.subject = m.subject;
+        conversation.subject = m.subject.clone();
     }
-    Ok(Ingested { conversation, message, duplicate: false, opened, reopened })
+    let triaged = match &m.triage {
+        Some(t) => apply_triage(conn, &mut conversation, t, opened || reopened, now)?,
+        None => false,
+    };
+    Ok(Ingested { conversation, message, duplicate: false, opened, reopened, triaged })
 }
 
 fn open_conversation(
@@ -204,14 +208,14 @@ pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis)
     Ok(customer)
 }
 
-pub fn append_outbound(conn: &Connection, m: NewOutbound) -> Result<Appended, StoreError> {
+pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, StoreError> {
     if let Some(key) = &m.idempotency_key
         && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, key)?
     {
         let conversation = existing_conversation(conn, &message.conversation_id)?;
         let sql = "SELECT id FROM outbox WHERE message_id = ?1";
         let outbox_id = queries::optional(conn, sql, [message.id.as_str()], queries::first)?;
-        return Ok(Appended { conversation, message, duplicate: true, outbox_id });
+        return Ok(Appended { conversation, message, duplicate: true, outbox_id, delivered_live: None });
     }
     let mut conversation = existing_conversation(conn, &m.conversation_id)?;
     if let Some(agent) = &m.assignee_only
@@ -239,7 +243,7 @@ pub fn append_outbound(conn: &Connection, m: NewOutbound) -> Result<Appended, St
         channel: conversation.channel,
         internal: m.internal,
         external_id: None,
-        text: m.text,
+        text: m.text.clone(),
         created_at: now,
     };
     queries::insert_message(conn, &message)?;
@@ -271,23 +275,39 @@ pub fn append_outbound(conn: &Connection, m: NewOutbound) -> Result<Appended, St
         };
         conversation = apply_status(conn, conversation, change)?;
     }
+    // Only chat delivers live: every other channel's adapter must be handed the message.
+    let delivered_live = m.delivered_live.clone().filter(|_| conversation.channel == ChannelKind::Chat);
     let outbox_id = if m.deliver && !m.internal {
+        let (state, attempts) = if delivered_live.is_some() { ("sent", 1) } else { ("pending", 0) };
         execute(
             conn,
-            "INSERT INTO outbox (message_id, conversation_id, channel, state, next_attempt_at, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
-            params![message.id.as_str(), conversation.id.as_str(), conversation.channel.as_str(), now.0],
+            "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, detail, \
+             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
+            params![
+                message.id.as_str(),
+                conversation.id.as_str(),
+                conversation.channel.as_str(),
+                state,
+                attempts,
+                now.0,
+                delivered_live,
+            ],
         )?;
         Some(conn.last_insert_rowid())
     } else {
         None
     };
-    Ok(Appended { conversation, message, duplicate: false, outbox_id })
+    let delivered_live = delivered_live.filter(|_| outbox_id.is_some());
+    Ok(Appended { conversation, message, duplicate: false, outbox_id, delivered_live })
 }
 
-pub fn change_status(conn: &Connection, id: ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
-    let conversation = existing_conversation(conn, &id)?;
-    apply_status(conn, conversation, change)
+pub fn change_status(
+    conn: &Connection,
+    id: &ConversationId,
+    change: &StatusChange,
+) -> Result<Conversation, StoreError> {
+    let conversation = existing_conversation(conn, id)?;
+    apply_status(conn, conversation, change.clone())
 }
 
 /// Applies a checked status change to a loaded conversation and records it in the audit log.
@@ -325,27 +345,33 @@ fn apply_status(conn: &Connection, mut c: Conversation, change: StatusChange) ->
     Ok(c)
 }
 
-pub fn set_triage(
+/// Applies a message's triage: a new or reopened (`fresh`) or not yet triaged conversation
+/// takes it whole, any other only when it is more urgent than the conversation is. Returns
+/// whether it was applied.
+fn apply_triage(
     conn: &Connection,
-    id: ConversationId,
-    t: TriageResult,
+    c: &mut Conversation,
+    t: &TriageResult,
+    fresh: bool,
     now: Millis,
-) -> Result<Conversation, StoreError> {
-    let mut c = existing_conversation(conn, &id)?;
+) -> Result<bool, StoreError> {
+    if !fresh && c.category.is_some() && t.priority <= c.priority {
+        return Ok(false);
+    }
     execute(
         conn,
         "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5 WHERE id = ?6",
-        params![t.category, t.priority.as_str(), t.language, t.queue, now.0, id.as_str()],
+        params![t.category, t.priority.as_str(), t.language, t.queue, now.0, c.id.as_str()],
     )?;
     let detail = json!({
         "category": t.category, "priority": t.priority, "language": t.language,
         "confidence": t.confidence, "queue": t.queue,
     });
-    queries::audit(conn, &id, &Actor::System, "triage", detail, now)?;
-    c.category = Some(t.category);
+    queries::audit(conn, &c.id, &Actor::System, "triage", detail, now)?;
+    c.category = Some(t.category.clone());
     c.priority = t.priority;
-    c.language = Some(t.language);
-    c.queue = Some(t.queue);
+    c.language = Some(t.language.clone());
+    c.queue = Some(t.queue.clone());
     c.updated_at = now;
-    Ok(c)
+    Ok(true)
 }

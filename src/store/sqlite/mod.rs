@@ -29,9 +29,7 @@ use super::{
     StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
-use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, TriageResult,
-};
+use crate::domain::{Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
 
 pub struct SqliteStore {
     writer: Writer,
@@ -94,26 +92,16 @@ impl Store for SqliteStore {
     }
 
     fn ingest(&self, message: NewInbound) -> BoxFuture<'static, Result<Ingested, StoreError>> {
-        Box::pin(self.writer.submit(move |c| conversations::ingest(c, message)))
+        Box::pin(self.writer.submit(move |c| conversations::ingest(c, &message)))
     }
 
     fn append_outbound(&self, message: NewOutbound) -> BoxFuture<'static, Result<Appended, StoreError>> {
-        Box::pin(self.writer.submit(move |c| conversations::append_outbound(c, message)))
-    }
-
-    async fn set_triage(
-        &self,
-        id: &ConversationId,
-        triage: &TriageResult,
-        now: Millis,
-    ) -> Result<Conversation, StoreError> {
-        let (id, triage) = (id.clone(), triage.clone());
-        self.writer.write(move |c| conversations::set_triage(c, id, triage, now)).await
+        Box::pin(self.writer.submit(move |c| conversations::append_outbound(c, &message)))
     }
 
     async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
         let id = id.clone();
-        self.writer.write(move |c| conversations::change_status(c, id, change)).await
+        self.writer.write(move |c| conversations::change_status(c, &id, &change)).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
@@ -185,7 +173,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_delivery(&self, outbox_id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError> {
-        self.writer.write(move |c| outbox::record(c, outbox_id, outcome, now)).await
+        self.writer.write(move |c| outbox::record(c, outbox_id, &outcome, now)).await
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {

@@ -66,8 +66,8 @@ fn delivery(row: &Row<'_>) -> Result<ClaimedDelivery, StoreError> {
     })
 }
 
-pub fn record(conn: &Connection, id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError> {
-    let (state, next, error, detail) = match &outcome {
+pub fn record(conn: &Connection, id: i64, outcome: &DeliveryOutcome, now: Millis) -> Result<(), StoreError> {
+    let (state, next, error, detail) = match outcome {
         DeliveryOutcome::Sent { detail, .. } => ("sent", now, None, Some(detail.as_str())),
         DeliveryOutcome::RetryAt { at, error } => ("pending", *at, Some(error.as_str()), None),
         DeliveryOutcome::Failed { error } => ("failed", now, Some(error.as_str()), None),
@@ -85,9 +85,9 @@ pub fn record(conn: &Connection, id: i64, outcome: DeliveryOutcome, now: Millis)
         execute(
             conn,
             "INSERT INTO message_keys (channel, key, message_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            [&channel, &external, &message_id],
+            [&channel, external, &message_id],
         )?;
-        execute(conn, "UPDATE messages SET external_id = ?1 WHERE id = ?2", [&external, &message_id])?;
+        execute(conn, "UPDATE messages SET external_id = ?1 WHERE id = ?2", [external, &message_id])?;
     }
     Ok(())
 }

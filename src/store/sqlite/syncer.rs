@@ -9,11 +9,10 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-/// Called once the batch a job ran in is durable (`None`) or failed to be (`Some`).
-pub type Finish = Box<dyn FnOnce(Option<String>) + Send>;
+use super::writer::Job;
 
 pub struct Syncer {
-    batches: Sender<Vec<Finish>>,
+    batches: Sender<Vec<Box<dyn Job>>>,
 }
 
 impl Syncer {
@@ -32,17 +31,17 @@ impl Syncer {
     }
 
     /// Answers a committed batch's jobs once the WAL holding it is synced.
-    pub fn after_sync(&self, batch: Vec<Finish>) {
+    pub fn after_sync(&self, batch: Vec<Box<dyn Job>>) {
         if let Err(unsent) = self.batches.send(batch) {
             // The sync thread is gone (only at shutdown): say so rather than claim durability.
-            for finish in unsent.0 {
-                finish(Some("the store is closing".into()));
+            for job in unsent.0 {
+                job.answer(Some("the store is closing".into()));
             }
         }
     }
 }
 
-fn run(wal: File, batches: Receiver<Vec<Finish>>) {
+fn run(wal: File, batches: Receiver<Vec<Box<dyn Job>>>) {
     while let Ok(first) = batches.recv() {
         let mut waiting = vec![first];
         waiting.extend(batches.try_iter());
@@ -50,8 +49,8 @@ fn run(wal: File, batches: Receiver<Vec<Finish>>) {
             tracing::error!(error = %e, "WAL sync failed");
             format!("sync failed: {e}")
         });
-        for finish in waiting.into_iter().flatten() {
-            finish(outcome.clone());
+        for job in waiting.into_iter().flatten() {
+            job.answer(outcome.clone());
         }
     }
 }

@@ -1,8 +1,14 @@
 //! Group commit: one thread owns the only write connection and runs every write job it finds
-//! waiting in one transaction, each job inside its own savepoint. Concurrent writers share one
-//! sync (see [`super::syncer`]) instead of queueing for one each, and a failing job rolls
-//! back alone. Because one connection does every write, per-conversation `seq` numbers cannot
-//! race.
+//! waiting in one transaction. Concurrent writers share one sync (see [`super::syncer`])
+//! instead of queueing for one each. Because one connection does every write,
+//! per-conversation `seq` numbers cannot race.
+//!
+//! A batch runs optimistically, its jobs one after another with no savepoints between them:
+//! a savepoint makes SQLite copy every page a job touches into a sub-journal first, which cost
+//! more than the jobs' own statements. Should a job fail, the whole batch is rolled back and
+//! run again with each job in a savepoint of its own, so the failing job rolls back alone
+//! and the others commit. Jobs are therefore written to be run more than once; nothing is
+//! answered before the batch commits, so a rolled-back first run is never seen.
 //!
 //! The jobs run synchronously on that thread with cached prepared statements: a statement
 //! costs microseconds there, where handing each one to a database worker and back would cost
@@ -13,11 +19,50 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::checkpointer::Checkpointer;
 use super::queries::execute;
-use super::syncer::{Finish, Syncer};
+use super::syncer::Syncer;
 use crate::store::StoreError;
 
-/// One write: runs inside the batch transaction; `None` when it failed (and already replied).
-type Job = Box<dyn FnOnce(&Connection) -> Option<Finish> + Send>;
+/// One write waiting for its batch, and the caller waiting for its answer.
+pub trait Job: Send {
+    /// Runs the write inside the batch transaction; `false` when it failed. May be called
+    /// again after the batch was rolled back, and must then do the same again.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller with the last run's result, or with `commit_error` when the run
+    /// succeeded but its batch did not become durable.
+    fn answer(self: Box<Self>, commit_error: Option<String>);
+}
+
+/// A job made of a closure and the channel its result goes back on.
+struct Call<T, F> {
+    f: F,
+    result: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for Call<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(&Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        // A job that panics is a bug; it must not take the store's only writer with it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.f)(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the write failed unexpectedly".into())));
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, commit_error: Option<String>) {
+        let result = match (self.result, commit_error) {
+            (Some(Err(e)), _) => Err(e),
+            (_, Some(e)) => Err(StoreError::Commit(e)),
+            (Some(Ok(value)), None) => Ok(value),
+            (None, None) => Err(StoreError::Commit("the write did not run".into())),
+        };
+        let _ = self.reply.send(result);
+    }
+}
 
 /// Jobs that fit in the queue however small the batch is configured.
 const QUEUE_MIN: usize = 1024;
@@ -25,7 +70,7 @@ const QUEUE_MIN: usize = 1024;
 /// The handle writers send jobs through.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
@@ -49,12 +94,12 @@ impl Writer {
     }
 
     /// Runs `f` in the next batch and returns its result once that batch has committed (and,
-    /// when commits are durable, synced).
+    /// when commits are durable, synced). `f` may run more than once (see the module notes).
     /// Waits for room in the queue when it is full.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let (job, answer) = job(f);
         self.jobs.send(job).await.map_err(|_| StoreError::Closed)?;
@@ -68,7 +113,7 @@ impl Writer {
     pub fn submit<T, F>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let (job, answer) = job(f);
         let queued = self.jobs.try_send(job).map_err(|e| match e {
@@ -83,25 +128,13 @@ impl Writer {
 }
 
 /// A job running `f` and the receiver of its result.
-fn job<T, F>(f: F) -> (Job, oneshot::Receiver<Result<T, StoreError>>)
+fn job<T, F>(f: F) -> (Box<dyn Job>, oneshot::Receiver<Result<T, StoreError>>)
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    F: FnMut(&Connection) -> Result<T, StoreError> + Send + 'static,
 {
     let (reply, answer) = oneshot::channel();
-    let job: Job = Box::new(move |conn| match f(conn) {
-        Ok(value) => Some(Box::new(move |commit_error: Option<String>| {
-            let _ = reply.send(match commit_error {
-                None => Ok(value),
-                Some(e) => Err(StoreError::Commit(e)),
-            });
-        })),
-        Err(e) => {
-            let _ = reply.send(Err(e));
-            None
-        }
-    });
-    (job, answer)
+    (Box::new(Call { f, result: None, reply }), answer)
 }
 
 async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result<T, StoreError> {
@@ -111,50 +144,46 @@ async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result
 
 fn run(
     conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
     checkpoints: Checkpointer,
     durable: Option<Syncer>,
 ) {
-    let mut batch = Vec::with_capacity(max_batch);
-    while rx.blocking_recv_many(&mut batch, max_batch) > 0 {
-        if let Err(e) = execute(&conn, "BEGIN IMMEDIATE", []) {
-            tracing::error!(error = %e, jobs = batch.len(), "Write batch could not begin");
-            batch.clear();
-            continue;
-        }
-        let mut finished = Vec::with_capacity(batch.len());
-        for job in batch.drain(..) {
-            if let Err(e) = execute(&conn, "SAVEPOINT job", []) {
-                tracing::error!(error = %e, "Savepoint failed");
-                continue;
-            }
-            // A job that panics is a bug; it must not take the store's only writer with it.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn))).ok().flatten() {
-                Some(finish) => {
-                    finished.push(finish);
-                    let _ = execute(&conn, "RELEASE job", []);
-                }
-                None => {
-                    let _ = execute(&conn, "ROLLBACK TO job", []);
-                    let _ = execute(&conn, "RELEASE job", []);
-                }
-            }
-        }
-        match execute(&conn, "COMMIT", []) {
-            Ok(_) => {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while rx.blocking_recv_many(&mut jobs, max_batch) > 0 {
+        let outcome = match run_batch(&conn, &mut jobs) {
+            Ok(()) => {
                 checkpoints.nudge();
-                match &durable {
-                    Some(syncer) => syncer.after_sync(finished),
-                    None => finished.into_iter().for_each(|finish| finish(None)),
-                }
+                None
             }
             Err(e) => {
-                tracing::error!(error = %e, jobs = finished.len(), "Write batch failed to commit");
+                tracing::error!(error = %e, jobs = jobs.len(), "Write batch failed to commit");
                 let _ = execute(&conn, "ROLLBACK", []);
-                let error = e.to_string();
-                finished.into_iter().for_each(|finish| finish(Some(error.clone())));
+                Some(e.to_string())
             }
+        };
+        match (&durable, outcome) {
+            (Some(syncer), None) => syncer.after_sync(std::mem::take(&mut jobs)),
+            (_, outcome) => jobs.drain(..).for_each(|job| job.answer(outcome.clone())),
         }
     }
+}
+
+/// Runs a batch in one transaction and commits it: every job at once, or, when one fails,
+/// each in a savepoint of its own so that only the failing ones roll back.
+fn run_batch(conn: &Connection, jobs: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
+    execute(conn, "BEGIN IMMEDIATE", [])?;
+    if jobs.iter_mut().all(|job| job.run(conn)) {
+        return execute(conn, "COMMIT", []).map(drop);
+    }
+    execute(conn, "ROLLBACK", [])?;
+    execute(conn, "BEGIN IMMEDIATE", [])?;
+    for job in jobs.iter_mut() {
+        execute(conn, "SAVEPOINT job", [])?;
+        if !job.run(conn) {
+            execute(conn, "ROLLBACK TO job", [])?;
+        }
+        execute(conn, "RELEASE job", [])?;
+    }
+    execute(conn, "COMMIT", []).map(drop)
 }
