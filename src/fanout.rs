@@ -17,7 +17,11 @@ pub fn deliver(hub: &Hub, event: Event) {
     match event {
         Event::Message { conversation, message, origin } => {
             hub.track(&conversation);
-            if !message.internal && message.seq.is_some() {
+            // Most messages come from the customer's only device, which has its copy already.
+            if !message.internal
+                && message.seq.is_some()
+                && hub.customer_online_besides(&conversation.customer_id, origin)
+            {
                 let f = crate::chat::message_frame(&message);
                 hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), origin);
             }

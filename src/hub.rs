@@ -192,6 +192,12 @@ impl Hub {
         self.lock().customers.contains_key(customer)
     }
 
+    /// Whether a customer has an open connection other than `except`.
+    pub fn customer_online_besides(&self, customer: &CustomerId, except: Option<ConnId>) -> bool {
+        let inner = self.lock();
+        inner.customers.get(customer).is_some_and(|conns| conns.iter().any(|c| Some(c.id) != except))
+    }
+
     /// Whether the customer of a followed conversation has at least one open connection.
     pub fn conversation_customer_online(&self, conversation: &ConversationId) -> bool {
         let inner = self.lock();

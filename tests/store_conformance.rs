@@ -688,14 +688,20 @@ async fn a_repeated_outbound_key_returns_the_original(store: Arc<dyn Store>) {
     assert_eq!(theirs.message.seq, Some(3));
 }
 
-async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<dyn Store>) {
-    let (mei, li) = (add_agent(&store, "mei").await, add_agent(&store, "li").await);
-    let id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+/// Agents `mei` and `li`, and a chat conversation of one message assigned to `mei`.
+async fn assigned_to_mei(store: &Arc<dyn Store>) -> (AgentId, AgentId, ConversationId) {
+    let (mei, li) = (add_agent(store, "mei").await, add_agent(store, "li").await);
+    let id = ingest(store, chat("u1", "a", at(0))).await.conversation.id;
     let to_mei = StatusChange {
         assignee: Some(Some(mei.clone())),
         ..move_to(ConversationStatus::Assigned, Actor::System, at(500))
     };
     store.change_status(&id, to_mei).await.unwrap();
+    (mei, li, id)
+}
+
+async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<dyn Store>) {
+    let (mei, li, id) = assigned_to_mei(&store).await;
 
     let mut theirs = reply(&id, &li, "k1", at(1_000));
     theirs.assignee_only = Some(li.clone());
@@ -710,13 +716,7 @@ async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<d
 }
 
 async fn a_failing_write_rolls_back_alone_among_writes_committed_with_it(store: Arc<dyn Store>) {
-    let (mei, li) = (add_agent(&store, "mei").await, add_agent(&store, "li").await);
-    let id = ingest(&store, chat("u1", "c0", at(0))).await.conversation.id;
-    let to_mei = StatusChange {
-        assignee: Some(Some(mei.clone())),
-        ..move_to(ConversationStatus::Assigned, Actor::System, at(1))
-    };
-    store.change_status(&id, to_mei).await.unwrap();
+    let (mei, li, id) = assigned_to_mei(&store).await;
 
     // Queued back to back, so they share transactions with the write that fails.
     let mut before: Vec<_> = (1..=20).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(10 + i)))).collect();

@@ -14,6 +14,8 @@
 //! costs microseconds there, where handing each one to a database worker and back would cost
 //! a thread wake-up apiece.
 
+use std::time::Duration;
+
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -142,15 +144,31 @@ async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result
     answer.await.map_err(|_| StoreError::Closed)?
 }
 
+/// Longest the writer holds jobs back while the last batch is synced. A sync that takes
+/// longer is not waited out: the writer commits and the next sync covers both.
+const GATHER_LIMIT: Duration = Duration::from_millis(10);
+
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
     checkpoints: Checkpointer,
-    durable: Option<Syncer>,
+    mut durable: Option<Syncer>,
 ) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.blocking_recv_many(&mut jobs, max_batch) > 0 {
+        // Group commit: jobs that arrive while the last batch is being synced could not be
+        // answered before that sync ends anyway, so they wait for it and then commit as one
+        // batch. Fewer, larger commits write each page they share once instead of once per
+        // commit.
+        if let Some(syncer) = &durable {
+            syncer.wait_synced(GATHER_LIMIT);
+            while jobs.len() < max_batch
+                && let Ok(job) = rx.try_recv()
+            {
+                jobs.push(job);
+            }
+        }
         let outcome = match run_batch(&conn, &mut jobs) {
             Ok(()) => {
                 checkpoints.nudge();
@@ -162,7 +180,7 @@ fn run(
                 Some(e.to_string())
             }
         };
-        match (&durable, outcome) {
+        match (&mut durable, outcome) {
             (Some(syncer), None) => syncer.after_sync(std::mem::take(&mut jobs)),
             (_, outcome) => jobs.drain(..).for_each(|job| job.answer(outcome.clone())),
         }
