@@ -4,9 +4,9 @@
 //! A process that dies loses nothing it answered: written frames are in the operating
 //! system's cache, and synced frames survive losing the machine too.
 //!
-//! The writer waits for a sync to end before it commits again (see [`Syncer::wait_synced`]),
-//! so that what arrives meanwhile commits as one batch; a sync that takes too long is not
-//! waited out.
+//! When only a few jobs are waiting, the writer waits for a sync to end before it commits
+//! again (see [`Syncer::wait_synced`]), so that what arrives meanwhile commits as one batch;
+//! a sync that takes too long is not waited out.
 
 use std::fs::File;
 use std::path::Path;

@@ -148,6 +148,9 @@ async fn answered<T>(answer: oneshot::Receiver<Result<T, StoreError>>) -> Result
 /// longer is not waited out: the writer commits and the next sync covers both.
 const GATHER_LIMIT: Duration = Duration::from_millis(10);
 
+/// Jobs waiting below which the writer gathers more before it commits.
+const GATHER_BELOW: usize = 32;
+
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Box<dyn Job>>,
@@ -157,11 +160,13 @@ fn run(
 ) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.blocking_recv_many(&mut jobs, max_batch) > 0 {
-        // Group commit: jobs that arrive while the last batch is being synced could not be
-        // answered before that sync ends anyway, so they wait for it and then commit as one
-        // batch. Fewer, larger commits write each page they share once instead of once per
-        // commit.
-        if let Some(syncer) = &durable {
+        // Group commit: a few jobs that arrive while the last batch is being synced could not
+        // be answered before that sync ends anyway, so they wait for it and then commit as
+        // one batch; fewer, larger commits write each page they share once instead of once
+        // per commit. A long queue commits at once: waiting would only cap the throughput.
+        if let Some(syncer) = &durable
+            && jobs.len() < GATHER_BELOW
+        {
             syncer.wait_synced(GATHER_LIMIT);
             while jobs.len() < max_batch
                 && let Ok(job) = rx.try_recv()
