@@ -50,12 +50,17 @@ pub fn open_checkpointer(path: &Path, busy_timeout_ms: u64) -> Result<Connection
     Ok(conn)
 }
 
-/// WAL frames after which the writer checkpoints the rest itself, so the WAL can start over
-/// (see [`super::checkpointer`]).
-const WRITER_CHECKPOINT_FRAMES: u32 = 16_384;
+/// WAL frames (512 MiB of 4 KiB pages) after which the writer checkpoints the rest itself, so
+/// the WAL can start over (see [`super::checkpointer`]). That checkpoint stalls every write
+/// for the sync of the database file (about 40 ms under load), so it should be rare: at 16,384
+/// frames it came every second or so at 3,000 messages/s and set the 99th percentile of
+/// acknowledgements (110 ms, against 40 ms now).
+const WRITER_CHECKPOINT_FRAMES: u32 = 131_072;
 
-/// Size the WAL file is cut back to when it starts over after a checkpoint.
-const WAL_KEEP_BYTES: u64 = 64 * 1024 * 1024;
+/// Size the WAL file is cut back to when it starts over: above what the frames above fill,
+/// so it is never cut. Cutting hundreds of megabytes off a file inside that same stall
+/// doubled it; the price is a WAL file that stays at its largest size on disk.
+const WAL_KEEP_BYTES: u64 = 640 * 1024 * 1024;
 
 /// Settings of a read connection: it may not write, and it waits out another process's lock.
 pub fn configure_reader(conn: &mut Connection, busy_timeout_ms: u64) -> rusqlite::Result<()> {
