@@ -189,7 +189,7 @@ impl Hub {
 
     /// Whether a customer has at least one open connection.
     pub fn customer_online(&self, customer: &CustomerId) -> bool {
-        self.lock().customers.contains_key(customer)
+        self.customer_online_besides(customer, None)
     }
 
     /// Whether a customer has an open connection other than `except`.

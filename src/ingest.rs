@@ -38,18 +38,11 @@ pub struct Source {
     pub customer: Option<CustomerId>,
 }
 
-/// A message ready for the store, and what follows its commit.
+/// A message ready for the store, and the language of the safety notice its commit is
+/// followed by when a secret was redacted from it.
 struct Prepared {
     message: NewInbound,
-    followup: Followup,
-}
-
-/// What the inbound path does after a message's commit besides routing.
-struct Followup {
-    /// A secret was redacted: the customer gets a safety notice.
-    secrets: bool,
-    /// The message's language, for that notice.
-    language: String,
+    notice_language: Option<String>,
 }
 
 /// What the inbound path needs.
@@ -89,13 +82,13 @@ impl Ingestor {
         let channel = inbound.channel;
         let queued = self
             .prepare(inbound, source.customer)
-            .map(|prepared| (self.parts.store.ingest(prepared.message), prepared.followup));
+            .map(|prepared| (self.parts.store.ingest(prepared.message), prepared.notice_language));
         let this = self.clone();
         async move {
-            let (commit, followup) = queued?;
+            let (commit, notice_language) = queued?;
             let ingested = commit.await?;
             if !ingested.duplicate {
-                this.committed(&ingested, channel, started, source.connection, followup);
+                this.committed(&ingested, channel, started, source.connection, notice_language);
             }
             Ok(ingested)
         }
@@ -125,7 +118,7 @@ impl Ingestor {
         let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
         let subject = subject.map(|s| s.text);
         let triage = p.triage.decide(channel, subject.as_deref(), &text.text, 0);
-        let followup = Followup { secrets, language: triage.language.clone() };
+        let notice_language = secrets.then(|| triage.language.clone());
         let message = NewInbound {
             channel,
             external_id: inbound.external_id,
@@ -138,7 +131,7 @@ impl Ingestor {
             triage: Some(triage),
             received_at: Millis::now(),
         };
-        Ok(Prepared { message, followup })
+        Ok(Prepared { message, notice_language })
     }
 
     /// Counts and publishes a newly committed message, and starts what follows the commit.
@@ -148,24 +141,24 @@ impl Ingestor {
         channel: ChannelKind,
         started: Instant,
         origin: Option<ConnId>,
-        followup: Followup,
+        notice_language: Option<String>,
     ) {
         metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
         metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
             .record(started.elapsed().as_secs_f64());
-        tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets = followup.secrets, "Message committed");
+        tracing::debug!(conversation_id = %ingested.conversation.id, message_id = %ingested.message.id, seq = ?ingested.message.seq, secrets = notice_language.is_some(), "Message committed");
         self.parts.events.publish(Event::Message {
             conversation: ingested.conversation.clone(),
             message: ingested.message.clone(),
             origin,
         });
-        if ingested.triaged || followup.secrets {
+        if ingested.triaged || notice_language.is_some() {
             // Lost only if the process dies now: routing is rebuilt from the store at start.
-            tokio::spawn(self.clone().after_commit(ingested.clone(), followup));
+            tokio::spawn(self.clone().after_commit(ingested.clone(), notice_language));
         }
     }
 
-    async fn after_commit(self, ingested: Ingested, followup: Followup) {
+    async fn after_commit(self, ingested: Ingested, notice_language: Option<String>) {
         let p = &self.parts;
         let c = &ingested.conversation;
         if ingested.triaged {
@@ -178,8 +171,8 @@ impl Ingestor {
                 let _ = p.routing.enqueue(c.clone()).await;
             }
         }
-        if followup.secrets {
-            self.send_safety_notice(c, &ingested, &followup.language).await;
+        if let Some(language) = notice_language {
+            self.send_safety_notice(c, &ingested, &language).await;
         }
     }
 

@@ -38,13 +38,13 @@ impl From<StoreError> for Refusal {
             StoreError::IllegalTransition(t) => Refusal(ErrorCode::Conflict, t.to_string()),
             StoreError::Conflict(why) => Refusal(ErrorCode::Conflict, why),
             StoreError::Forbidden(why) => Refusal(ErrorCode::Forbidden, why),
-            // Overload, not a failure: counted, and the console sends it again.
-            StoreError::Busy => {
-                metrics::counter!(names::STORE_BUSY).increment(1);
-                Refusal(ErrorCode::Unavailable, "not saved; try again".into())
-            }
             other => {
-                tracing::error!(error = %other, "Store failed");
+                // Busy is overload, not a failure: counted, and the console sends it again.
+                if matches!(other, StoreError::Busy) {
+                    metrics::counter!(names::STORE_BUSY).increment(1);
+                } else {
+                    tracing::error!(error = %other, "Store failed");
+                }
                 Refusal(ErrorCode::Unavailable, "not saved; try again".into())
             }
         }

@@ -158,7 +158,9 @@ fn run(
     checkpoints: Checkpointer,
     mut durable: Option<Syncer>,
 ) {
-    let mut jobs = Vec::with_capacity(max_batch);
+    // Each committed batch moves on to the sync thread with its vector, so no capacity is
+    // kept between batches: receiving grows a fresh one to the batch's size.
+    let mut jobs = Vec::new();
     while rx.blocking_recv_many(&mut jobs, max_batch) > 0 {
         // Group commit: a few jobs that arrive while the last batch is being synced could not
         // be answered before that sync ends anyway, so they wait for it and then commit as
