@@ -49,7 +49,7 @@ impl SqliteStore {
         })
         .await
         .map_err(unavailable)??;
-        let checkpointer = Checkpointer::start(checkpoints).map_err(unavailable)?;
+        let checkpointer = Checkpointer::start(checkpoints, &path).map_err(unavailable)?;
         let durable = match synchronous {
             Synchronous::Full => Some(Syncer::start(&path).map_err(unavailable)?),
             Synchronous::Normal => None,
