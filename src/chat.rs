@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures::FutureExt;
 use switchboard_channel::{ChannelKind, Inbound, SenderIdentity};
 use switchboard_chat::frames::Author;
 use switchboard_chat::{ClientFrame, CloseCode, CustomerClaims, ErrorCode, ServerFrame};
@@ -113,7 +114,11 @@ async fn run(
         }
     }
     let expires_in = Duration::from_secs(me.claims.exp.saturating_sub(Millis::now().0 as u64 / 1000));
-    let opts = Serve { config: &state.config.chat, shutdown: &state.shutdown, expires_in };
+    let opts = Serve {
+        config: &state.config.chat,
+        shutdown: &state.shutdown,
+        revoked: tokio::time::sleep(expires_in).boxed(),
+    };
     ws::serve(socket, registration, opts, &mut Frames { state, me }).await
 }
 

@@ -184,13 +184,14 @@ type InFlight<P> = FuturesOrdered<BoxFuture<'static, Answer<P>>>;
 pub struct Serve<'a> {
     pub config: &'a ChatConfig,
     pub shutdown: &'a CancellationToken,
-    /// When the session's credentials run out (close 4401).
-    pub expires_in: Duration,
+    /// Ends when the session's credentials stop holding: its token expired or its account was
+    /// disabled (close 4401).
+    pub revoked: BoxFuture<'a, ()>,
 }
 
 /// The loop every session runs after `hello`: frames queued for the connection go out, frames
 /// from the client pass the rate limit and go to `handle`, and the session ends on shutdown
-/// (1001), a full queue (1008), expired credentials (4401), a frame too large (4413), too
+/// (1001), a full queue (1008), revoked credentials (4401), a frame too large (4413), too
 /// many malformed (4400) or rate-limited (4429) frames, or a silent peer. Returns the close
 /// code to end with, or `None` when the client is gone.
 pub async fn serve<H: FrameHandler>(
@@ -201,8 +202,7 @@ pub async fn serve<H: FrameHandler>(
 ) -> Option<CloseCode> {
     let config = opts.config;
     let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
-    let expiry = tokio::time::sleep(opts.expires_in);
-    tokio::pin!(expiry);
+    let mut revoked = opts.revoked;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
     let mut last_heard = Instant::now();
@@ -220,7 +220,7 @@ pub async fn serve<H: FrameHandler>(
                 return Some(CloseCode::GoingAway);
             }
             _ = registration.kicked.cancelled() => return Some(CloseCode::SlowConsumer),
-            _ = &mut expiry => return Some(CloseCode::Unauthorized),
+            () = &mut revoked => return Some(CloseCode::Unauthorized),
             _ = ping.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
                     return None;

@@ -416,6 +416,10 @@ pub struct ConsoleConfig {
     /// Login attempts allowed per minute for one login name, and separately for one address.
     #[serde(default = "ConsoleConfig::default_login_rate")]
     pub login_attempts_per_minute: u32,
+    /// Seconds between an open agent session's checks that its account is still enabled: a
+    /// disabled agent's sessions close (4401) within this time.
+    #[serde(default = "ConsoleConfig::default_access_check")]
+    pub access_check_s: u64,
 }
 
 impl ConsoleConfig {
@@ -424,6 +428,9 @@ impl ConsoleConfig {
     }
     const fn default_login_rate() -> u32 {
         10
+    }
+    const fn default_access_check() -> u64 {
+        30
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -436,6 +443,9 @@ impl ConsoleConfig {
         if self.login_attempts_per_minute == 0 {
             return Err(invalid("console.login_attempts_per_minute", "must be at least 1"));
         }
+        if self.access_check_s == 0 {
+            return Err(invalid("console.access_check_s", "must be at least 1"));
+        }
         Ok(())
     }
 }
@@ -446,6 +456,7 @@ impl Default for ConsoleConfig {
             token_secret: Secret::default(),
             token_ttl_s: Self::default_ttl(),
             login_attempts_per_minute: Self::default_login_rate(),
+            access_check_s: Self::default_access_check(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use switchboard_chat::{CloseCode, ErrorCode, ServerFrame};
 
@@ -137,8 +138,28 @@ impl Session<'_> {
         if !ws::send(socket, welcome.to_json()).await {
             return None;
         }
-        let opts = Serve { config: &self.state.config.chat, shutdown: &self.state.shutdown, expires_in };
+        let revoked = async {
+            tokio::select! {
+                () = tokio::time::sleep(expires_in) => {}
+                () = self.disabled() => tracing::info!("Agent disabled; closing the session"),
+            }
+        };
+        let opts = Serve { config: &self.state.config.chat, shutdown: &self.state.shutdown, revoked: revoked.boxed() };
         ws::serve(socket, registration, opts, &mut Frames(self)).await
+    }
+
+    /// Ends once the agent's account is disabled or removed. Accounts change from the command
+    /// line, outside the daemon, so the store is asked every `console.access_check_s`.
+    async fn disabled(&self) {
+        let every = Duration::from_secs(self.state.config.console.access_check_s);
+        loop {
+            tokio::time::sleep(every).await;
+            match self.state.store.agent(&self.agent.id).await {
+                Ok(Some(a)) if !a.disabled => {}
+                Ok(_) => return,
+                Err(e) => tracing::warn!(error = %e, "Agent account check failed"),
+            }
+        }
     }
 
     async fn welcome(&self, status: AgentStatus) -> Result<ConsoleFrame, StoreError> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{Closed, PASSWORD, Ws, chat_daemon, chat_daemon_with, sign};
+use crate::client::{Closed, PASSWORD, Ws, agent_login, chat_daemon, chat_daemon_with, sign};
 
 fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
@@ -129,4 +129,35 @@ async fn login_refuses_wrong_passwords_and_rate_limits_guessing() {
     let mut ws = Ws::connect(&daemon, "/v1/agent").await;
     ws.send_raw(Message::Text("{\"type\":\"status\",\"status\":\"available\"}".into())).await;
     assert_eq!(ws.closed().await, Closed::Code(4401));
+}
+
+#[tokio::test]
+async fn a_disabled_agent_is_disconnected_and_their_conversation_goes_to_another_agent() {
+    let daemon = chat_daemon_with(&[("SWITCHBOARD__CONSOLE__ACCESS_CHECK_S", "1")]).await;
+    daemon.agent_add("ann", "Ann", &[], false, PASSWORD).await;
+    daemon.agent_add("ben", "Ben", &[], false, PASSWORD).await;
+    let token = agent_login(&daemon, "ann").await;
+    let mut ann = Ws::available_agent(&daemon, "ann").await;
+    let (mut customer, _) = Ws::customer(&daemon, "cleo-app", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c1", "text": "my transfer is stuck" })).await;
+    let id = customer.expect("ack").await["conversation_id"].clone();
+    let offer = ann.expect("offer").await;
+    ann.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    assert_eq!(ann.expect("assigned").await["conversation"]["id"], id);
+    let mut ben = Ws::available_agent(&daemon, "ben").await;
+
+    assert!(daemon.cli(&["agent", "disable", "ann"], "").await.status.success());
+    let (_, closed) = ann.until_closed().await;
+    assert_eq!(closed, Closed::Code(4401));
+    // Her token from before is worth nothing now.
+    let mut again = Ws::connect(&daemon, "/v1/agent").await;
+    again.send(json!({ "type": "hello", "token": token })).await;
+    assert_eq!(again.closed().await, Closed::Code(4401));
+    // After the reconnect grace her conversation is someone else's to take.
+    let offer = ben.expect("offer").await;
+    assert_eq!(offer["conversation"]["id"], id);
+    ben.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    ben.send(json!({ "type": "reply", "conversation_id": id, "client_id": "b1", "text": "Ben here, looking now" }))
+        .await;
+    assert_eq!(customer.agent_message().await["text"], "Ben here, looking now");
 }
