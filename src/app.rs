@@ -52,7 +52,7 @@ pub struct AppState {
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = telemetry::metrics().clone();
     let store = store::open(&config.store.url, &config.store).await?;
-    let hub = Arc::new(Hub::new(config.chat.outbound_queue));
+    let hub = Arc::new(Hub::new(config.chat.outbound_queue, config.console.outbound_queue));
     let events = EventBus::new(hub.clone());
     let tasks = TaskTracker::new();
     let routing =

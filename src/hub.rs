@@ -52,7 +52,9 @@ struct Inner {
 
 pub struct Hub {
     inner: Mutex<Inner>,
-    queue_len: usize,
+    /// Frames each customer connection, and each agent connection, may have queued.
+    customer_queue: usize,
+    agent_queue: usize,
 }
 
 fn push(conns: Option<&Vec<Conn>>, frame: &Frame, except: Option<ConnId>) {
@@ -67,9 +69,9 @@ fn push(conns: Option<&Vec<Conn>>, frame: &Frame, except: Option<ConnId>) {
 }
 
 impl Hub {
-    /// A hub whose connections each queue at most `queue_len` frames.
-    pub fn new(queue_len: usize) -> Self {
-        Self { inner: Mutex::new(Inner::default()), queue_len }
+    /// A hub whose customer and agent connections each queue at most so many frames.
+    pub fn new(customer_queue: usize, agent_queue: usize) -> Self {
+        Self { inner: Mutex::new(Inner::default()), customer_queue, agent_queue }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -78,9 +80,9 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn new_conn(&self, inner: &mut Inner) -> (Conn, Registration) {
+    fn new_conn(inner: &mut Inner, queue_len: usize) -> (Conn, Registration) {
         inner.next_id += 1;
-        let (tx, frames) = mpsc::channel(self.queue_len);
+        let (tx, frames) = mpsc::channel(queue_len);
         let kicked = CancellationToken::new();
         let id = inner.next_id;
         (Conn { id, tx, kicked: kicked.clone() }, Registration { id, frames, kicked })
@@ -88,7 +90,7 @@ impl Hub {
 
     pub fn register_customer(&self, customer: &CustomerId) -> Registration {
         let mut inner = self.lock();
-        let (conn, reg) = self.new_conn(&mut inner);
+        let (conn, reg) = Self::new_conn(&mut inner, self.customer_queue);
         inner.customers.entry(customer.clone()).or_default().push(conn);
         metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "chat").increment(1.0);
         reg
@@ -108,7 +110,7 @@ impl Hub {
     /// Registers an agent session; returns it and how many sessions the agent now has.
     pub fn register_agent(&self, agent: &AgentId) -> (Registration, usize) {
         let mut inner = self.lock();
-        let (conn, reg) = self.new_conn(&mut inner);
+        let (conn, reg) = Self::new_conn(&mut inner, self.agent_queue);
         let conns = inner.agents.entry(agent.clone()).or_default();
         conns.push(conn);
         let count = conns.len();

@@ -26,11 +26,16 @@ const WRITE_BUFFER: usize = 8 * 1024;
 
 /// Applies the buffer sizes and the message limit to an upgrade. Frames up to twice the
 /// limit are read and answered with close 4413; beyond that the transport refuses them.
+///
+/// What the daemon writes is not capped by size: a write buffer holds at most one frame beyond
+/// `WRITE_BUFFER` before it is flushed, and memory is bounded by each connection's frame queue
+/// and the write timeout instead. A cap would refuse the one frame that is legitimately large,
+/// the whole history of a long conversation an agent opens, and drop the connection.
 pub fn configure(upgrade: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(WRITE_BUFFER * 64)
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(max_frame_bytes * 2)
         .max_frame_size(max_frame_bytes * 2)
 }

@@ -106,7 +106,7 @@ const WATCHER: &str = "ag_supervisor";
 
 impl Database {
     fn new() -> Self {
-        let hub = Arc::new(Hub::new(256));
+        let hub = Arc::new(Hub::new(256, 4096));
         let (watcher, _) = hub.register_agent(&AgentId::from(WATCHER));
         Self { dir: tempfile::tempdir().expect("temporary directory"), hub, watcher: tokio::sync::Mutex::new(watcher) }
     }

@@ -188,7 +188,8 @@ pub struct ChatConfig {
     /// Frames over the limit tolerated (each answered with `rate_limited`) before close 4429.
     #[serde(default = "ChatConfig::default_tolerance")]
     pub rate_tolerance: u32,
-    /// Frames queued for a connection that reads too slowly before it is disconnected.
+    /// Frames queued for a customer connection that reads too slowly before it is
+    /// disconnected (agent consoles: `console.outbound_queue`).
     #[serde(default = "ChatConfig::default_outbound_queue")]
     pub outbound_queue: usize,
 }
@@ -420,6 +421,10 @@ pub struct ConsoleConfig {
     /// disabled agent's sessions close (4401) within this time.
     #[serde(default = "ConsoleConfig::default_access_check")]
     pub access_check_s: u64,
+    /// Frames queued for a console that reads too slowly before it is disconnected (1008).
+    /// Larger than a customer's: a console receives every message of all its conversations.
+    #[serde(default = "ConsoleConfig::default_outbound_queue")]
+    pub outbound_queue: usize,
 }
 
 impl ConsoleConfig {
@@ -431,6 +436,9 @@ impl ConsoleConfig {
     }
     const fn default_access_check() -> u64 {
         30
+    }
+    const fn default_outbound_queue() -> usize {
+        4096
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -446,6 +454,9 @@ impl ConsoleConfig {
         if self.access_check_s == 0 {
             return Err(invalid("console.access_check_s", "must be at least 1"));
         }
+        if self.outbound_queue == 0 {
+            return Err(invalid("console.outbound_queue", "must be at least 1"));
+        }
         Ok(())
     }
 }
@@ -457,6 +468,7 @@ impl Default for ConsoleConfig {
             token_ttl_s: Self::default_ttl(),
             login_attempts_per_minute: Self::default_login_rate(),
             access_check_s: Self::default_access_check(),
+            outbound_queue: Self::default_outbound_queue(),
         }
     }
 }

@@ -71,6 +71,18 @@ impl Ws {
         Ws { stream, pending: VecDeque::new() }
     }
 
+    /// A connection with a tiny receive buffer, so that the daemon's writes back up after a
+    /// few frames once the test stops reading from it.
+    pub async fn slow_reader(daemon: &Daemon, path: &str) -> Ws {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(2048).unwrap();
+        let tcp = socket.connect(daemon.address()).await.expect("TCP connects");
+        let url = format!("ws://{}{path}", daemon.address());
+        let (stream, _) =
+            tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.expect("websocket connects");
+        Ws { stream, pending: VecDeque::new() }
+    }
+
     /// A customer connection that has said hello; returns it and the welcome frame.
     pub async fn customer(daemon: &Daemon, sub: &str, resume_after: Option<i64>) -> (Ws, Value) {
         let mut ws = Ws::connect(daemon, "/v1/chat").await;

@@ -1,14 +1,9 @@
 //! A client that stops reading is disconnected; it does not make the daemon buffer without
 //! limit, and others are not held up.
 
-use std::time::Duration;
-
-use futures::StreamExt;
 use serde_json::json;
-use tokio::net::TcpSocket;
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{PASSWORD, Ws, chat_daemon_with, customer_token};
+use crate::client::{Closed, PASSWORD, Ws, agent_login, chat_daemon_with, customer_token};
 
 #[tokio::test]
 async fn a_customer_who_stops_reading_is_disconnected() {
@@ -20,20 +15,9 @@ async fn a_customer_who_stops_reading_is_disconnected() {
     .await;
     daemon.agent_add("max", "Max", &[], false, PASSWORD).await;
     let mut agent = Ws::available_agent(&daemon, "max").await;
-
-    // A tiny receive buffer, so the daemon's writes back up after a few frames.
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(2048).unwrap();
-    let tcp = socket.connect(daemon.address()).await.unwrap();
-    let url = format!("ws://{}/v1/chat", daemon.address());
-    let (mut slow, _) = tokio_tungstenite::client_async(url, tcp).await.unwrap();
-    use futures::SinkExt;
-    slow.send(Message::Text(json!({ "type": "hello", "token": customer_token("u-slow") }).to_string().into()))
-        .await
-        .unwrap();
-    slow.send(Message::Text(json!({ "type": "send", "client_id": "c", "text": "hi" }).to_string().into()))
-        .await
-        .unwrap();
+    let mut slow = Ws::slow_reader(&daemon, "/v1/chat").await;
+    slow.send(json!({ "type": "hello", "token": customer_token("u-slow") })).await;
+    slow.send(json!({ "type": "send", "client_id": "c", "text": "hi" })).await;
     let offer = agent.expect("offer").await;
     agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
     let id = agent.expect("assigned").await["conversation"]["id"].as_str().unwrap().to_owned();
@@ -52,25 +36,13 @@ async fn a_customer_who_stops_reading_is_disconnected() {
         }
     }
     // Now read what arrived: an unbroken run of messages, then the end of the connection.
-    let mut seqs = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, slow.next()).await {
-        match msg {
-            Message::Text(t) => {
-                let f: serde_json::Value = serde_json::from_str(&t).unwrap();
-                if f["type"] == "message" && f["author"]["role"] == "agent" {
-                    seqs.push(f["seq"].as_i64().unwrap());
-                }
-            }
-            Message::Close(frame) => {
-                if let Some(frame) = frame {
-                    assert_eq!(u16::from(frame.code), 1008);
-                }
-                break;
-            }
-            _ => {}
-        }
-    }
+    let (frames, closed) = slow.until_closed().await;
+    assert!(matches!(closed, Closed::Code(1008) | Closed::Dropped), "{closed:?}");
+    let seqs: Vec<i64> = frames
+        .iter()
+        .filter(|f| f["type"] == "message" && f["author"]["role"] == "agent")
+        .map(|f| f["seq"].as_i64().unwrap())
+        .collect();
     assert!(seqs.len() < replies, "the connection was cut off before all {replies} replies ({} arrived)", seqs.len());
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "what arrived is in order without gaps");
     // The agent's session was not held up and the daemon still serves.
@@ -84,4 +56,49 @@ async fn a_customer_who_stops_reading_is_disconnected() {
         back.expect("message").await;
         count += 1;
     }
+}
+
+#[tokio::test]
+async fn a_console_that_stops_reading_is_disconnected_and_keeps_its_conversation() {
+    let daemon = chat_daemon_with(&[
+        ("SWITCHBOARD__CONSOLE__OUTBOUND_QUEUE", "8"),
+        ("SWITCHBOARD__CHAT__RATE_PER_S", "10000"),
+        ("SWITCHBOARD__CHAT__RATE_BURST", "10000"),
+    ])
+    .await;
+    daemon.agent_add("sam", "Sam", &[], false, PASSWORD).await;
+    let mut sam = Ws::slow_reader(&daemon, "/v1/agent").await;
+    sam.send(json!({ "type": "hello", "token": agent_login(&daemon, "sam").await })).await;
+    sam.expect("welcome").await;
+    sam.send(json!({ "type": "status", "status": "available" })).await;
+    sam.expect("status").await;
+    let (mut customer, _) = Ws::customer(&daemon, "u-chatty", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c-0", "text": "hello?" })).await;
+    customer.expect("ack").await;
+    let offer = sam.expect("offer").await;
+    sam.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let id = sam.expect("assigned").await["conversation"]["id"].clone();
+
+    // The console reads nothing while the customer writes a lot; the customer is not held up.
+    let long = "y".repeat(7000);
+    let sent = 1000;
+    for batch in 0..sent / 50 {
+        for i in batch * 50..(batch + 1) * 50 {
+            customer.send(json!({ "type": "send", "client_id": format!("c-{}", i + 1), "text": long })).await;
+        }
+        for _ in 0..50 {
+            customer.expect("ack").await;
+        }
+    }
+    let (frames, closed) = sam.until_closed().await;
+    assert!(matches!(closed, Closed::Code(1008) | Closed::Dropped), "{closed:?}");
+    let seen = frames.iter().filter(|f| f["type"] == "message").count();
+    assert!(seen < sent, "the console was cut off before all {sent} messages ({seen} arrived)");
+    // Back within the reconnect grace, Sam still has the conversation; opening it brings its
+    // whole history, 7 MB in one frame.
+    let (mut back, welcome) = Ws::agent(&daemon, "sam").await;
+    assert_eq!(welcome["conversations"][0]["id"], id, "{welcome}");
+    back.send(json!({ "type": "open", "conversation_id": id })).await;
+    let conversation = back.expect("conversation").await;
+    assert_eq!(conversation["conversation"]["messages"].as_array().unwrap().len(), sent + 1);
 }
