@@ -56,6 +56,9 @@ fn wrong_types_and_values_name_their_key() {
     let err =
         Config::load_with_env(None, env(&[("SWITCHBOARD__CONSOLE__ACCESS_CHECK_S", "0")])).unwrap_err().to_string();
     assert!(err.starts_with("console.access_check_s:"), "{err}");
+    let err =
+        Config::load_with_env(None, env(&[("SWITCHBOARD__CONSOLE__OUTBOUND_QUEUE", "0")])).unwrap_err().to_string();
+    assert!(err.starts_with("console.outbound_queue:"), "{err}");
     let f = file("[routing]\ndefault_queue = \"nowhere\"\n");
     let err = Config::load_with_env(Some(f.path()), env(&[])).unwrap_err().to_string();
     assert!(err.starts_with("routing.default_queue:"), "{err}");
