@@ -149,7 +149,7 @@ impl Hub {
         }
     }
 
-    /// An agent (a supervisor, or the assignee on another device) follows a conversation.
+    /// A supervisor follows a conversation, whoever it is assigned to.
     pub fn watch(&self, conversation: &Conversation, agent: &AgentId) {
         self.track(conversation);
         let mut inner = self.lock();

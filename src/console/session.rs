@@ -201,7 +201,13 @@ impl Session<'_> {
             }
             AgentFrame::Open { conversation_id } => {
                 let c = self.permitted(&conversation_id).await?;
-                self.state.hub.watch(&c, &self.agent.id);
+                // The assignee follows their conversations anyway, and only while assigned; a
+                // supervisor follows what they opened until their last session ends.
+                if self.agent.supervisor {
+                    self.state.hub.watch(&c, &self.agent.id);
+                } else {
+                    self.state.hub.track(&c);
+                }
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
                 vec![ConsoleFrame::Conversation { conversation }]
             }

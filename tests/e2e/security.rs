@@ -161,3 +161,35 @@ async fn a_disabled_agent_is_disconnected_and_their_conversation_goes_to_another
         .await;
     assert_eq!(customer.agent_message().await["text"], "Ben here, looking now");
 }
+
+#[tokio::test]
+async fn an_agent_who_handed_a_conversation_on_no_longer_receives_it() {
+    let daemon = chat_daemon().await;
+    daemon.agent_add("dora", "Dora", &[], false, PASSWORD).await;
+    daemon.agent_add("eli", "Eli", &[], false, PASSWORD).await;
+    let mut dora = Ws::available_agent(&daemon, "dora").await;
+    let (mut customer, _) = Ws::customer(&daemon, "fay-app", None).await;
+    customer.send(json!({ "type": "send", "client_id": "c1", "text": "refund please" })).await;
+    let offer = dora.expect("offer").await;
+    dora.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let id = dora.expect("assigned").await["conversation"]["id"].clone();
+    dora.send(json!({ "type": "open", "conversation_id": id })).await;
+    dora.expect("conversation").await;
+    let (mut eli, _) = Ws::agent(&daemon, "eli").await;
+    dora.send(json!({ "type": "transfer", "conversation_id": id, "agent": "eli" })).await;
+    assert_eq!(eli.expect("assigned").await["conversation"]["id"], id);
+
+    customer.send(json!({ "type": "send", "client_id": "c2", "text": "my card number is private" })).await;
+    customer.expect("ack").await;
+    assert_eq!(eli.expect("message").await["text"], "my card number is private");
+    // Whatever reached Eli was queued for every follower before it: Dora's frames up to the
+    // answer to a later request hold none of it.
+    dora.send(json!({ "type": "status", "status": "away" })).await;
+    loop {
+        let f = dora.recv().await;
+        assert_ne!(f["type"], "message", "{f}");
+        if f["type"] == "status" {
+            break;
+        }
+    }
+}
