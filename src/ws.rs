@@ -274,7 +274,11 @@ pub async fn serve<H: FrameHandler>(
                         }
                         continue;
                     }
-                    Verdict::Close => return Some(CloseCode::RateLimited),
+                    Verdict::Close => {
+                        let error = ServerFrame::error(ErrorCode::RateLimited, "too many frames over the rate limit");
+                        send(ws, error.to_json()).await;
+                        return Some(CloseCode::RateLimited);
+                    }
                 }
                 // While a frame is handled (a commit may take a while under load), frames
                 // queued for this connection keep flowing, so a prompt reader is never

@@ -92,8 +92,10 @@ pub enum Verdict {
 }
 
 /// A token bucket per connection: `rate` frames a second on average, bursts of `burst`, and
-/// `tolerance` rejected frames before the connection is closed. One connection's limiter is
-/// touched only by its own task, so it needs no lock.
+/// `tolerance` rejected frames before the connection is closed. The rejections are forgiven
+/// once the bucket is full again (the client kept within the rate for a whole burst's worth
+/// of time), so a long session is not closed for a few bursts hours apart. One connection's
+/// limiter is touched only by its own task, so it needs no lock.
 #[derive(Debug)]
 pub struct RateLimiter {
     rate: f64,
@@ -115,6 +117,9 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(self.last);
         self.last = now;
         self.tokens = (self.tokens + elapsed.as_secs_f64() * self.rate).min(self.burst);
+        if self.tokens >= self.burst {
+            self.rejected = 0;
+        }
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             return Verdict::Allow;
@@ -143,6 +148,22 @@ mod tests {
         assert_eq!(l.check(t0), Verdict::Reject);
         assert_eq!(l.check(t0), Verdict::Reject);
         assert_eq!(l.check(t0), Verdict::Close);
+    }
+
+    #[test]
+    fn rejections_are_forgiven_once_the_client_keeps_within_the_rate() {
+        let t0 = Instant::now();
+        let mut l = RateLimiter::new(10, 5, 2, t0);
+        let drain = |l: &mut RateLimiter, at| (0..5).for_each(|_| assert_eq!(l.check(at), Verdict::Allow));
+        drain(&mut l, t0);
+        assert_eq!(l.check(t0), Verdict::Reject);
+        assert_eq!(l.check(t0), Verdict::Reject);
+        // Half a second refills the bucket: the two rejections no longer count.
+        let t1 = t0 + Duration::from_millis(500);
+        drain(&mut l, t1);
+        assert_eq!(l.check(t1), Verdict::Reject);
+        assert_eq!(l.check(t1), Verdict::Reject);
+        assert_eq!(l.check(t1), Verdict::Close);
     }
 
     #[test]
