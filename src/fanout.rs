@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use switchboard_chat::ServerFrame;
 
-use crate::console::frames::{ConsoleFrame, MessageFrame};
+use crate::console::frames::ConsoleFrame;
 use crate::console::view;
 use crate::domain::ConversationStatus;
 use crate::events::Event;
@@ -25,10 +25,7 @@ pub fn deliver(hub: &Hub, event: Event) {
                 let f = crate::chat::message_frame(&message);
                 hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), origin);
             }
-            let f = ConsoleFrame::Message(MessageFrame {
-                conversation_id: conversation.id.to_string(),
-                message: view::message(&message),
-            });
+            let f = ConsoleFrame::Message(view::message(&message));
             hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin);
         }
         Event::Conversation(conversation) => {

@@ -89,7 +89,7 @@ pub enum ConsoleFrame {
     Conversation {
         conversation: ConversationView,
     },
-    Message(MessageFrame),
+    Message(MessageView),
     Ack {
         client_id: String,
         conversation_id: String,
@@ -114,14 +114,6 @@ pub enum ConsoleFrame {
         code: &'static str,
         message: String,
     },
-}
-
-/// An agent `message` frame: a message view with its conversation id.
-#[derive(Clone, Debug, Serialize)]
-pub struct MessageFrame {
-    pub conversation_id: String,
-    #[serde(flatten)]
-    pub message: MessageView,
 }
 
 impl ConsoleFrame {

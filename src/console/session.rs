@@ -12,7 +12,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use switchboard_chat::{CloseCode, ErrorCode, ServerFrame};
 
-use super::frames::{AgentFrame, AgentInfo, ConsoleFrame, MessageFrame};
+use super::frames::{AgentFrame, AgentInfo, ConsoleFrame};
 use super::view;
 use crate::app::AppState;
 use crate::chat::delivery_detail;
@@ -305,10 +305,7 @@ impl Session<'_> {
             return Ok(vec![ack]);
         }
         tracing::info!(conversation_id, message_id = %appended.message.id, internal = appended.message.internal, "Agent wrote");
-        let own = ConsoleFrame::Message(MessageFrame {
-            conversation_id: conversation_id.clone(),
-            message: view::message(&appended.message),
-        });
+        let own = ConsoleFrame::Message(view::message(&appended.message));
         let seq = appended.message.seq.unwrap_or_default();
         self.state.events.publish(Event::Message {
             conversation: appended.conversation,

@@ -55,6 +55,7 @@ pub struct Author {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MessageView {
+    pub conversation_id: String,
     pub seq: Option<i64>,
     pub author: Author,
     pub internal: bool,
@@ -105,6 +106,7 @@ pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -
 
 pub fn message(m: &Message) -> MessageView {
     MessageView {
+        conversation_id: m.conversation_id.to_string(),
         seq: m.seq,
         author: Author { role: m.author_role.as_str(), name: m.author_name.clone() },
         internal: m.internal,

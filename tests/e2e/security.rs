@@ -102,6 +102,8 @@ async fn an_agent_cannot_touch_a_conversation_assigned_to_someone_else() {
     sup.send(json!({ "type": "open", "conversation_id": id })).await;
     let c = sup.expect("conversation").await;
     assert_eq!(c["conversation"]["messages"][0]["text"], "hi");
+    // Each of its messages is the agent `message` frame without its type.
+    assert_eq!(c["conversation"]["messages"][0]["conversation_id"], id);
 }
 
 #[tokio::test]
