@@ -188,8 +188,11 @@ impl Session<'_> {
                     "away" => AgentStatus::Away,
                     other => return Err(Refusal(ErrorCode::BadRequest, format!("unknown status {other:?}"))),
                 };
-                routing.set_status(me, status).await?;
-                vec![ConsoleFrame::Status { status: status_name(status) }]
+                routing.set_status(me.clone(), status).await?;
+                // The agent's other sessions share the status, so they hear of it too.
+                let confirmed = ConsoleFrame::Status { status: status_name(status) };
+                self.state.hub.to_agent(&me, Arc::from(confirmed.to_json()), Some(self.conn));
+                vec![confirmed]
             }
             AgentFrame::Accept { offer_id } => {
                 routing.accept(me, offer_id).await?;

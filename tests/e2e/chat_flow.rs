@@ -164,3 +164,22 @@ async fn a_waiting_conversation_is_offered_as_soon_as_an_agent_becomes_available
     let offer = carol.expect("offer").await;
     assert_eq!(offer["conversation"]["channel"], "chat");
 }
+
+#[tokio::test]
+async fn an_agents_status_change_reaches_all_their_sessions() {
+    let daemon = chat_daemon().await;
+    daemon.agent_add("gus", "Gus", &[], false, PASSWORD).await;
+    let (mut desk, _) = Ws::agent(&daemon, "gus").await;
+    let (mut laptop, welcome) = Ws::agent(&daemon, "gus").await;
+    assert_eq!(welcome["status"], "away");
+    desk.send(json!({ "type": "status", "status": "available" })).await;
+    assert_eq!(desk.expect("status").await["status"], "available");
+    assert_eq!(laptop.expect("status").await["status"], "available");
+    // A session that opens now starts in the status the others share, and hears changes too.
+    let (mut phone, welcome) = Ws::agent(&daemon, "gus").await;
+    assert_eq!(welcome["status"], "available");
+    laptop.send(json!({ "type": "status", "status": "away" })).await;
+    for session in [&mut laptop, &mut desk, &mut phone] {
+        assert_eq!(session.expect("status").await["status"], "away");
+    }
+}
