@@ -23,7 +23,7 @@ pub fn deliver(hub: &Hub, event: Event) {
                 && hub.customer_online_besides(&conversation.customer_id, origin)
             {
                 let f = crate::chat::message_frame(&message);
-                hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), origin);
+                hub.to_chat_customer(&conversation, Arc::from(f.to_json()), origin);
             }
             let f = ConsoleFrame::Message(view::message(&message));
             hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin);
@@ -31,7 +31,7 @@ pub fn deliver(hub: &Hub, event: Event) {
         Event::Conversation(conversation) => {
             if conversation.status == ConversationStatus::Resolved {
                 let f = ServerFrame::Status { conversation_id: conversation.id.to_string(), status: "resolved" };
-                hub.to_customer(&conversation.customer_id, Arc::from(f.to_json()), None);
+                hub.to_chat_customer(&conversation, Arc::from(f.to_json()), None);
             }
             hub.track(&conversation);
         }
@@ -40,5 +40,78 @@ pub fn deliver(hub: &Hub, event: Event) {
                 ConsoleFrame::Delivery { conversation_id: conversation_id.clone(), seq, state: state.as_str(), detail };
             hub.to_conversation_agents(&crate::domain::ConversationId(conversation_id), Arc::from(f.to_json()), origin);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_channel::ChannelKind;
+
+    use super::*;
+    use crate::domain::{
+        AgentId, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, Priority,
+    };
+    use crate::hub::Registration;
+
+    fn conversation(channel: ChannelKind, customer: &CustomerId, agent: &AgentId) -> Conversation {
+        Conversation {
+            id: ConversationId::generate(),
+            customer_id: customer.clone(),
+            channel,
+            status: ConversationStatus::Assigned,
+            subject: None,
+            category: None,
+            priority: Priority::Normal,
+            language: None,
+            queue: None,
+            assignee: Some(agent.clone()),
+            last_seq: 1,
+            secrets_redacted: false,
+            created_at: Millis(0),
+            first_response_at: None,
+            last_customer_message_at: None,
+            waiting_since: Millis(0),
+            updated_at: Millis(0),
+        }
+    }
+
+    fn reply(c: &Conversation) -> Message {
+        Message {
+            id: MessageId::generate(),
+            conversation_id: c.id.clone(),
+            seq: Some(1),
+            direction: Direction::Outbound,
+            author_role: AuthorRole::Agent,
+            author_agent: None,
+            author_name: "Agent".into(),
+            channel: c.channel,
+            internal: false,
+            external_id: None,
+            text: format!("reply on {}", c.channel.as_str()),
+            created_at: Millis(0),
+        }
+    }
+
+    fn received(r: &mut Registration) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| r.frames.try_recv().ok()).map(|f| serde_json::from_str(&f).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_customers_app_hears_only_of_their_chat_while_the_agent_hears_of_everything() {
+        let hub = Hub::new(16, 16);
+        let (customer, agent) = (CustomerId::from("cu_1"), AgentId::from("ag_1"));
+        let mut app = hub.register_customer(&customer);
+        let (mut console, _) = hub.register_agent(&agent);
+        for channel in [ChannelKind::Email, ChannelKind::Chat] {
+            let mut c = conversation(channel, &customer, &agent);
+            deliver(&hub, Event::Message { message: reply(&c), conversation: c.clone(), origin: None });
+            hub.to_conversation_customer(&c.id, Arc::from(r#"{"type":"queue"}"#), None);
+            c.status = ConversationStatus::Resolved;
+            deliver(&hub, Event::Conversation(c));
+        }
+        let app: Vec<_> = received(&mut app).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
+        assert_eq!(app, [r#""message" "reply on chat""#, r#""queue" null"#, r#""status" null"#]);
+        let console: Vec<_> = received(&mut console).iter().map(|f| f["text"].clone()).collect();
+        assert_eq!(console, ["reply on email", "reply on chat"]);
     }
 }

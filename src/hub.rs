@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use switchboard_channel::ChannelKind;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -142,7 +143,8 @@ impl Hub {
     pub fn track(&self, conversation: &Conversation) {
         let mut inner = self.lock();
         let f = inner.conversations.entry(conversation.id.clone()).or_default();
-        f.customer = Some(conversation.customer_id.clone());
+        // The customer's app follows only live chat (see `to_chat_customer`).
+        f.customer = (conversation.channel == ChannelKind::Chat).then(|| conversation.customer_id.clone());
         f.assignee = conversation.assignee.clone();
         if !conversation.status.is_open() && f.watchers.is_empty() {
             inner.conversations.remove(&conversation.id);
@@ -156,9 +158,14 @@ impl Hub {
         inner.conversations.entry(conversation.id.clone()).or_default().watchers.insert(agent.clone());
     }
 
-    pub fn to_customer(&self, customer: &CustomerId, frame: Frame, except: Option<ConnId>) {
-        let inner = self.lock();
-        push(inner.customers.get(customer), &frame, except);
+    /// To the customer's app, about one of their conversations. The app holds the customer's
+    /// live chat only: a frame about an email thread or a callback would show there as chat,
+    /// and its `seq` would collide with the chat's, so those go nowhere.
+    pub fn to_chat_customer(&self, conversation: &Conversation, frame: Frame, except: Option<ConnId>) {
+        if conversation.channel == ChannelKind::Chat {
+            let inner = self.lock();
+            push(inner.customers.get(&conversation.customer_id), &frame, except);
+        }
     }
 
     pub fn to_agent(&self, agent: &AgentId, frame: Frame, except: Option<ConnId>) {
@@ -166,7 +173,7 @@ impl Hub {
         push(inner.agents.get(agent), &frame, except);
     }
 
-    /// To the customer of a conversation, if known.
+    /// To the customer of a followed chat conversation.
     pub fn to_conversation_customer(&self, conversation: &ConversationId, frame: Frame, except: Option<ConnId>) {
         let inner = self.lock();
         if let Some(customer) = inner.conversations.get(conversation).and_then(|f| f.customer.as_ref()) {

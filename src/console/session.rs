@@ -231,7 +231,7 @@ impl Session<'_> {
             }
             AgentFrame::Typing { conversation_id, on } => {
                 let c = self.permitted(&conversation_id).await?;
-                self.state.hub.to_customer(&c.customer_id, Arc::from(ServerFrame::Typing { on }.to_json()), None);
+                self.state.hub.to_chat_customer(&c, Arc::from(ServerFrame::Typing { on }.to_json()), None);
                 Vec::new()
             }
         };

@@ -113,7 +113,7 @@ impl Driver {
             _ => String::new(),
         };
         let f = ServerFrame::Assigned { agent: AgentName { name } };
-        self.hub.to_customer(&c.customer_id, frame(f.to_json()), None);
+        self.hub.to_chat_customer(c, frame(f.to_json()), None);
         tracing::info!(conversation_id = %c.id, agent_id = %agent, "Assigned");
     }
 
