@@ -60,7 +60,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket) {
         Err(e) => {
             tracing::error!(error = %e, "Customer not resolved");
             ws::send(&mut socket, ServerFrame::error(ErrorCode::Unavailable, "try again shortly").to_json()).await;
-            return ws::close(&mut socket, CloseCode::GoingAway).await;
+            return ws::close(&mut socket, CloseCode::Unavailable).await;
         }
     };
     tracing::Span::current().record("customer_id", tracing::field::display(&customer));
@@ -87,7 +87,7 @@ async fn run(
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "Conversation lookup failed");
-            return Some(CloseCode::GoingAway);
+            return Some(CloseCode::Unavailable);
         }
     };
     me.conversation = latest.as_ref().map(|c| c.id.clone());
@@ -109,7 +109,7 @@ async fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, "Replay failed");
-                return Some(CloseCode::GoingAway);
+                return Some(CloseCode::Unavailable);
             }
         }
     }

@@ -101,7 +101,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket) {
         Ok(_) => return ws::close(&mut socket, CloseCode::Unauthorized).await,
         Err(e) => {
             tracing::error!(error = %e, "Agent lookup failed");
-            return ws::close(&mut socket, CloseCode::GoingAway).await;
+            return ws::close(&mut socket, CloseCode::Unavailable).await;
         }
     };
     tracing::Span::current().record("agent_id", tracing::field::display(&agent.id));
@@ -132,7 +132,7 @@ impl Session<'_> {
             Ok(w) => w,
             Err(e) => {
                 tracing::error!(error = %e, "Welcome not built");
-                return Some(CloseCode::GoingAway);
+                return Some(CloseCode::Unavailable);
             }
         };
         if !ws::send(socket, welcome.to_json()).await {

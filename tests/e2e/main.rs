@@ -9,6 +9,7 @@ mod chat_flow;
 mod cli;
 mod crash;
 mod limits;
+mod outage;
 mod reconnect;
 mod secrets;
 mod security;

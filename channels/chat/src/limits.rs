@@ -19,6 +19,8 @@ pub enum CloseCode {
     RateLimited,
     /// The client reads too slowly and its queue of frames is full.
     SlowConsumer,
+    /// The store failed while the session started; the client reconnects shortly.
+    Unavailable,
 }
 
 impl CloseCode {
@@ -33,6 +35,8 @@ impl CloseCode {
             // 1008 "policy violation": the contract names no code for it, and this standard one
             // tells the client not to expect the frames it missed (it resumes with resume_after).
             CloseCode::SlowConsumer => 1008,
+            // 1013 "try again later": standard, and unlike 1001 it does not claim a shutdown.
+            CloseCode::Unavailable => 1013,
         }
     }
 
@@ -45,6 +49,7 @@ impl CloseCode {
             CloseCode::TooLarge => "frame too large",
             CloseCode::RateLimited => "rate limited",
             CloseCode::SlowConsumer => "client reads too slowly",
+            CloseCode::Unavailable => "try again later",
         }
     }
 }
