@@ -153,14 +153,14 @@ impl FrameHandler for Frames<'_> {
             ClientFrame::Typing { on } => {
                 if let Some(conversation) = &me.conversation {
                     let f = ConsoleFrame::Typing { conversation_id: conversation.to_string(), on };
-                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
+                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None, None);
                 }
                 Vec::new()
             }
             ClientFrame::Read { seq } => {
                 if let Some(conversation) = &me.conversation {
                     let f = ConsoleFrame::Read { conversation_id: conversation.to_string(), seq };
-                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None);
+                    state.hub.to_conversation_agents(conversation, Arc::from(f.to_json()), None, None);
                 }
                 Vec::new()
             }

@@ -26,7 +26,7 @@ pub fn deliver(hub: &Hub, event: Event) {
                 hub.to_chat_customer(&conversation, Arc::from(f.to_json()), origin);
             }
             let f = ConsoleFrame::Message(view::message(&message));
-            hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin);
+            hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin, Some(&message.id));
         }
         Event::Conversation(conversation) => {
             if conversation.status == ConversationStatus::Resolved {
@@ -38,13 +38,16 @@ pub fn deliver(hub: &Hub, event: Event) {
         Event::Delivery { conversation_id, seq, state, detail, origin } => {
             let f =
                 ConsoleFrame::Delivery { conversation_id: conversation_id.clone(), seq, state: state.as_str(), detail };
-            hub.to_conversation_agents(&crate::domain::ConversationId(conversation_id), Arc::from(f.to_json()), origin);
+            let conversation = crate::domain::ConversationId(conversation_id);
+            hub.to_conversation_agents(&conversation, Arc::from(f.to_json()), origin, None);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use switchboard_channel::ChannelKind;
 
     use super::*;
@@ -113,5 +116,30 @@ mod tests {
         assert_eq!(app, [r#""message" "reply on chat""#, r#""queue" null"#, r#""status" null"#]);
         let console: Vec<_> = received(&mut console).iter().map(|f| f["text"].clone()).collect();
         assert_eq!(console, ["reply on email", "reply on chat"]);
+    }
+
+    #[test]
+    fn an_agent_being_assigned_gets_the_whole_conversation_first_and_no_message_twice() {
+        let hub = Hub::new(16, 16);
+        let (customer, agent, supervisor) = (CustomerId::from("cu_1"), AgentId::from("ag_1"), AgentId::from("ag_2"));
+        let (mut console, _) = hub.register_agent(&agent);
+        let (mut overseer, _) = hub.register_agent(&supervisor);
+        let c = conversation(ChannelKind::Chat, &customer, &agent);
+        hub.watch(&c, &supervisor);
+        hub.hold_for(&c.id, &agent);
+        let message = |seq| Message { seq: Some(seq), text: format!("m{seq}"), ..reply(&c) };
+        // m1 commits before the conversation is read for the `assigned` frame, m2 after.
+        let (m1, m2, m3) = (message(1), message(2), message(3));
+        for m in [&m1, &m2] {
+            deliver(&hub, Event::Message { message: m.clone(), conversation: c.clone(), origin: None });
+        }
+        assert!(received(&mut console).is_empty(), "nothing before the assigned frame");
+        hub.release(&c.id, Some((Arc::from(r#"{"type":"assigned"}"#), &HashSet::from([m1.id.clone()]))));
+        deliver(&hub, Event::Message { message: m3, conversation: c.clone(), origin: None });
+        let got: Vec<_> = received(&mut console).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
+        assert_eq!(got, [r#""assigned" null"#, r#""message" "m2""#, r#""message" "m3""#]);
+        // A supervisor watching it was never held back.
+        let seen: Vec<_> = received(&mut overseer).iter().map(|f| f["text"].clone()).collect();
+        assert_eq!(seen, ["m1", "m2", "m3"]);
     }
 }

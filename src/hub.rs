@@ -10,7 +10,7 @@ use switchboard_channel::ChannelKind;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{AgentId, Conversation, ConversationId, CustomerId};
+use crate::domain::{AgentId, Conversation, ConversationId, CustomerId, MessageId};
 use crate::telemetry::names;
 
 /// A connection's id, unique for the life of the process.
@@ -35,12 +35,27 @@ struct Conn {
 }
 
 /// Who a conversation's frames go to.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 struct Followers {
     customer: Option<CustomerId>,
     assignee: Option<AgentId>,
-    /// Supervisors (and others allowed) who opened it.
+    /// Supervisors who opened it.
     watchers: HashSet<AgentId>,
+    /// An agent being assigned it, whose frames about it wait for the `assigned` frame.
+    pending: Option<Pending>,
+}
+
+/// Frames held back for an agent until it has the whole conversation (see [`Hub::hold_for`]).
+struct Pending {
+    agent: AgentId,
+    held: Vec<Held>,
+}
+
+struct Held {
+    frame: Frame,
+    except: Option<ConnId>,
+    /// The message the frame carries, if it is a `message` frame.
+    message: Option<MessageId>,
 }
 
 #[derive(Default)]
@@ -56,6 +71,27 @@ pub struct Hub {
     /// Frames each customer connection, and each agent connection, may have queued.
     customer_queue: usize,
     agent_queue: usize,
+}
+
+/// Sends a hold's frames to its agent, after the `assigned` frame if there is one.
+fn deliver_held(
+    agents: &HashMap<AgentId, Vec<Conn>>,
+    pending: Pending,
+    assigned: Option<(Frame, &HashSet<MessageId>)>,
+) {
+    let conns = agents.get(&pending.agent);
+    let shown = match assigned {
+        Some((frame, shown)) => {
+            push(conns, &frame, None);
+            Some(shown)
+        }
+        None => None,
+    };
+    for held in pending.held {
+        if !held.message.as_ref().is_some_and(|m| shown.is_some_and(|s| s.contains(m))) {
+            push(conns, &held.frame, held.except);
+        }
+    }
 }
 
 fn push(conns: Option<&Vec<Conn>>, frame: &Frame, except: Option<ConnId>) {
@@ -146,7 +182,7 @@ impl Hub {
         // The customer's app follows only live chat (see `to_chat_customer`).
         f.customer = (conversation.channel == ChannelKind::Chat).then(|| conversation.customer_id.clone());
         f.assignee = conversation.assignee.clone();
-        if !conversation.status.is_open() && f.watchers.is_empty() {
+        if !conversation.status.is_open() && f.watchers.is_empty() && f.pending.is_none() {
             inner.conversations.remove(&conversation.id);
         }
     }
@@ -181,18 +217,50 @@ impl Hub {
         }
     }
 
-    /// To the assignee and every watcher of a conversation, each agent once.
-    pub fn to_conversation_agents(&self, conversation: &ConversationId, frame: Frame, except: Option<ConnId>) {
-        let inner = self.lock();
-        let Some(f) = inner.conversations.get(conversation) else { return };
-        let mut agents: Vec<&AgentId> = f.watchers.iter().collect();
-        if let Some(a) = &f.assignee
-            && !f.watchers.contains(a)
-        {
-            agents.push(a);
+    /// To the assignee and every watcher of a conversation, each agent once; `message` is the
+    /// message a `message` frame carries. Held back for an agent being assigned it.
+    pub fn to_conversation_agents(
+        &self,
+        conversation: &ConversationId,
+        frame: Frame,
+        except: Option<ConnId>,
+        message: Option<&MessageId>,
+    ) {
+        let mut guard = self.lock();
+        let Inner { agents, conversations, .. } = &mut *guard;
+        let Some(f) = conversations.get_mut(conversation) else { return };
+        let assignee = f.assignee.as_ref().filter(|a| !f.watchers.contains(*a));
+        for agent in f.watchers.iter().chain(assignee) {
+            match &mut f.pending {
+                Some(p) if &p.agent == agent => {
+                    p.held.push(Held { frame: frame.clone(), except, message: message.cloned() });
+                }
+                _ => push(agents.get(agent), &frame, except),
+            }
         }
-        for agent in agents {
-            push(inner.agents.get(agent), &frame, except);
+    }
+
+    /// Holds back the frames about a conversation for `agent`, who is being assigned it, until
+    /// [`Hub::release`]. Between the assignment's commit and the read of the conversation it
+    /// is sent, a message may commit and be published: without the hold it would reach the
+    /// agent before the `assigned` frame and again inside it. Call it before the assignment
+    /// commits. A hold still pending for someone else is released as it stands.
+    pub fn hold_for(&self, conversation: &ConversationId, agent: &AgentId) {
+        let mut guard = self.lock();
+        let Inner { agents, conversations, .. } = &mut *guard;
+        let pending = Pending { agent: agent.clone(), held: Vec::new() };
+        if let Some(earlier) = conversations.entry(conversation.clone()).or_default().pending.replace(pending) {
+            deliver_held(agents, earlier, None);
+        }
+    }
+
+    /// Ends a hold: sends `assigned` (the `assigned` frame and the messages it holds) when
+    /// there is one, then the held frames, but no message the `assigned` frame already holds.
+    pub fn release(&self, conversation: &ConversationId, assigned: Option<(Frame, &HashSet<MessageId>)>) {
+        let mut guard = self.lock();
+        let Inner { agents, conversations, .. } = &mut *guard;
+        if let Some(p) = conversations.get_mut(conversation).and_then(|f| f.pending.take()) {
+            deliver_held(agents, p, assigned);
         }
     }
 

@@ -1,9 +1,11 @@
 //! How conversations look on the wire: the SUMMARY, CONVERSATION and MESSAGE shapes of the
 //! contract, built from stored values.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
-use crate::domain::{Conversation, Customer, Message, to_rfc3339};
+use crate::domain::{Conversation, Customer, Message, MessageId, to_rfc3339};
 
 /// Longest preview of the last customer message in a summary, in characters.
 const PREVIEW_CHARS: usize = 140;
@@ -146,7 +148,16 @@ pub async fn load_conversation(
     store: &dyn crate::store::Store,
     c: &Conversation,
 ) -> Result<ConversationView, crate::store::StoreError> {
+    Ok(load_conversation_with_ids(store, c).await?.0)
+}
+
+/// [`load_conversation`], with the ids of the messages it holds.
+pub async fn load_conversation_with_ids(
+    store: &dyn crate::store::Store,
+    c: &Conversation,
+) -> Result<(ConversationView, HashSet<MessageId>), crate::store::StoreError> {
     let customer = store.customer(&c.customer_id).await?;
     let messages = store.messages(&c.id, 0, true).await?;
-    Ok(conversation(c, customer.as_ref(), &messages))
+    let ids = messages.iter().map(|m| m.id.clone()).collect();
+    Ok((conversation(c, customer.as_ref(), &messages), ids))
 }

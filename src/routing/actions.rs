@@ -58,10 +58,13 @@ impl Driver {
             }
             Action::Assigned { conversation, agent } => {
                 let (id, agent) = (domain_conversation_id(&conversation), domain_agent_id(&agent));
+                // The agent hears of the conversation first as a whole (see `Hub::hold_for`).
+                self.hub.hold_for(&id, &agent);
                 let Some(c) = self
                     .move_to(&id, ConversationStatus::Assigned, Some(Some(agent.clone())), None, "assigned", now)
                     .await
                 else {
+                    self.hub.release(&id, None);
                     return;
                 };
                 self.announce_assignment(&c, &agent).await;
@@ -99,14 +102,19 @@ impl Driver {
         }
     }
 
-    /// Tells the agent (the whole conversation) and the customer (the agent's name).
+    /// Tells the agent (the whole conversation, ending the hold on its frames) and the
+    /// customer (the agent's name).
     async fn announce_assignment(&self, c: &Conversation, agent: &AgentId) {
         self.events.publish(Event::Conversation(c.clone()));
-        match view::load_conversation(self.store.as_ref(), c).await {
-            Ok(conversation) => {
-                self.hub.to_agent(agent, frame(ConsoleFrame::Assigned { conversation }.to_json()), None)
+        match view::load_conversation_with_ids(self.store.as_ref(), c).await {
+            Ok((conversation, shown)) => {
+                let assigned = frame(ConsoleFrame::Assigned { conversation }.to_json());
+                self.hub.release(&c.id, Some((assigned, &shown)));
             }
-            Err(e) => tracing::warn!(conversation_id = %c.id, error = %e, "Assignment not sent to the agent"),
+            Err(e) => {
+                tracing::warn!(conversation_id = %c.id, error = %e, "Assignment not sent to the agent");
+                self.hub.release(&c.id, None);
+            }
         }
         let name = match self.store.agent(agent).await {
             Ok(Some(a)) => a.name,
