@@ -80,9 +80,7 @@ async fn a_burst_of_agent_replies_is_answered_in_order_and_reaches_the_customer_
     let mut agent = Ws::available_agent(&daemon, "carl").await;
     let (mut customer, _) = Ws::customer(&daemon, "u-burst", None).await;
     customer.send(json!({ "type": "send", "client_id": "c-1", "text": "Where is my refund?" })).await;
-    let offer = agent.expect("offer").await;
-    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let id = agent.expect("assigned").await["conversation"]["id"].as_str().unwrap().to_owned();
+    let id = agent.accept_next_offer().await;
 
     // Sent back to back without waiting; one client id is repeated, as a retry would.
     let replies = 40;

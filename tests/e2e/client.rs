@@ -113,6 +113,14 @@ impl Ws {
         ws
     }
 
+    /// Accepts the next offer this console gets; returns the id of the conversation assigned.
+    pub async fn accept_next_offer(&mut self) -> String {
+        let offer = self.expect("offer").await;
+        self.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+        let assigned = self.expect("assigned").await;
+        assigned["conversation"]["id"].as_str().expect("the conversation has an id").to_owned()
+    }
+
     pub async fn send(&mut self, frame: Value) {
         self.stream.send(Message::Text(frame.to_string().into())).await.expect("frame sent");
     }

@@ -99,9 +99,7 @@ async fn conversations_and_assignments_survive_a_restart() {
     let (mut customer, _) = Ws::customer(&daemon, "u-restart", None).await;
     customer.send(json!({ "type": "send", "client_id": "c", "text": "remember me" })).await;
     customer.expect("ack").await;
-    let offer = lee.expect("offer").await;
-    lee.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let id = lee.expect("assigned").await["conversation"]["id"].as_str().unwrap().to_owned();
+    let id = lee.accept_next_offer().await;
     daemon.kill9();
     daemon.restart().await;
     let (_lee, welcome) = Ws::agent(&daemon, "lee").await;

@@ -66,10 +66,7 @@ async fn assigned(daemon: &crate::common::Daemon, login: &str, sub: &str) -> (Ws
     let (mut customer, _) = Ws::customer(daemon, sub, None).await;
     customer.send(json!({ "type": "send", "client_id": "hello", "text": "help please" })).await;
     customer.expect("ack").await;
-    let offer = agent.expect("offer").await;
-    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let assigned = agent.expect("assigned").await;
-    let id = assigned["conversation"]["id"].as_str().unwrap().to_owned();
+    let id = agent.accept_next_offer().await;
     (agent, customer, id)
 }
 

@@ -50,10 +50,7 @@ async fn a_customer_never_receives_another_customers_messages() {
     a.send(json!({ "type": "send", "client_id": "same-id", "text": "alice here" })).await;
     let a_ack = a.expect("ack").await;
     assert_ne!(a_ack["conversation_id"], b_ack["conversation_id"]);
-    let offer = agent.expect("offer").await;
-    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let assigned = agent.expect("assigned").await;
-    let id = assigned["conversation"]["id"].as_str().unwrap().to_owned();
+    let id = agent.accept_next_offer().await;
     agent.send(json!({ "type": "reply", "conversation_id": id, "client_id": "r", "text": "private answer" })).await;
     agent.expect("ack").await;
     // Whichever conversation Gina got, the other customer sees none of it.
@@ -143,9 +140,7 @@ async fn a_disabled_agent_is_disconnected_and_their_conversation_goes_to_another
     let (mut customer, _) = Ws::customer(&daemon, "cleo-app", None).await;
     customer.send(json!({ "type": "send", "client_id": "c1", "text": "my transfer is stuck" })).await;
     let id = customer.expect("ack").await["conversation_id"].clone();
-    let offer = ann.expect("offer").await;
-    ann.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    assert_eq!(ann.expect("assigned").await["conversation"]["id"], id);
+    assert_eq!(ann.accept_next_offer().await, id);
     let mut ben = Ws::available_agent(&daemon, "ben").await;
 
     assert!(daemon.cli(&["agent", "disable", "ann"], "").await.status.success());
@@ -172,9 +167,7 @@ async fn an_agent_who_handed_a_conversation_on_no_longer_receives_it() {
     let mut dora = Ws::available_agent(&daemon, "dora").await;
     let (mut customer, _) = Ws::customer(&daemon, "fay-app", None).await;
     customer.send(json!({ "type": "send", "client_id": "c1", "text": "refund please" })).await;
-    let offer = dora.expect("offer").await;
-    dora.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let id = dora.expect("assigned").await["conversation"]["id"].clone();
+    let id = dora.accept_next_offer().await;
     dora.send(json!({ "type": "open", "conversation_id": id })).await;
     dora.expect("conversation").await;
     let (mut eli, _) = Ws::agent(&daemon, "eli").await;

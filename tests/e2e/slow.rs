@@ -18,9 +18,7 @@ async fn a_customer_who_stops_reading_is_disconnected() {
     let mut slow = Ws::slow_reader(&daemon, "/v1/chat").await;
     slow.send(json!({ "type": "hello", "token": customer_token("u-slow") })).await;
     slow.send(json!({ "type": "send", "client_id": "c", "text": "hi" })).await;
-    let offer = agent.expect("offer").await;
-    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let id = agent.expect("assigned").await["conversation"]["id"].as_str().unwrap().to_owned();
+    let id = agent.accept_next_offer().await;
 
     // The customer reads nothing while the agent writes a lot.
     // Far more than the kernel's socket buffers (a few MB on loopback) can absorb.
@@ -77,9 +75,7 @@ async fn a_console_that_stops_reading_is_disconnected_and_keeps_its_conversation
     let (mut customer, _) = Ws::customer(&daemon, "u-chatty", None).await;
     customer.send(json!({ "type": "send", "client_id": "c-0", "text": "hello?" })).await;
     customer.expect("ack").await;
-    let offer = sam.expect("offer").await;
-    sam.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
-    let id = sam.expect("assigned").await["conversation"]["id"].clone();
+    let id = sam.accept_next_offer().await;
 
     // The console reads nothing while the customer writes a lot; the customer is not held up.
     let long = "y".repeat(7000);
