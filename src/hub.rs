@@ -80,15 +80,13 @@ fn deliver_held(
     assigned: Option<(Frame, &HashSet<MessageId>)>,
 ) {
     let conns = agents.get(&pending.agent);
-    let shown = match assigned {
-        Some((frame, shown)) => {
-            push(conns, &frame, None);
-            Some(shown)
-        }
-        None => None,
-    };
+    let shown = assigned.map(|(frame, shown)| {
+        push(conns, &frame, None);
+        shown
+    });
+    let already_shown = |m: &MessageId| shown.is_some_and(|s| s.contains(m));
     for held in pending.held {
-        if !held.message.as_ref().is_some_and(|m| shown.is_some_and(|s| s.contains(m))) {
+        if !held.message.as_ref().is_some_and(already_shown) {
             push(conns, &held.frame, held.except);
         }
     }

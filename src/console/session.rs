@@ -282,7 +282,8 @@ impl Session<'_> {
         let text = crate::triage::redact(&text).text;
         let conversation_id = ConversationId(conversation_id);
         // A chat reply reaches the customer's open connections the moment it is published.
-        let online = self.state.hub.conversation_customer_online(&conversation_id);
+        let delivered_live = (!internal)
+            .then(|| delivery_detail(self.state.hub.conversation_customer_online(&conversation_id)).to_owned());
         let committing = self.state.store.append_outbound(NewOutbound {
             conversation_id,
             author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
@@ -292,7 +293,7 @@ impl Session<'_> {
             deliver: !internal,
             // Whether this agent may write here is checked with the write, not before it.
             assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
-            delivered_live: (!internal).then(|| delivery_detail(online).to_owned()),
+            delivered_live,
             now: Millis::now(),
         });
         Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
