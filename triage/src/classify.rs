@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
+use crate::compromise::Detector;
 use crate::config::TriageConfig;
+use crate::defaults;
 use crate::error::{ConfigError, TriageError};
 use crate::format;
 use crate::guard::{GuardRefusal, outbound_guard};
@@ -31,14 +33,20 @@ pub struct Decision {
     /// The confidence is below `triage.low_confidence`: route to the general queue rather than
     /// trusting `category`.
     pub low_confidence: bool,
-    /// A never-miss or configured rule decided the category, not the model.
+    /// The compromise detector or a configured rule decided the category, not the model.
     pub by_rule: bool,
+    /// When the compromise detector filed the message under `account_compromised`: what it
+    /// found, in English, for the agent ("a login from a device the customer does not have").
+    /// `None` for every other decision.
+    pub signal: Option<String>,
 }
 
 /// A ready classifier. Cheap to share between threads (`&Triage` is all `classify` needs).
 #[derive(Debug, Clone)]
 pub struct Triage {
     model: Model,
+    /// `None` when `triage.builtin_rules` is off.
+    detector: Option<Detector>,
     rules: Rules,
     priority: PriorityRules,
     low_confidence: f32,
@@ -68,6 +76,7 @@ impl Triage {
             .into());
         }
         Ok(Self {
+            detector: config.builtin_rules.then(Detector::new),
             rules: Rules::new(config)?,
             priority: PriorityRules::new(&config.priority)?,
             low_confidence: config.low_confidence,
@@ -76,19 +85,25 @@ impl Triage {
         })
     }
 
-    /// Classifies one message: category (rules first, then the model), confidence, priority
-    /// and language. Quoted email history is ignored (see `strip_quoted_history`).
+    /// Classifies one message: category (the compromise detector first, then configured
+    /// rules, then the model), confidence, priority and language. Quoted email history is
+    /// ignored (see `strip_quoted_history`).
     pub fn classify(&self, input: &Input<'_>) -> Decision {
         let text = classification_text(input.subject, input.body, input.channel);
         let normalized = normalize(&text);
-        let (category, confidence, by_rule) = match self.rules.first_match(&normalized) {
-            Some(category) => (category.to_owned(), 1.0, true),
-            None => {
-                let prediction = self.model.predict(&normalized);
-                (self.model.categories[prediction.category].clone(), prediction.confidence, false)
-            }
+        let signal = self.detector.as_ref().and_then(|d| d.signal(&normalized));
+        let (category, confidence, by_rule) = match signal {
+            Some(_) => (defaults::COMPROMISED.to_owned(), 1.0, true),
+            None => match self.rules.first_match(&normalized) {
+                Some(category) => (category.to_owned(), 1.0, true),
+                None => {
+                    let prediction = self.model.predict(&normalized);
+                    (self.model.categories[prediction.category].clone(), prediction.confidence, false)
+                }
+            },
         };
         Decision {
+            signal: signal.map(str::to_owned),
             priority: self.priority.decide(&category, &normalized, input.prior_contacts),
             language: detect_language(&text),
             low_confidence: confidence < self.low_confidence,
@@ -144,6 +159,23 @@ mod tests {
         assert_eq!(d.language, Language::Zh);
         assert!(d.by_rule && !d.low_confidence);
         assert_eq!(d.confidence, 1.0);
+        assert!(d.signal.as_deref().is_some_and(|s| s.contains("stolen")), "{:?}", d.signal);
+    }
+
+    #[test]
+    fn the_detector_comes_before_configured_rules() {
+        let config = TriageConfig {
+            rules: vec![crate::config::RuleConfig {
+                category: "refund".into(), patterns: vec!["退款|refund".into()]
+            }],
+            ..TriageConfig::default()
+        };
+        let triage = Triage::new(&config).unwrap();
+        let refund = triage.classify(&Input::new("refund please"));
+        assert_eq!((refund.category.as_str(), refund.by_rule, refund.signal), ("refund", true, None));
+        let stolen = triage.classify(&Input::new("stolen card, refund please"));
+        assert_eq!(stolen.category, "account_compromised");
+        assert!(stolen.signal.is_some());
     }
 
     #[test]

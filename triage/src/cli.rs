@@ -97,7 +97,8 @@ pub fn eval(
 }
 
 /// Classifies one message (quoted email history is ignored) and prints category, priority,
-/// language and confidence, one `key value` per line.
+/// language and confidence, one `key value` per line, then `signal …` when the compromise
+/// detector decided.
 pub fn classify(model: Option<&Path>, text: &str, out: &mut impl Write) -> Result<(), TriageError> {
     let decision = triage_for(model)?.classify(&Input::new(text));
     let mut report = || -> std::io::Result<()> {
@@ -106,7 +107,11 @@ pub fn classify(model: Option<&Path>, text: &str, out: &mut impl Write) -> Resul
         writeln!(out, "language {}", decision.language)?;
         writeln!(out, "confidence {:.3}", decision.confidence)?;
         writeln!(out, "low_confidence {}", decision.low_confidence)?;
-        writeln!(out, "by_rule {}", decision.by_rule)
+        writeln!(out, "by_rule {}", decision.by_rule)?;
+        match &decision.signal {
+            Some(signal) => writeln!(out, "signal {signal}"),
+            None => Ok(()),
+        }
     };
     report().map_err(TriageError::Output)
 }

@@ -30,9 +30,11 @@ pub struct TriageConfig {
     /// A decision whose confidence is below this is flagged `low_confidence`, and routing sends
     /// it to the general queue instead of trusting the guess. 0 to 1; default 0.35.
     pub low_confidence: f32,
-    /// Apply the built-in never-miss rules (stolen / hacked / unauthorized / 被盗 / 盗刷 / 异地登录
-    /// … → `account_compromised`) before the model. Default true; they need
-    /// `account_compromised` among the categories.
+    /// Run the compromise detector before the rules and the model: signs in either language
+    /// that someone else is acting on the account (stolen / hacked / 被盗, a login from a
+    /// device the customer does not have, transactions they deny, a security change they did
+    /// not make, a plea to freeze, a screen-share scam …) file the message under
+    /// `account_compromised`. Default true; it needs `account_compromised` among the categories.
     pub builtin_rules: bool,
     /// Extra rules, checked after the built-in ones in order; the first match decides the
     /// category with confidence 1.

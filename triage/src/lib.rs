@@ -10,6 +10,7 @@ mod amount;
 pub mod checksum;
 mod classify;
 pub mod cli;
+mod compromise;
 mod config;
 pub mod dataset;
 mod defaults;
