@@ -12,10 +12,9 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use switchboard_channel::ChannelKind;
-use switchboard_chat::TokenVerifier;
+use switchboard_channel::websocket::ConnectionSlots;
+use switchboard_channel::{SharedClock, SystemClock};
 
-use crate::chat::ChatDelivery;
 use crate::config::Config;
 use crate::console::login::LoginLimits;
 use crate::console::token::AgentTokens;
@@ -23,10 +22,15 @@ use crate::dispatcher::{Adapters, Dispatcher};
 use crate::events::EventBus;
 use crate::hub::Hub;
 use crate::ingest::{IngestParts, Ingestor};
+use crate::live::LiveCustomers;
 use crate::routing::RoutingHandle;
 use crate::store::{self, Store};
 use crate::triage::Triager;
-use crate::{http, routing, systemd, telemetry};
+use crate::{channels, http, routing, systemd, telemetry};
+
+/// Longest message text any channel may hand in, whatever its own limit says: a safety net
+/// under each adapter's limit (chat's is 8,000 characters; emails are far longer).
+const MAX_INBOUND_TEXT_CHARS: usize = 1_000_000;
 
 /// What request handlers and sessions share.
 pub struct AppState {
@@ -38,7 +42,9 @@ pub struct AppState {
     pub routing: RoutingHandle,
     pub ingestor: Ingestor,
     pub triage: Arc<Triager>,
-    pub customer_tokens: TokenVerifier,
+    pub clock: SharedClock,
+    /// The cap on open console connections.
+    pub console_slots: Arc<ConnectionSlots>,
     pub agent_tokens: AgentTokens,
     pub login_limits: LoginLimits,
     pub metrics: PrometheusHandle,
@@ -52,28 +58,47 @@ pub struct AppState {
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = telemetry::metrics().clone();
     let store = store::open(&config.store.url, &config.store).await?;
-    let hub = Arc::new(Hub::new(config.chat.outbound_queue, config.console.outbound_queue));
-    let events = EventBus::new(hub.clone());
+    let clock: SharedClock = Arc::new(SystemClock);
+    let hub = Arc::new(Hub::new(config.console.outbound_queue));
+    let live = Arc::new(LiveCustomers::default());
+    let events = EventBus::new(hub.clone(), live.clone());
     let tasks = TaskTracker::new();
     let routing =
         routing::start(store.clone(), hub.clone(), events.clone(), &config.routing, shutdown.child_token(), &tasks)
             .await?;
-    let mut adapters = Adapters::new();
-    adapters.insert(ChannelKind::Chat, Arc::new(ChatDelivery { hub: hub.clone() }));
-    let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone());
     let triage = Arc::new(Triager::new(&config)?);
-    let state = Arc::new(AppState {
-        ingestor: Ingestor::new(IngestParts {
+    let outbox_wake = Arc::new(Notify::new());
+    let ingestor = Ingestor::new(IngestParts {
+        store: store.clone(),
+        events: events.clone(),
+        routing: routing.clone(),
+        triage: triage.clone(),
+        outbox_wake: outbox_wake.clone(),
+        max_text_chars: MAX_INBOUND_TEXT_CHARS,
+        clock: clock.clone(),
+        tasks: tasks.clone(),
+    });
+    let channels = channels::start(
+        &config,
+        &channels::Parts {
+            ingestor: ingestor.clone(),
             store: store.clone(),
-            events: events.clone(),
-            routing: routing.clone(),
-            triage: triage.clone(),
-            outbox_wake: dispatcher.waker(),
-            max_text_chars: config.chat.max_text_chars,
-        }),
+            hub: hub.clone(),
+            clock: clock.clone(),
+            shutdown: shutdown.clone(),
+            tasks: tasks.clone(),
+        },
+    );
+    live.set(channels.live());
+    let adapters = channels.outbound();
+    let dispatcher =
+        Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone()).waking_on(outbox_wake.clone());
+    let state = Arc::new(AppState {
+        ingestor,
         triage,
-        outbox_wake: dispatcher.waker(),
-        customer_tokens: TokenVerifier::hs256(config.chat.jwt_secret.expose().as_bytes()),
+        outbox_wake,
+        clock,
+        console_slots: ConnectionSlots::new(config.console.max_connections, "agent"),
         agent_tokens: AgentTokens::new(config.console.token_secret.expose(), config.console.token_ttl_s),
         login_limits: LoginLimits::new(config.console.login_attempts_per_minute),
         config,
@@ -94,7 +119,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+    let router = http::router(state.clone()).merge(channels.routes());
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let server = tasks.spawn(async move { server.await });
     systemd::ready();

@@ -56,6 +56,13 @@ impl Dispatcher {
         }
     }
 
+    /// Wakes on `wake` instead of a notifier of its own, so what commits replies can be built
+    /// before the dispatcher is.
+    pub fn waking_on(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = wake;
+        self
+    }
+
     /// A handle that wakes the dispatcher at once (after a reply is committed).
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
@@ -65,7 +72,7 @@ impl Dispatcher {
     /// its lease; nothing is lost either way.
     pub async fn run(self, cancel: CancellationToken) {
         loop {
-            let now = Millis::now();
+            let now = Millis::wall();
             let claimed = match self.store.claim_outbox(now, self.lease, self.batch).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -80,7 +87,7 @@ impl Dispatcher {
                 continue;
             }
             let sleep = match self.store.next_outbox_due().await {
-                Ok(Some(due)) => Duration::from_millis((due.0 - Millis::now().0).max(0) as u64).min(IDLE_POLL),
+                Ok(Some(due)) => Duration::from_millis((due.0 - Millis::wall().0).max(0) as u64).min(IDLE_POLL),
                 _ => IDLE_POLL,
             };
             tokio::select! {
@@ -101,7 +108,7 @@ impl Dispatcher {
             },
             None => Err(DeliveryError::Permanent(format!("no {} channel is configured", out.channel))),
         };
-        let now = Millis::now();
+        let now = Millis::wall();
         let outcome = match result {
             Ok(receipt) => DeliveryOutcome::Sent { detail: receipt.detail, external_id: receipt.external_id },
             Err(DeliveryError::Permanent(error)) => DeliveryOutcome::Failed { error },

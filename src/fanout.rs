@@ -1,37 +1,39 @@
-//! Turns committed events into frames for the connections that follow them: a customer's
-//! devices get their conversation's customer-visible messages and its resolution; the
-//! assignee and watching agents get every message and delivery result.
+//! Turns committed events into what the people following them receive: a customer's open
+//! connections hear, through the live side of the conversation's channel, of its
+//! customer-visible messages and its resolution; the assignee and watching agents get every
+//! message and delivery result as console frames.
 
 use std::sync::Arc;
 
-use switchboard_chat::ServerFrame;
+use switchboard_channel::CustomerEvent;
 
 use crate::console::frames::ConsoleFrame;
 use crate::console::view;
 use crate::domain::ConversationStatus;
-use crate::events::Event;
-use crate::hub::Hub;
+use crate::events::{Event, Origin};
+use crate::hub::{Hub, MessageRef};
+use crate::live::{LiveCustomers, customer_message};
 
-/// Sends an event's frames to the connections that follow it.
-pub fn deliver(hub: &Hub, event: Event) {
+/// Sends an event to whoever follows it.
+pub fn deliver(hub: &Hub, live: &LiveCustomers, event: Event) {
     match event {
         Event::Message { conversation, message, origin } => {
             hub.track(&conversation);
+            let (channel, customer) = (conversation.channel, &conversation.customer_id);
+            let customer_conn = origin.and_then(Origin::customer);
             // Most messages come from the customer's only device, which has its copy already.
-            if !message.internal
-                && message.seq.is_some()
-                && hub.customer_online_besides(&conversation.customer_id, origin)
-            {
-                let f = crate::chat::message_frame(&message);
-                hub.to_chat_customer(&conversation, Arc::from(f.to_json()), origin);
+            if !message.internal && message.seq.is_some() && live.online(channel, customer, customer_conn) {
+                live.push(channel, customer, &CustomerEvent::Message(customer_message(&message)), customer_conn);
             }
             let f = ConsoleFrame::Message(view::message(&message));
-            hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), origin, Some(&message.id));
+            let carried = MessageRef { id: &message.id, seq: message.seq };
+            let agent_conn = origin.and_then(Origin::agent);
+            hub.to_conversation_agents(&conversation.id, Arc::from(f.to_json()), agent_conn, Some(carried));
         }
         Event::Conversation(conversation) => {
             if conversation.status == ConversationStatus::Resolved {
-                let f = ServerFrame::Status { conversation_id: conversation.id.to_string(), status: "resolved" };
-                hub.to_chat_customer(&conversation, Arc::from(f.to_json()), None);
+                let event = CustomerEvent::Resolved { conversation_id: conversation.id.to_string() };
+                live.push(conversation.channel, &conversation.customer_id, &event, None);
             }
             hub.track(&conversation);
         }
@@ -39,22 +41,23 @@ pub fn deliver(hub: &Hub, event: Event) {
             let f =
                 ConsoleFrame::Delivery { conversation_id: conversation_id.clone(), seq, state: state.as_str(), detail };
             let conversation = crate::domain::ConversationId(conversation_id);
-            hub.to_conversation_agents(&conversation, Arc::from(f.to_json()), origin, None);
+            hub.to_conversation_agents(&conversation, Arc::from(f.to_json()), origin.and_then(Origin::agent), None);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
+    use std::sync::Mutex;
 
-    use switchboard_channel::ChannelKind;
+    use switchboard_channel::{ChannelKind, ConnectionId, LivePush};
 
     use super::*;
     use crate::domain::{
         AgentId, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, Priority,
     };
-    use crate::hub::Registration;
+    use crate::hub::{Registration, Shown};
 
     fn conversation(channel: ChannelKind, customer: &CustomerId, agent: &AgentId) -> Conversation {
         Conversation {
@@ -96,31 +99,65 @@ mod tests {
     }
 
     fn received(r: &mut Registration) -> Vec<serde_json::Value> {
-        std::iter::from_fn(|| r.frames.try_recv().ok()).map(|f| serde_json::from_str(&f).unwrap()).collect()
+        std::iter::from_fn(|| r.queue.frames.try_recv().ok()).map(|f| serde_json::from_str(&f).unwrap()).collect()
+    }
+
+    /// A live side that records what it was asked to push.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<CustomerEvent>>);
+
+    impl LivePush for Recorded {
+        fn push(&self, _customer: &str, event: &CustomerEvent, _except: Option<ConnectionId>) {
+            self.0.lock().unwrap().push(event.clone());
+        }
+
+        fn online(&self, _customer: &str, _except: Option<ConnectionId>) -> bool {
+            true
+        }
+
+        fn delivered(&self, _customer: &str) -> String {
+            "pushed".into()
+        }
+    }
+
+    fn chat_only() -> (LiveCustomers, Arc<Recorded>) {
+        let recorded = Arc::new(Recorded::default());
+        let live = LiveCustomers::default();
+        live.set(HashMap::from([(ChannelKind::Chat, recorded.clone() as Arc<dyn LivePush>)]));
+        (live, recorded)
     }
 
     #[test]
-    fn the_customers_app_hears_only_of_their_chat_while_the_agent_hears_of_everything() {
-        let hub = Hub::new(16, 16);
+    fn the_customer_hears_only_through_the_live_side_of_their_conversations_channel() {
+        let hub = Hub::new(16);
+        let (live, app) = chat_only();
         let (customer, agent) = (CustomerId::from("cu_1"), AgentId::from("ag_1"));
-        let mut app = hub.register_customer(&customer);
         let (mut console, _) = hub.register_agent(&agent);
         for channel in [ChannelKind::Email, ChannelKind::Chat] {
             let mut c = conversation(channel, &customer, &agent);
-            deliver(&hub, Event::Message { message: reply(&c), conversation: c.clone(), origin: None });
-            hub.to_conversation_customer(&c.id, Arc::from(r#"{"type":"queue"}"#), None);
+            deliver(&hub, &live, Event::Message { message: reply(&c), conversation: c.clone(), origin: None });
             c.status = ConversationStatus::Resolved;
-            deliver(&hub, Event::Conversation(c));
+            deliver(&hub, &live, Event::Conversation(c));
         }
-        let app: Vec<_> = received(&mut app).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
-        assert_eq!(app, [r#""message" "reply on chat""#, r#""queue" null"#, r#""status" null"#]);
+        let app: Vec<_> = app
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| match e {
+                CustomerEvent::Message(m) => m.text.clone(),
+                other => format!("{other:?}").split_whitespace().next().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        assert_eq!(app, ["reply on chat", "Resolved"]);
         let console: Vec<_> = received(&mut console).iter().map(|f| f["text"].clone()).collect();
         assert_eq!(console, ["reply on email", "reply on chat"]);
     }
 
     #[test]
     fn an_agent_being_assigned_gets_the_whole_conversation_first_and_no_message_twice() {
-        let hub = Hub::new(16, 16);
+        let hub = Hub::new(16);
+        let (live, _) = chat_only();
         let (customer, agent, supervisor) = (CustomerId::from("cu_1"), AgentId::from("ag_1"), AgentId::from("ag_2"));
         let (mut console, _) = hub.register_agent(&agent);
         let (mut overseer, _) = hub.register_agent(&supervisor);
@@ -131,15 +168,39 @@ mod tests {
         // m1 commits before the conversation is read for the `assigned` frame, m2 after.
         let (m1, m2, m3) = (message(1), message(2), message(3));
         for m in [&m1, &m2] {
-            deliver(&hub, Event::Message { message: m.clone(), conversation: c.clone(), origin: None });
+            deliver(&hub, &live, Event::Message { message: m.clone(), conversation: c.clone(), origin: None });
         }
         assert!(received(&mut console).is_empty(), "nothing before the assigned frame");
-        hub.release(&c.id, Some((Arc::from(r#"{"type":"assigned"}"#), &HashSet::from([m1.id.clone()]))));
-        deliver(&hub, Event::Message { message: m3, conversation: c.clone(), origin: None });
+        let shown = Shown { max_seq: 1, notes: HashSet::new() };
+        hub.release(&c.id, Some((Arc::from(r#"{"type":"assigned"}"#), shown)));
+        deliver(&hub, &live, Event::Message { message: m3, conversation: c.clone(), origin: None });
         let got: Vec<_> = received(&mut console).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
         assert_eq!(got, [r#""assigned" null"#, r#""message" "m2""#, r#""message" "m3""#]);
         // A supervisor watching it was never held back.
         let seen: Vec<_> = received(&mut overseer).iter().map(|f| f["text"].clone()).collect();
         assert_eq!(seen, ["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn a_message_in_the_assigned_frame_but_published_after_it_does_not_reach_the_agent_again() {
+        let hub = Hub::new(16);
+        let (live, _) = chat_only();
+        let (customer, agent) = (CustomerId::from("cu_1"), AgentId::from("ag_1"));
+        let (mut console, _) = hub.register_agent(&agent);
+        let c = conversation(ChannelKind::Chat, &customer, &agent);
+        hub.track(&c);
+        hub.hold_for(&c.id, &agent);
+        // m1 and a note commit, the conversation is read with both, the hold ends, and only
+        // then do their committing tasks publish them; m2 commits after the read.
+        let m1 = Message { seq: Some(1), text: "m1".into(), ..reply(&c) };
+        let note = Message { seq: None, internal: true, text: "note".into(), ..reply(&c) };
+        let m2 = Message { seq: Some(2), text: "m2".into(), ..reply(&c) };
+        let shown = Shown { max_seq: 1, notes: HashSet::from([note.id.clone()]) };
+        hub.release(&c.id, Some((Arc::from(r#"{"type":"assigned"}"#), shown)));
+        for m in [m1, note, m2] {
+            deliver(&hub, &live, Event::Message { message: m, conversation: c.clone(), origin: None });
+        }
+        let got: Vec<_> = received(&mut console).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
+        assert_eq!(got, [r#""assigned" null"#, r#""message" "m2""#]);
     }
 }

@@ -1,48 +1,71 @@
-//! Live connections: which websocket belongs to which customer or agent, and which agents
-//! follow which conversation. Frames are pushed into each connection's bounded queue; a
+//! Live agent connections, and who follows which conversation: its customer (reached through
+//! the live side of the conversation's channel, see [`crate::live`]), its assignee and the
+//! supervisors watching it. Frames are pushed into each connection's bounded queue; a
 //! connection whose queue is full reads too slowly and is disconnected instead of buffered
-//! without limit (it catches up with `resume_after` or `open` when it comes back).
+//! without limit (it catches up with `open` when it comes back).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use switchboard_channel::ChannelKind;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use switchboard_channel::websocket::{FrameReceiver, FrameSender, frame_queue};
 
 use crate::domain::{AgentId, Conversation, ConversationId, CustomerId, MessageId};
-use crate::telemetry::names;
 
-/// A connection's id, unique for the life of the process.
+pub use switchboard_channel::websocket::Frame;
+
+/// An agent connection's id, unique for the life of the process.
 pub type ConnId = u64;
-
-/// A frame already serialized, shared by every connection it goes to.
-pub type Frame = Arc<str>;
 
 /// What a session gets when it registers.
 pub struct Registration {
     pub id: ConnId,
-    /// Frames for this connection, in order.
-    pub frames: mpsc::Receiver<Frame>,
-    /// Fires when the connection must close because its queue overflowed.
-    pub kicked: CancellationToken,
+    /// Frames for this connection, in order, and the signal that it must close.
+    pub queue: FrameReceiver,
 }
 
 struct Conn {
     id: ConnId,
-    tx: mpsc::Sender<Frame>,
-    kicked: CancellationToken,
+    tx: FrameSender,
 }
 
 /// Who a conversation's frames go to.
 #[derive(Default)]
 struct Followers {
-    customer: Option<CustomerId>,
+    /// The customer and the channel the conversation is on.
+    customer: Option<(ChannelKind, CustomerId)>,
     assignee: Option<AgentId>,
     /// Supervisors who opened it.
     watchers: HashSet<AgentId>,
     /// An agent being assigned it, whose frames about it wait for the `assigned` frame.
     pending: Option<Pending>,
+    /// What the assignee's `assigned` frame held. A message committed before that frame was
+    /// read may be published only after it went out; it must not reach the agent again.
+    shown: Option<(AgentId, Shown)>,
+}
+
+/// The messages a conversation frame holds: every customer-visible one up to `max_seq` (seqs
+/// commit in order, so a snapshot holding `max_seq` holds all below it) and these notes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub max_seq: i64,
+    pub notes: HashSet<MessageId>,
+}
+
+impl Shown {
+    fn holds(&self, message: &MessageRef<'_>) -> bool {
+        match message.seq {
+            Some(seq) => seq <= self.max_seq,
+            None => self.notes.contains(message.id),
+        }
+    }
+}
+
+/// The message a `message` frame carries.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageRef<'a> {
+    pub id: &'a MessageId,
+    pub seq: Option<i64>,
 }
 
 /// Frames held back for an agent until it has the whole conversation (see [`Hub::hold_for`]).
@@ -54,39 +77,33 @@ struct Pending {
 struct Held {
     frame: Frame,
     except: Option<ConnId>,
-    /// The message the frame carries, if it is a `message` frame.
-    message: Option<MessageId>,
+    /// The message the frame carries, if it is a `message` frame: its id and seq.
+    message: Option<(MessageId, Option<i64>)>,
 }
 
 #[derive(Default)]
 struct Inner {
     next_id: ConnId,
-    customers: HashMap<CustomerId, Vec<Conn>>,
     agents: HashMap<AgentId, Vec<Conn>>,
     conversations: HashMap<ConversationId, Followers>,
 }
 
 pub struct Hub {
     inner: Mutex<Inner>,
-    /// Frames each customer connection, and each agent connection, may have queued.
-    customer_queue: usize,
+    /// Frames each agent connection may have queued.
     agent_queue: usize,
 }
 
 /// Sends a hold's frames to its agent, after the `assigned` frame if there is one.
-fn deliver_held(
-    agents: &HashMap<AgentId, Vec<Conn>>,
-    pending: Pending,
-    assigned: Option<(Frame, &HashSet<MessageId>)>,
-) {
+fn deliver_held(agents: &HashMap<AgentId, Vec<Conn>>, pending: Pending, assigned: Option<(Frame, &Shown)>) {
     let conns = agents.get(&pending.agent);
     let shown = assigned.map(|(frame, shown)| {
         push(conns, &frame, None);
         shown
     });
-    let already_shown = |m: &MessageId| shown.is_some_and(|s| s.contains(m));
     for held in pending.held {
-        if !held.message.as_ref().is_some_and(already_shown) {
+        let message = held.message.as_ref().map(|(id, seq)| MessageRef { id, seq: *seq });
+        if !message.is_some_and(|m| shown.is_some_and(|s| s.holds(&m))) {
             push(conns, &held.frame, held.except);
         }
     }
@@ -97,16 +114,14 @@ fn push(conns: Option<&Vec<Conn>>, frame: &Frame, except: Option<ConnId>) {
         if Some(conn.id) == except {
             continue;
         }
-        if conn.tx.try_send(frame.clone()).is_err() {
-            conn.kicked.cancel();
-        }
+        conn.tx.push(frame);
     }
 }
 
 impl Hub {
-    /// A hub whose customer and agent connections each queue at most so many frames.
-    pub fn new(customer_queue: usize, agent_queue: usize) -> Self {
-        Self { inner: Mutex::new(Inner::default()), customer_queue, agent_queue }
+    /// A hub whose agent connections each queue at most so many frames.
+    pub fn new(agent_queue: usize) -> Self {
+        Self { inner: Mutex::new(Inner::default()), agent_queue }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -117,29 +132,9 @@ impl Hub {
 
     fn new_conn(inner: &mut Inner, queue_len: usize) -> (Conn, Registration) {
         inner.next_id += 1;
-        let (tx, frames) = mpsc::channel(queue_len);
-        let kicked = CancellationToken::new();
+        let (tx, queue) = frame_queue(queue_len);
         let id = inner.next_id;
-        (Conn { id, tx, kicked: kicked.clone() }, Registration { id, frames, kicked })
-    }
-
-    pub fn register_customer(&self, customer: &CustomerId) -> Registration {
-        let mut inner = self.lock();
-        let (conn, reg) = Self::new_conn(&mut inner, self.customer_queue);
-        inner.customers.entry(customer.clone()).or_default().push(conn);
-        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "chat").increment(1.0);
-        reg
-    }
-
-    pub fn unregister_customer(&self, customer: &CustomerId, id: ConnId) {
-        let mut inner = self.lock();
-        if let Some(conns) = inner.customers.get_mut(customer) {
-            conns.retain(|c| c.id != id);
-            if conns.is_empty() {
-                inner.customers.remove(customer);
-            }
-        }
-        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "chat").decrement(1.0);
+        (Conn { id, tx }, Registration { id, queue })
     }
 
     /// Registers an agent session; returns it and how many sessions the agent now has.
@@ -149,7 +144,6 @@ impl Hub {
         let conns = inner.agents.entry(agent.clone()).or_default();
         conns.push(conn);
         let count = conns.len();
-        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "agent").increment(1.0);
         (reg, count)
     }
 
@@ -169,7 +163,6 @@ impl Hub {
                 followers.watchers.remove(agent);
             }
         }
-        metrics::gauge!(names::OPEN_CONNECTIONS, "kind" => "agent").decrement(1.0);
         left
     }
 
@@ -177,8 +170,10 @@ impl Hub {
     pub fn track(&self, conversation: &Conversation) {
         let mut inner = self.lock();
         let f = inner.conversations.entry(conversation.id.clone()).or_default();
-        // The customer's app follows only live chat (see `to_chat_customer`).
-        f.customer = (conversation.channel == ChannelKind::Chat).then(|| conversation.customer_id.clone());
+        f.customer = Some((conversation.channel, conversation.customer_id.clone()));
+        if f.assignee != conversation.assignee {
+            f.shown = None;
+        }
         f.assignee = conversation.assignee.clone();
         if !conversation.status.is_open() && f.watchers.is_empty() && f.pending.is_none() {
             inner.conversations.remove(&conversation.id);
@@ -192,27 +187,14 @@ impl Hub {
         inner.conversations.entry(conversation.id.clone()).or_default().watchers.insert(agent.clone());
     }
 
-    /// To the customer's app, about one of their conversations. The app holds the customer's
-    /// live chat only: a frame about an email thread or a callback would show there as chat,
-    /// and its `seq` would collide with the chat's, so those go nowhere.
-    pub fn to_chat_customer(&self, conversation: &Conversation, frame: Frame, except: Option<ConnId>) {
-        if conversation.channel == ChannelKind::Chat {
-            let inner = self.lock();
-            push(inner.customers.get(&conversation.customer_id), &frame, except);
-        }
-    }
-
     pub fn to_agent(&self, agent: &AgentId, frame: Frame, except: Option<ConnId>) {
         let inner = self.lock();
         push(inner.agents.get(agent), &frame, except);
     }
 
-    /// To the customer of a followed chat conversation.
-    pub fn to_conversation_customer(&self, conversation: &ConversationId, frame: Frame, except: Option<ConnId>) {
-        let inner = self.lock();
-        if let Some(customer) = inner.conversations.get(conversation).and_then(|f| f.customer.as_ref()) {
-            push(inner.customers.get(customer), &frame, except);
-        }
+    /// The channel and customer of a followed conversation.
+    pub fn customer_of(&self, conversation: &ConversationId) -> Option<(ChannelKind, CustomerId)> {
+        self.lock().conversations.get(conversation).and_then(|f| f.customer.clone())
     }
 
     /// To the assignee and every watcher of a conversation, each agent once; `message` is the
@@ -222,17 +204,19 @@ impl Hub {
         conversation: &ConversationId,
         frame: Frame,
         except: Option<ConnId>,
-        message: Option<&MessageId>,
+        message: Option<MessageRef<'_>>,
     ) {
         let mut guard = self.lock();
         let Inner { agents, conversations, .. } = &mut *guard;
         let Some(f) = conversations.get_mut(conversation) else { return };
         let assignee = f.assignee.as_ref().filter(|a| !f.watchers.contains(*a));
         for agent in f.watchers.iter().chain(assignee) {
-            match &mut f.pending {
-                Some(p) if &p.agent == agent => {
-                    p.held.push(Held { frame: frame.clone(), except, message: message.cloned() });
+            match (&mut f.pending, &f.shown) {
+                (Some(p), _) if &p.agent == agent => {
+                    let message = message.map(|m| (m.id.clone(), m.seq));
+                    p.held.push(Held { frame: frame.clone(), except, message });
                 }
+                (_, Some((shown_to, shown))) if shown_to == agent && message.is_some_and(|m| shown.holds(&m)) => {}
                 _ => push(agents.get(agent), &frame, except),
             }
         }
@@ -254,29 +238,14 @@ impl Hub {
 
     /// Ends a hold: sends `assigned` (the `assigned` frame and the messages it holds) when
     /// there is one, then the held frames, but no message the `assigned` frame already holds.
-    pub fn release(&self, conversation: &ConversationId, assigned: Option<(Frame, &HashSet<MessageId>)>) {
+    pub fn release(&self, conversation: &ConversationId, assigned: Option<(Frame, Shown)>) {
         let mut guard = self.lock();
         let Inner { agents, conversations, .. } = &mut *guard;
-        if let Some(p) = conversations.get_mut(conversation).and_then(|f| f.pending.take()) {
-            deliver_held(agents, p, assigned);
+        let Some(f) = conversations.get_mut(conversation) else { return };
+        if let Some(p) = f.pending.take() {
+            let agent = p.agent.clone();
+            deliver_held(agents, p, assigned.as_ref().map(|(frame, shown)| (frame.clone(), shown)));
+            f.shown = assigned.map(|(_, shown)| (agent, shown));
         }
-    }
-
-    /// Whether a customer has at least one open connection.
-    pub fn customer_online(&self, customer: &CustomerId) -> bool {
-        self.customer_online_besides(customer, None)
-    }
-
-    /// Whether a customer has an open connection other than `except`.
-    pub fn customer_online_besides(&self, customer: &CustomerId, except: Option<ConnId>) -> bool {
-        let inner = self.lock();
-        inner.customers.get(customer).is_some_and(|conns| conns.iter().any(|c| Some(c.id) != except))
-    }
-
-    /// Whether the customer of a followed conversation has at least one open connection.
-    pub fn conversation_customer_online(&self, conversation: &ConversationId) -> bool {
-        let inner = self.lock();
-        let customer = inner.conversations.get(conversation).and_then(|f| f.customer.as_ref());
-        customer.is_some_and(|c| inner.customers.contains_key(c))
     }
 }

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use switchboard_channel::SharedClock;
 use switchboard_channel::{ChannelKind, Inbound};
 use tokio::sync::Notify;
+use tokio_util::task::TaskTracker;
 
-use crate::domain::{CustomerId, Millis};
-use crate::events::{Event, EventBus};
-use crate::hub::ConnId;
+use crate::domain::CustomerId;
+use crate::events::{Event, EventBus, Origin};
 use crate::routing::RoutingHandle;
 use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError, Threading};
 use crate::telemetry::names;
@@ -33,7 +34,7 @@ pub enum IngestError {
 #[derive(Clone, Debug, Default)]
 pub struct Source {
     /// The connection that sent it, which answers for itself (the fan-out skips it).
-    pub connection: Option<ConnId>,
+    pub connection: Option<Origin>,
     /// The customer, when the channel already resolved the sender.
     pub customer: Option<CustomerId>,
 }
@@ -53,7 +54,11 @@ pub struct IngestParts {
     pub triage: Arc<Triager>,
     /// Wakes the dispatcher for the safety notice.
     pub outbox_wake: Arc<Notify>,
+    /// Longest text any channel may hand in; each adapter enforces its own, lower limit.
     pub max_text_chars: usize,
+    pub clock: SharedClock,
+    /// Tracks what follows a commit (routing, the safety notice), so shutdown waits for it.
+    pub tasks: TaskTracker,
 }
 
 #[derive(Clone)]
@@ -122,6 +127,7 @@ impl Ingestor {
         let message = NewInbound {
             channel,
             external_id: inbound.external_id,
+            key_scope: inbound.key_scope,
             threading,
             sender: inbound.sender,
             customer,
@@ -129,7 +135,7 @@ impl Ingestor {
             text: text.text,
             secrets_redacted: secrets,
             triage: Some(triage),
-            received_at: Millis::now(),
+            received_at: p.clock.now(),
         };
         Ok(Prepared { message, notice_language })
     }
@@ -140,7 +146,7 @@ impl Ingestor {
         ingested: &Ingested,
         channel: ChannelKind,
         started: Instant,
-        origin: Option<ConnId>,
+        origin: Option<Origin>,
         notice_language: Option<String>,
     ) {
         metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
@@ -154,7 +160,7 @@ impl Ingestor {
         });
         if ingested.triaged || notice_language.is_some() {
             // Lost only if the process dies now: routing is rebuilt from the store at start.
-            tokio::spawn(self.clone().after_commit(ingested.clone(), notice_language));
+            self.parts.tasks.spawn(self.clone().after_commit(ingested.clone(), notice_language));
         }
     }
 
@@ -190,7 +196,7 @@ impl Ingestor {
             assignee_only: None,
             // Rare enough to leave to the dispatcher, whatever the channel.
             delivered_live: None,
-            now: Millis::now(),
+            now: p.clock.now(),
         };
         match p.store.append_outbound(notice).await {
             Ok(appended) if !appended.duplicate => {

@@ -3,7 +3,7 @@
 //! back over the channel each conversation came from.
 
 pub mod app;
-pub mod chat;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -13,10 +13,11 @@ pub mod events;
 pub mod fanout;
 pub mod http;
 pub mod hub;
+pub mod inbound;
 pub mod ingest;
+pub mod live;
 pub mod routing;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;
 pub mod triage;
-pub mod ws;

@@ -106,7 +106,7 @@ const WATCHER: &str = "ag_supervisor";
 
 impl Database {
     fn new() -> Self {
-        let hub = Arc::new(Hub::new(256, 4096));
+        let hub = Arc::new(Hub::new(4096));
         let (watcher, _) = hub.register_agent(&AgentId::from(WATCHER));
         Self { dir: tempfile::tempdir().expect("temporary directory"), hub, watcher: tokio::sync::Mutex::new(watcher) }
     }
@@ -116,7 +116,7 @@ impl Database {
         let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
         let mut watcher = self.watcher.lock().await;
         loop {
-            let frame = tokio::time::timeout_at(deadline, watcher.frames.recv())
+            let frame = tokio::time::timeout_at(deadline, watcher.queue.frames.recv())
                 .await
                 .unwrap_or_else(|_| panic!("no delivery reported within {EVENT_TIMEOUT:?}"))
                 .expect("the watching connection is open");
@@ -148,7 +148,8 @@ struct Running {
 
 impl Running {
     fn start(db: &Database, store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
-        let dispatcher = Dispatcher::new(store.clone(), adapters, config, EventBus::new(db.hub.clone()));
+        let dispatcher =
+            Dispatcher::new(store.clone(), adapters, config, EventBus::new(db.hub.clone(), Default::default()));
         let wake = dispatcher.waker();
         let cancel = CancellationToken::new();
         let task = tokio::spawn(dispatcher.run(cancel.clone()));
@@ -180,6 +181,7 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
         .ingest(NewInbound {
             channel,
             external_id: format!("<first-{channel}@mail>"),
+            key_scope: None,
             threading,
             sender,
             customer: None,
@@ -187,7 +189,7 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
             text: "where is my refund?".to_owned(),
             secrets_redacted: false,
             triage: None,
-            received_at: Millis::now(),
+            received_at: Millis::wall(),
         })
         .await
         .expect("ingest")
@@ -208,7 +210,7 @@ async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str)
             deliver: true,
             assignee_only: None,
             delivered_live: None,
-            now: Millis::now(),
+            now: Millis::wall(),
         })
         .await
         .expect("reply committed");
@@ -355,7 +357,7 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
             seqs.push(reply(&store, &id, key).await);
         }
         let claimed_at = Instant::now();
-        let claimed = store.claim_outbox(Millis::now(), lease, 1).await.expect("claim");
+        let claimed = store.claim_outbox(Millis::wall(), lease, 1).await.expect("claim");
         assert_eq!(claimed.len(), 1);
         (id, seqs, claimed_at, claimed[0].outbound.outbox_id)
     };

@@ -53,11 +53,12 @@ fn email_sender(address: &str) -> SenderIdentity {
     SenderIdentity { email: Some(address.to_owned()), ..SenderIdentity::default() }
 }
 
-/// A live-chat message from an app user; the external id is the sender-scoped client id.
+/// A live-chat message from an app user; the external id is the client id, scoped to the sender.
 fn chat(user: &str, client_id: &str, now: Millis) -> NewInbound {
     NewInbound {
         channel: ChannelKind::Chat,
-        external_id: format!("{user}:{client_id}"),
+        external_id: client_id.to_owned(),
+        key_scope: Some(user.to_owned()),
         threading: Threading::LatestOpen,
         sender: app_user(user),
         customer: None,
@@ -74,6 +75,7 @@ fn email(from: &str, message_id: &str, references: &[&str], now: Millis) -> NewI
     NewInbound {
         channel: ChannelKind::Email,
         external_id: message_id.to_owned(),
+        key_scope: None,
         threading: Threading::ByReferences(references.iter().map(|r| r.to_string()).collect()),
         sender: email_sender(from),
         customer: None,
@@ -176,6 +178,31 @@ async fn a_repeated_external_id_writes_nothing_and_returns_the_original(store: A
     on_chat.external_id = "<m1@mail>".to_owned();
     let on_chat = ingest(&store, on_chat).await;
     assert!(!on_chat.duplicate && on_chat.opened);
+}
+
+async fn idempotency_keys_of_different_senders_never_collide(store: Arc<dyn Store>) {
+    // Sender and key both may hold the separator a concatenated key would have used.
+    let a = ingest(&store, chat("cust-A", "x:y", at(0))).await;
+    let b = ingest(&store, chat("cust-A:x", "y", at(1_000))).await;
+    assert!(!b.duplicate, "another sender's key is another message");
+    assert_ne!(a.conversation.id, b.conversation.id, "each sender has their own conversation");
+    assert_eq!(b.message.text, "chat message y");
+    let again = ingest(&store, chat("cust-A:x", "y", at(2_000))).await;
+    assert!(again.duplicate && again.message.id == b.message.id, "the same sender's key is the same message");
+}
+
+async fn replays_come_in_pages_of_customer_visible_messages(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "pager").await;
+    let first = ingest(&store, chat("u-pages", "c0", at(0))).await;
+    let id = first.conversation.id.clone();
+    store.append_outbound(note(&id, &agent, "n", at(1))).await.unwrap();
+    for i in 1..5 {
+        ingest(&store, chat("u-pages", &format!("c{i}"), at(10 * i))).await;
+    }
+    let page = store.messages_page(&id, 1, 2).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), [Some(2), Some(3)], "no notes, in seq order");
+    let rest = store.messages_page(&id, 3, 10).await.unwrap();
+    assert_eq!(rest.iter().map(|m| m.seq).collect::<Vec<_>>(), [Some(4), Some(5)]);
 }
 
 /// What one concurrent writer got back.
@@ -935,6 +962,8 @@ macro_rules! conformance_suite {
         mod $backend {
             conformance_suite!(@cases $open;
                 a_repeated_external_id_writes_nothing_and_returns_the_original,
+                idempotency_keys_of_different_senders_never_collide,
+                replays_come_in_pages_of_customer_visible_messages,
                 seq_is_gapless_under_concurrent_appends,
                 concurrent_first_messages_open_one_conversation,
                 customer_identities_resolve_to_one_customer,

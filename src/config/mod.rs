@@ -2,18 +2,17 @@
 //! `SWITCHBOARD__SECTION__KEY` environment overrides, into typed structs that refuse unknown
 //! keys. Every error names the key it is about.
 
-mod secret;
 mod sections;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use secret::Secret;
 pub use sections::{
-    ChatConfig, ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, QueueConfig, RoutingConfig, StoreConfig,
-    Synchronous,
+    ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, QueueConfig, RoutingConfig, StoreConfig, Synchronous,
 };
+pub use switchboard_channel::Secret;
+pub use switchboard_chat::ChatConfig;
 
 /// The defaults every deployment starts from; they run as they are.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -91,7 +90,7 @@ impl Config {
         self.store.validate()?;
         self.outbox.validate()?;
         self.routing.validate()?;
-        self.chat.validate()?;
+        self.chat.validate().map_err(ConfigError)?;
         self.console.validate()?;
         self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
         for (i, q) in self.routing.queues.iter().enumerate() {

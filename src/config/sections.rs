@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use switchboard_channel::websocket::Limits;
+
 use super::{ConfigError, Secret};
 
 fn invalid(key: &str, why: impl std::fmt::Display) -> ConfigError {
@@ -162,86 +164,6 @@ impl LogConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         Self { format: Self::default_format(), level: Self::default_level() }
-    }
-}
-
-/// `[chat]`
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChatConfig {
-    /// HS256 secret the app's backend signs customer tokens with. Empty: chat and callback
-    /// requests are refused until it is set.
-    #[serde(default)]
-    pub jwt_secret: Secret,
-    /// Largest websocket frame accepted, in bytes; a larger one closes the connection (4413).
-    #[serde(default = "ChatConfig::default_max_frame")]
-    pub max_frame_bytes: usize,
-    /// Longest message text accepted, in characters.
-    #[serde(default = "ChatConfig::default_max_text")]
-    pub max_text_chars: usize,
-    /// Frames per second a connection may send on average.
-    #[serde(default = "ChatConfig::default_rate")]
-    pub rate_per_s: u32,
-    /// Frames a connection may send in a burst above the average.
-    #[serde(default = "ChatConfig::default_burst")]
-    pub rate_burst: u32,
-    /// Frames over the limit tolerated (each answered with `rate_limited`) before close 4429.
-    #[serde(default = "ChatConfig::default_tolerance")]
-    pub rate_tolerance: u32,
-    /// Frames queued for a customer connection that reads too slowly before it is
-    /// disconnected (agent consoles: `console.outbound_queue`).
-    #[serde(default = "ChatConfig::default_outbound_queue")]
-    pub outbound_queue: usize,
-}
-
-impl ChatConfig {
-    const fn default_max_frame() -> usize {
-        64 * 1024
-    }
-    const fn default_max_text() -> usize {
-        8_000
-    }
-    const fn default_rate() -> u32 {
-        10
-    }
-    const fn default_burst() -> u32 {
-        30
-    }
-    const fn default_tolerance() -> u32 {
-        20
-    }
-    const fn default_outbound_queue() -> usize {
-        256
-    }
-
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !self.jwt_secret.is_empty() && self.jwt_secret.expose().len() < 32 {
-            return Err(invalid("chat.jwt_secret", "must be at least 32 bytes long"));
-        }
-        if self.max_frame_bytes < 1024 {
-            return Err(invalid("chat.max_frame_bytes", "must be at least 1024"));
-        }
-        if self.rate_per_s == 0 {
-            return Err(invalid("chat.rate_per_s", "must be at least 1"));
-        }
-        if self.outbound_queue == 0 {
-            return Err(invalid("chat.outbound_queue", "must be at least 1"));
-        }
-        Ok(())
-    }
-}
-
-impl Default for ChatConfig {
-    fn default() -> Self {
-        Self {
-            jwt_secret: Secret::default(),
-            max_frame_bytes: Self::default_max_frame(),
-            max_text_chars: Self::default_max_text(),
-            rate_per_s: Self::default_rate(),
-            rate_burst: Self::default_burst(),
-            rate_tolerance: Self::default_tolerance(),
-            outbound_queue: Self::default_outbound_queue(),
-        }
     }
 }
 
@@ -425,6 +347,25 @@ pub struct ConsoleConfig {
     /// Larger than a customer's: a console receives every message of all its conversations.
     #[serde(default = "ConsoleConfig::default_outbound_queue")]
     pub outbound_queue: usize,
+    /// Largest websocket frame an agent may send, in bytes (4413 beyond).
+    #[serde(default = "ConsoleConfig::default_max_frame")]
+    pub max_frame_bytes: usize,
+    /// Longest reply or note an agent may write, in characters (emails are long).
+    #[serde(default = "ConsoleConfig::default_max_text")]
+    pub max_text_chars: usize,
+    /// Frames per second a console may send on average: an agent answering many customers
+    /// at once sends far more than one customer does.
+    #[serde(default = "ConsoleConfig::default_rate")]
+    pub rate_per_s: u32,
+    /// Frames a console may send in a burst above the average.
+    #[serde(default = "ConsoleConfig::default_burst")]
+    pub rate_burst: u32,
+    /// Frames over the limit tolerated (each answered with `rate_limited`) before close 4429.
+    #[serde(default = "ConsoleConfig::default_tolerance")]
+    pub rate_tolerance: u32,
+    /// Open console websocket connections at most; a new one beyond gets 503 `unavailable`.
+    #[serde(default = "ConsoleConfig::default_max_connections")]
+    pub max_connections: usize,
 }
 
 impl ConsoleConfig {
@@ -439,6 +380,37 @@ impl ConsoleConfig {
     }
     const fn default_outbound_queue() -> usize {
         4096
+    }
+    const fn default_max_frame() -> usize {
+        1024 * 1024
+    }
+    const fn default_max_text() -> usize {
+        100_000
+    }
+    const fn default_rate() -> u32 {
+        100
+    }
+    const fn default_burst() -> u32 {
+        300
+    }
+    const fn default_tolerance() -> u32 {
+        100
+    }
+    const fn default_max_connections() -> usize {
+        2_000
+    }
+
+    /// What the websocket session loop enforces on a console connection.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_frame_bytes: self.max_frame_bytes,
+            rate_per_s: self.rate_per_s,
+            rate_burst: self.rate_burst,
+            rate_tolerance: self.rate_tolerance,
+            // A console is sent whole conversations in one frame; the cap only stops a peer
+            // that pings without ever reading from growing the buffer without limit.
+            max_write_buffer_bytes: 256 * 1024 * 1024,
+        }
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -457,6 +429,18 @@ impl ConsoleConfig {
         if self.outbound_queue == 0 {
             return Err(invalid("console.outbound_queue", "must be at least 1"));
         }
+        if self.max_frame_bytes < 1024 {
+            return Err(invalid("console.max_frame_bytes", "must be at least 1024"));
+        }
+        for (key, value) in [
+            ("console.max_text_chars", self.max_text_chars),
+            ("console.rate_per_s", self.rate_per_s as usize),
+            ("console.max_connections", self.max_connections),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
         Ok(())
     }
 }
@@ -469,6 +453,12 @@ impl Default for ConsoleConfig {
             login_attempts_per_minute: Self::default_login_rate(),
             access_check_s: Self::default_access_check(),
             outbound_queue: Self::default_outbound_queue(),
+            max_frame_bytes: Self::default_max_frame(),
+            max_text_chars: Self::default_max_text(),
+            rate_per_s: Self::default_rate(),
+            rate_burst: Self::default_burst(),
+            rate_tolerance: Self::default_tolerance(),
+            max_connections: Self::default_max_connections(),
         }
     }
 }

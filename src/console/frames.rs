@@ -1,7 +1,10 @@
 //! The frames of the agent console websocket (PROTOCOL.md section 2).
 
 use serde::{Deserialize, Serialize};
-use switchboard_chat::frames::{FrameError, MAX_CLIENT_ID_LEN, parse_frame};
+use switchboard_channel::websocket::{FrameError, parse_frame};
+
+/// Longest `client_id` accepted, in characters.
+const MAX_CLIENT_ID_LEN: usize = 64;
 
 use super::view::{ConversationView, MessageView, Summary};
 
@@ -40,7 +43,7 @@ impl AgentFrame {
     pub fn parse(text: &str) -> Result<Self, FrameError> {
         let frame: Self = parse_frame(text, Self::TYPES)?;
         if let AgentFrame::Reply { client_id, .. } | AgentFrame::Note { client_id, .. } = &frame
-            && (client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN)
+            && (client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_LEN)
         {
             return Err(FrameError::Invalid {
                 kind: "reply".into(),
@@ -117,7 +120,7 @@ pub enum ConsoleFrame {
 }
 
 impl ConsoleFrame {
-    pub fn error(code: switchboard_chat::ErrorCode, message: impl Into<String>) -> Self {
+    pub fn error(code: switchboard_channel::ErrorCode, message: impl Into<String>) -> Self {
         ConsoleFrame::Error { code: code.as_str(), message: message.into() }
     }
 

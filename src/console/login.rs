@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchboard_chat::ErrorCode;
+use switchboard_channel::ErrorCode;
 
 use crate::app::AppState;
 use crate::domain::{Millis, to_rfc3339};
@@ -89,7 +89,7 @@ pub async fn login(
         tracing::info!(agent_id = %agent.id, "Login refused");
         return Err(unauthorized());
     }
-    let (token, expires_at) = state.agent_tokens.issue(&agent.id, Millis::now());
+    let (token, expires_at) = state.agent_tokens.issue(&agent.id, Millis::wall());
     tracing::info!(agent_id = %agent.id, "Logged in");
     Ok(Json(json!({ "token": token, "expires_at": to_rfc3339(expires_at) })))
 }

@@ -10,23 +10,26 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use switchboard_chat::{CloseCode, ErrorCode, ServerFrame};
+use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handled, Serve};
+use switchboard_channel::{CustomerEvent, ErrorCode};
 
 use super::frames::{AgentFrame, AgentInfo, ConsoleFrame};
 use super::view;
 use crate::app::AppState;
-use crate::chat::delivery_detail;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
-use crate::events::{DeliveryState, Event};
+use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
 use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
 use crate::telemetry::names;
-use crate::ws::{self, FrameHandler, Handled, Serve};
 
 pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
-    let max = state.config.chat.max_frame_bytes;
-    ws::configure(upgrade, max).on_upgrade(move |socket| session(state, socket))
+    let Some(slot) = state.console_slots.reserve() else { return ws::ConnectionSlots::refusal() };
+    let limits = state.config.console.limits();
+    ws::configure(upgrade, &limits).on_upgrade(move |socket| async move {
+        session(state, socket).await;
+        drop(slot);
+    })
 }
 
 /// A refusal to send back as an `error` frame.
@@ -84,7 +87,7 @@ struct Session<'a> {
 
 #[tracing::instrument(name = "agent", skip_all, fields(agent_id))]
 async fn session(state: Arc<AppState>, mut socket: WebSocket) {
-    let hello = match ws::first_frame(&mut socket, state.config.chat.max_frame_bytes).await {
+    let hello = match ws::first_frame(&mut socket, &state.config.console.limits()).await {
         Ok(text) => text,
         Err(Some(code)) => return ws::close(&mut socket, code).await,
         Err(None) => return,
@@ -107,7 +110,7 @@ async fn session(state: Arc<AppState>, mut socket: WebSocket) {
     tracing::Span::current().record("agent_id", tracing::field::display(&agent.id));
     let (mut registration, _) = state.hub.register_agent(&agent.id);
     let me = Session { state: &state, agent, conn: registration.id };
-    let expires_in = Duration::from_millis((credentials.expires_at.0 - Millis::now().0).max(0) as u64);
+    let expires_in = Duration::from_millis((credentials.expires_at.0 - Millis::wall().0).max(0) as u64);
     let outcome = me.run(&mut socket, &mut registration, expires_in).await;
     if state.hub.unregister_agent(&me.agent.id, me.conn) == 0 {
         let _ = state.routing.disconnected(me.agent.id.clone()).await;
@@ -144,8 +147,9 @@ impl Session<'_> {
                 () = self.disabled() => tracing::info!("Agent disabled; closing the session"),
             }
         };
-        let opts = Serve { config: &self.state.config.chat, shutdown: &self.state.shutdown, revoked: revoked.boxed() };
-        ws::serve(socket, registration, opts, &mut Frames(self)).await
+        let limits = self.state.config.console.limits();
+        let opts = Serve { limits: &limits, shutdown: &self.state.shutdown, revoked: revoked.boxed() };
+        ws::serve(socket, &mut registration.queue, opts, &mut Frames(self)).await
     }
 
     /// Ends once the agent's account is disabled or removed. Accounts change from the command
@@ -231,7 +235,8 @@ impl Session<'_> {
             }
             AgentFrame::Typing { conversation_id, on } => {
                 let c = self.permitted(&conversation_id).await?;
-                self.state.hub.to_chat_customer(&c, Arc::from(ServerFrame::Typing { on }.to_json()), None);
+                let event = CustomerEvent::Typing { conversation_id: c.id.to_string(), on };
+                self.state.events.live().push(c.channel, &c.customer_id, &event, None);
                 Vec::new()
             }
         };
@@ -266,7 +271,7 @@ impl Session<'_> {
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
-        let max = self.state.config.chat.max_text_chars;
+        let max = self.state.config.console.max_text_chars;
         if text.chars().count() > max {
             return Err(Refusal(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
         }
@@ -281,9 +286,12 @@ impl Session<'_> {
         // An agent pasting a card number into a reply or note is stored redacted too.
         let text = crate::triage::redact(&text).text;
         let conversation_id = ConversationId(conversation_id);
-        // A chat reply reaches the customer's open connections the moment it is published.
-        let delivered_live = (!internal)
-            .then(|| delivery_detail(self.state.hub.conversation_customer_online(&conversation_id)).to_owned());
+        // On a live channel a reply reaches the customer's open connections the moment it is
+        // published, so the channel's live side says how it went.
+        let delivered_live = match self.state.hub.customer_of(&conversation_id) {
+            Some((channel, customer)) if !internal => self.state.events.live().delivered(channel, &customer),
+            _ => None,
+        };
         let committing = self.state.store.append_outbound(NewOutbound {
             conversation_id,
             author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
@@ -294,7 +302,7 @@ impl Session<'_> {
             // Whether this agent may write here is checked with the write, not before it.
             assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
             delivered_live,
-            now: Millis::now(),
+            now: Millis::wall(),
         });
         Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
     }
@@ -311,14 +319,15 @@ impl Session<'_> {
         tracing::info!(conversation_id, message_id = %appended.message.id, internal = appended.message.internal, "Agent wrote");
         let own = ConsoleFrame::Message(view::message(&appended.message));
         let seq = appended.message.seq.unwrap_or_default();
+        let channel = appended.conversation.channel.as_str();
         self.state.events.publish(Event::Message {
             conversation: appended.conversation,
             message: appended.message,
-            origin: Some(self.conn),
+            origin: Some(Origin::Agent(self.conn)),
         });
         let mut frames = vec![ack, own];
         if let Some(detail) = appended.delivered_live {
-            metrics::counter!(names::MESSAGES_OUT, "channel" => "chat", "result" => "sent").increment(1);
+            metrics::counter!(names::MESSAGES_OUT, "channel" => channel, "result" => "sent").increment(1);
             let state = DeliveryState::Sent;
             frames.push(ConsoleFrame::Delivery {
                 conversation_id: conversation_id.clone(),
@@ -326,7 +335,7 @@ impl Session<'_> {
                 state: state.as_str(),
                 detail: detail.clone(),
             });
-            let origin = Some(self.conn);
+            let origin = Some(Origin::Agent(self.conn));
             self.state.events.publish(Event::Delivery { conversation_id, seq, state, detail, origin });
         } else if appended.outbox_id.is_some() {
             self.state.outbox_wake.notify_one();
@@ -371,7 +380,7 @@ impl Session<'_> {
             queue: None,
             actor: Actor::Agent(self.agent.id.clone()),
             reason: "resolved".into(),
-            now: Millis::now(),
+            now: Millis::wall(),
         };
         let resolved = self.state.store.change_status(&c.id, change).await?;
         tracing::info!(conversation_id = %c.id, "Resolved");

@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_others_do_not() {
         let tokens = AgentTokens::new("", 3600);
-        let now = Millis::now();
+        let now = Millis::wall();
         let (t, exp) = tokens.issue(&AgentId("ag_1".into()), now);
         let s = tokens.verify(&t).unwrap();
         assert_eq!(s.agent.as_str(), "ag_1");

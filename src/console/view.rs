@@ -1,11 +1,10 @@
 //! How conversations look on the wire: the SUMMARY, CONVERSATION and MESSAGE shapes of the
 //! contract, built from stored values.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 
-use crate::domain::{Conversation, Customer, Message, MessageId, to_rfc3339};
+use crate::domain::{Conversation, Customer, Message, to_rfc3339};
+use crate::hub::Shown;
 
 /// Longest preview of the last customer message in a summary, in characters.
 const PREVIEW_CHARS: usize = 140;
@@ -151,13 +150,16 @@ pub async fn load_conversation(
     Ok(load_conversation_with_ids(store, c).await?.0)
 }
 
-/// [`load_conversation`], with the ids of the messages it holds.
+/// [`load_conversation`], with what of the messages it holds.
 pub async fn load_conversation_with_ids(
     store: &dyn crate::store::Store,
     c: &Conversation,
-) -> Result<(ConversationView, HashSet<MessageId>), crate::store::StoreError> {
+) -> Result<(ConversationView, Shown), crate::store::StoreError> {
     let customer = store.customer(&c.customer_id).await?;
     let messages = store.messages(&c.id, 0, true).await?;
-    let ids = messages.iter().map(|m| m.id.clone()).collect();
-    Ok((conversation(c, customer.as_ref(), &messages), ids))
+    let shown = Shown {
+        max_seq: messages.iter().filter_map(|m| m.seq).max().unwrap_or(0),
+        notes: messages.iter().filter(|m| m.seq.is_none()).map(|m| m.id.clone()).collect(),
+    };
+    Ok((conversation(c, customer.as_ref(), &messages), shown))
 }

@@ -7,7 +7,6 @@ mod ids;
 mod message;
 mod outbox;
 mod status;
-mod time;
 
 pub use agent::{Agent, NewAgent};
 pub use conversation::{Conversation, Customer, Priority, TriageResult, UnknownPriority};
@@ -15,4 +14,4 @@ pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message};
 pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};
 pub use status::{ConversationStatus, IllegalTransition};
-pub use time::{Millis, to_rfc3339};
+pub use switchboard_channel::{Millis, to_rfc3339};

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use switchboard_chat::ErrorCode;
+use switchboard_channel::ErrorCode;
 
 /// An error answer of the HTTP API.
 #[derive(Debug)]

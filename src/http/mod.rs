@@ -15,7 +15,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/v1/chat", get(crate::chat::upgrade))
         .route("/v1/agent", get(crate::console::upgrade))
         .route("/v1/agent/login", post(crate::console::login::login))
         .with_state(state)

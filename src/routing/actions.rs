@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use switchboard_chat::ServerFrame;
-use switchboard_chat::frames::AgentName;
+use switchboard_channel::CustomerEvent;
 use switchboard_routing::{Action, RevokeReason};
 
 use super::convert::{domain_agent_id, domain_conversation_id};
@@ -28,7 +27,7 @@ impl Driver {
     }
 
     async fn execute_one(&mut self, action: Action) {
-        let now = Millis::now();
+        let now = Millis::wall();
         match action {
             Action::Offer { offer_id, conversation, agent, expires_at } => {
                 let id = domain_conversation_id(&conversation);
@@ -91,12 +90,15 @@ impl Driver {
             }
             Action::QueuePositions(positions) => {
                 for p in positions {
-                    let f = ServerFrame::Queue { position: p.position, estimated_wait_s: p.estimated_wait_s };
-                    self.hub.to_conversation_customer(
-                        &domain_conversation_id(&p.conversation),
-                        frame(f.to_json()),
-                        None,
-                    );
+                    let id = domain_conversation_id(&p.conversation);
+                    if let Some((channel, customer)) = self.hub.customer_of(&id) {
+                        let event = CustomerEvent::Queue {
+                            conversation_id: id.to_string(),
+                            position: p.position,
+                            estimated_wait_s: p.estimated_wait_s,
+                        };
+                        self.events.live().push(channel, &customer, &event, None);
+                    }
                 }
             }
         }
@@ -109,7 +111,7 @@ impl Driver {
         match view::load_conversation_with_ids(self.store.as_ref(), c).await {
             Ok((conversation, shown)) => {
                 let assigned = frame(ConsoleFrame::Assigned { conversation }.to_json());
-                self.hub.release(&c.id, Some((assigned, &shown)));
+                self.hub.release(&c.id, Some((assigned, shown)));
             }
             Err(e) => {
                 tracing::warn!(conversation_id = %c.id, error = %e, "Assignment not sent to the agent");
@@ -120,8 +122,8 @@ impl Driver {
             Ok(Some(a)) => a.name,
             _ => String::new(),
         };
-        let f = ServerFrame::Assigned { agent: AgentName { name } };
-        self.hub.to_chat_customer(c, frame(f.to_json()), None);
+        let event = CustomerEvent::Assigned { conversation_id: c.id.to_string(), agent_name: name };
+        self.events.live().push(c.channel, &c.customer_id, &event, None);
         tracing::info!(conversation_id = %c.id, agent_id = %agent, "Assigned");
     }
 

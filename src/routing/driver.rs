@@ -39,7 +39,7 @@ pub async fn start(
     tasks: &TaskTracker,
 ) -> anyhow::Result<RoutingHandle> {
     let router =
-        Router::new(convert::config(config), millis(Millis::now())).map_err(|e| anyhow::anyhow!("routing.{e}"))?;
+        Router::new(convert::config(config), millis(Millis::wall())).map_err(|e| anyhow::anyhow!("routing.{e}"))?;
     let mut driver = Driver {
         router,
         store,
@@ -58,7 +58,7 @@ impl Driver {
     /// Waiting conversations go back in line with their original waiting time; assigned ones
     /// stay with their agent, who gets the reconnect grace to come back.
     async fn restore(&mut self) -> Result<(), StoreError> {
-        let now = Millis::now();
+        let now = Millis::wall();
         let (mut waiting, mut assigned) = (0, 0);
         for c in self.store.open_conversations().await? {
             self.hub.track(&c);
@@ -90,7 +90,7 @@ impl Driver {
     async fn run(mut self, mut rx: mpsc::Receiver<Command>, cancel: CancellationToken) {
         loop {
             let wait =
-                self.router.next_deadline().map(|d| Duration::from_millis((d.0 - Millis::now().0).max(0) as u64));
+                self.router.next_deadline().map(|d| Duration::from_millis((d.0 - Millis::wall().0).max(0) as u64));
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 command = rx.recv() => match command {
@@ -98,7 +98,7 @@ impl Driver {
                     None => return,
                 },
                 _ = tokio::time::sleep(wait.unwrap_or(Duration::MAX)), if wait.is_some() => {
-                    let actions = self.router.tick(millis(Millis::now()));
+                    let actions = self.router.tick(millis(Millis::wall()));
                     self.execute(actions).await;
                 }
             }
@@ -106,7 +106,7 @@ impl Driver {
     }
 
     async fn handle(&mut self, command: Command) {
-        let now = millis(Millis::now());
+        let now = millis(Millis::wall());
         match command {
             Command::Enqueue(c) => {
                 self.hub.track(&c);

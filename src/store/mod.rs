@@ -72,6 +72,15 @@ pub trait Store: Send + Sync + 'static {
         include_internal: bool,
     ) -> Result<Vec<Message>, StoreError>;
 
+    /// At most `limit` customer-visible messages with `seq > after_seq`, in `seq` order: a
+    /// page of a replay.
+    async fn messages_page(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+
     /// The customer the sender's identities belong to, created (with those identities) when
     /// there is none yet.
     async fn resolve_customer(

@@ -21,8 +21,10 @@ pub enum Threading {
 #[derive(Clone, Debug)]
 pub struct NewInbound {
     pub channel: ChannelKind,
-    /// Idempotency key, unique per channel.
+    /// Idempotency key, unique per channel and `key_scope`.
     pub external_id: String,
+    /// The sender the key is unique for; `None` for keys unique across the channel.
+    pub key_scope: Option<String>,
     pub threading: Threading,
     pub sender: SenderIdentity,
     /// The customer, when the channel already resolved the sender (a chat session did at

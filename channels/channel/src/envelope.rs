@@ -85,9 +85,14 @@ pub struct Attachment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbound {
     pub channel: ChannelKind,
-    /// Idempotency key, unique per channel: an email Message-ID (or a hash of the raw message),
-    /// a chat sender+`client_id`, a callback customer+number. The same key twice is one message.
+    /// Idempotency key, unique per channel and `key_scope`: an email Message-ID (or a hash of
+    /// the raw message), a chat `client_id`, a callback number. The same key twice in one
+    /// scope is one message.
     pub external_id: String,
+    /// The sender the key is unique for (a chat customer's app user id), kept apart from the
+    /// key itself so no two senders' keys can ever be mistaken for each other; `None` when
+    /// the key is unique across the channel (an email Message-ID).
+    pub key_scope: Option<String>,
     /// Keys of earlier messages this one answers (email `In-Reply-To`/`References`), newest
     /// first. The daemon files the message into the conversation one of them belongs to.
     pub thread_hints: Vec<String>,

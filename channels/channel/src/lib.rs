@@ -1,8 +1,29 @@
-//! The contract every channel adapter implements: the envelopes that cross the boundary between
-//! an adapter and the daemon, and the traits the daemon calls. No I/O lives here.
+//! The contract every channel adapter implements and the only crate of ours an adapter depends
+//! on: the envelopes that cross the boundary between an adapter and the daemon, the inbound,
+//! outbound and live sides, the context an adapter starts with, and the clock. No I/O lives
+//! here, except behind the `http` feature: the websocket machinery every websocket endpoint
+//! shares.
 
+mod adapter;
+mod clock;
+mod codes;
+mod context;
 mod envelope;
+mod inbound;
+mod live;
 mod outbound;
+mod secret;
+mod time;
+#[cfg(feature = "http")]
+pub mod websocket;
 
+pub use adapter::Adapter;
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use codes::ErrorCode;
+pub use context::{ChannelContext, ChannelMetrics};
 pub use envelope::{Attachment, ChannelKind, Inbound, SenderIdentity, UnknownChannel};
+pub use inbound::{Accepted, CustomerSignal, InboundSink, Origin, Refused, SessionStart};
+pub use live::{ConnectionId, CustomerEvent, CustomerMessage, LivePush};
 pub use outbound::{DeliveryError, DeliveryReceipt, Outbound, OutboundChannel, Recipient};
+pub use secret::Secret;
+pub use time::{Millis, to_rfc3339};

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::ErrorCode;
+use switchboard_channel::ErrorCode;
+use switchboard_channel::websocket::{FrameError, parse_frame};
 
 /// Longest `client_id` accepted.
 pub const MAX_CLIENT_ID_LEN: usize = 64;
@@ -30,41 +31,13 @@ pub enum ClientFrame {
     },
 }
 
-/// Why a text frame is not a client frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FrameError {
-    #[error("frame is not a JSON object with a string \"type\"")]
-    NotAFrame,
-    #[error("unknown frame type {0:?}")]
-    UnknownType(String),
-    #[error("invalid {kind} frame: {reason}")]
-    Invalid { kind: String, reason: String },
-}
-
-impl FrameError {
-    pub fn code(&self) -> ErrorCode {
-        ErrorCode::BadRequest
-    }
-}
-
-/// Parses a frame of a websocket whose frame types are `T`: a JSON object whose `type` is one
-/// of `known`. Shared by the customer chat and the agent console.
-pub fn parse_frame<T: serde::de::DeserializeOwned>(text: &str, known: &[&str]) -> Result<T, FrameError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| FrameError::NotAFrame)?;
-    let kind = value.get("type").and_then(|t| t.as_str()).ok_or(FrameError::NotAFrame)?.to_owned();
-    if !known.contains(&kind.as_str()) {
-        return Err(FrameError::UnknownType(kind));
-    }
-    serde_json::from_value(value).map_err(|e| FrameError::Invalid { kind, reason: e.to_string() })
-}
-
 impl ClientFrame {
     pub const TYPES: &'static [&'static str] = &["hello", "send", "typing", "read"];
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
         let frame: Self = parse_frame(text, Self::TYPES)?;
         if let ClientFrame::Send { client_id, .. } = &frame
-            && (client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN)
+            && (client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_LEN)
         {
             return Err(FrameError::Invalid {
                 kind: "send".into(),
@@ -72,6 +45,17 @@ impl ClientFrame {
             });
         }
         Ok(frame)
+    }
+}
+
+/// Why a `hello`'s `resume_after` is unusable, if it is: a client that mistyped it must be
+/// told so, not sent to refresh a token that is fine.
+pub fn bad_resume_after(hello: &str) -> Option<&'static str> {
+    let value: serde_json::Value = serde_json::from_str(hello).ok()?;
+    match value.get("resume_after") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(n) if n.as_i64().is_some_and(|n| n >= 0) => None,
+        Some(_) => Some("resume_after must be a whole number of 0 or more"),
     }
 }
 
@@ -136,9 +120,22 @@ mod tests {
         assert_eq!(ClientFrame::parse("{not json"), Err(FrameError::NotAFrame));
         assert_eq!(ClientFrame::parse(r#"{"text":"no type"}"#), Err(FrameError::NotAFrame));
         assert!(matches!(ClientFrame::parse(r#"{"type":"send","text":"x"}"#), Err(FrameError::Invalid { .. })));
+        let wide = "é".repeat(64);
+        let frame = format!(r#"{{"type":"send","client_id":"{wide}","text":"x"}}"#);
+        assert!(ClientFrame::parse(&frame).is_ok(), "64 characters are allowed, however many bytes");
         let long = "x".repeat(65);
         let frame = format!(r#"{{"type":"send","client_id":"{long}","text":"x"}}"#);
         assert!(matches!(ClientFrame::parse(&frame), Err(FrameError::Invalid { .. })));
+    }
+
+    #[test]
+    fn a_mistyped_resume_after_is_named() {
+        for bad in [r#""4""#, "4.5", "true", "-1", "9223372036854775808"] {
+            let hello = format!(r#"{{"type":"hello","token":"t","resume_after":{bad}}}"#);
+            assert!(bad_resume_after(&hello).is_some(), "{bad}");
+        }
+        assert_eq!(bad_resume_after(r#"{"type":"hello","token":"t","resume_after":0}"#), None);
+        assert_eq!(bad_resume_after(r#"{"type":"hello","token":"t"}"#), None);
     }
 
     #[test]

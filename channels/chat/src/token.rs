@@ -42,15 +42,20 @@ pub struct TokenVerifier {
     validation: Validation,
 }
 
-/// Longest subject accepted: ids are for indexing, not essays.
+/// Longest subject accepted, in characters: ids are for indexing, not essays.
 const MAX_SUB_LEN: usize = 128;
+/// Longest display name kept, in characters; a longer one is dropped, not shown on every
+/// message.
+const MAX_NAME_LEN: usize = 100;
+/// Seconds of clock difference with the app's backend a token's expiry is allowed.
+pub const LEEWAY_S: u64 = 5;
 
 impl TokenVerifier {
     /// A verifier for HS256 tokens signed with `secret`; an empty secret refuses every token.
     pub fn hs256(secret: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_S;
         let key = (!secret.is_empty()).then(|| DecodingKey::from_secret(secret));
         Self { key, validation }
     }
@@ -60,14 +65,40 @@ impl TokenVerifier {
         let key = self.key.as_ref().ok_or(TokenError::NotConfigured)?;
         let data = decode::<CustomerClaims>(token, key, &self.validation).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-            kind => TokenError::Invalid(format!("{kind:?}")),
+            kind => {
+                tracing::debug!(reason = ?kind, "Customer token not valid");
+                TokenError::Invalid(describe(kind).into())
+            }
         })?;
-        let claims = data.claims;
-        if claims.sub.trim().is_empty() || claims.sub.len() > MAX_SUB_LEN {
+        let mut claims = data.claims;
+        if claims.sub.trim().is_empty() || claims.sub.chars().count() > MAX_SUB_LEN {
             return Err(TokenError::Invalid("sub must be 1 to 128 characters".into()));
         }
+        // Optional claims that do not hold are dropped: they only describe the customer.
+        claims.name = claims.name.filter(|n| !n.trim().is_empty() && n.chars().count() <= MAX_NAME_LEN);
+        claims.phone = claims.phone.filter(|p| is_e164(p));
+        claims.email = claims.email.filter(|e| e.len() <= 254 && e.contains('@') && !e.chars().any(char::is_control));
+        claims.lang = claims.lang.filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         Ok(claims)
     }
+}
+
+/// Why a token is not valid, in our words.
+fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind;
+    match kind {
+        ErrorKind::InvalidSignature => "bad signature",
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => "unexpected signing algorithm",
+        ErrorKind::MissingRequiredClaim(_) => "a required claim (sub, exp) is missing",
+        ErrorKind::ImmatureSignature => "token not valid yet",
+        _ => "not a well-formed token",
+    }
+}
+
+/// A phone number in E.164 form: `+`, then 8 to 15 digits, the first not 0.
+fn is_e164(phone: &str) -> bool {
+    let Some(digits) = phone.strip_prefix('+') else { return false };
+    (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 #[cfg(test)]
@@ -92,6 +123,19 @@ mod tests {
         let t = sign(json!({"sub": "u1", "exp": now() + 60, "name": "Li", "lang": "zh"}), Algorithm::HS256, SECRET);
         let c = TokenVerifier::hs256(SECRET).verify(&t).unwrap();
         assert_eq!((c.sub.as_str(), c.name.as_deref(), c.lang.as_deref()), ("u1", Some("Li"), Some("zh")));
+    }
+
+    #[test]
+    fn claims_that_do_not_hold_are_dropped() {
+        let claims = json!({
+            "sub": "u1", "exp": now() + 60, "phone": "not-a-phone<script>", "name": "x".repeat(30_000),
+            "email": "no at sign", "lang": "zh<b>",
+        });
+        let c = TokenVerifier::hs256(SECRET).verify(&sign(claims, Algorithm::HS256, SECRET)).unwrap();
+        assert_eq!((c.phone, c.name, c.email, c.lang), (None, None, None, None));
+        let good = json!({"sub": "u1", "exp": now() + 60, "phone": "+8613800138000", "email": "li@example.com"});
+        let c = TokenVerifier::hs256(SECRET).verify(&sign(good, Algorithm::HS256, SECRET)).unwrap();
+        assert_eq!((c.phone.as_deref(), c.email.as_deref()), (Some("+8613800138000"), Some("li@example.com")));
     }
 
     #[test]

@@ -20,7 +20,8 @@ const OUTBOUND_KEYS: &str = "outbound";
 
 pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError> {
     let channel = m.channel.as_str();
-    if let Some(message) = queries::message_by_key(conn, channel, &m.external_id)? {
+    let scope = m.key_scope.as_deref().unwrap_or_default();
+    if let Some(message) = queries::message_by_key(conn, channel, scope, &m.external_id)? {
         let conversation = existing_conversation(conn, &message.conversation_id)?;
         return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false, triaged: false });
     }
@@ -33,7 +34,7 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         Threading::ByReferences(refs) => {
             let mut found = None;
             for key in refs {
-                if let Some(earlier) = queries::message_by_key(conn, channel, key)? {
+                if let Some(earlier) = queries::message_by_key(conn, channel, "", key)? {
                     found = queries::conversation(conn, &earlier.conversation_id)?;
                     break;
                 }
@@ -87,7 +88,7 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         created_at: now,
     };
     queries::insert_message(conn, &message)?;
-    queries::insert_key(conn, channel, &m.external_id, &message)?;
+    queries::insert_key(conn, channel, scope, &m.external_id, &message)?;
     execute(
         conn,
         "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?2, \
@@ -210,7 +211,7 @@ pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis)
 
 pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, StoreError> {
     if let Some(key) = &m.idempotency_key
-        && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, key)?
+        && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, "", key)?
     {
         let conversation = existing_conversation(conn, &message.conversation_id)?;
         let sql = "SELECT id FROM outbox WHERE message_id = ?1";
@@ -248,7 +249,7 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
     };
     queries::insert_message(conn, &message)?;
     if let Some(key) = &m.idempotency_key {
-        queries::insert_key(conn, OUTBOUND_KEYS, key, &message)?;
+        queries::insert_key(conn, OUTBOUND_KEYS, "", key, &message)?;
     }
     let agent_answered = role == AuthorRole::Agent && !m.internal;
     if let Some(seq) = seq {

@@ -142,6 +142,21 @@ impl Store for SqliteStore {
         self.read(move |c| queries::all(c, sql, params![id.as_str(), after_seq, include_internal], rows::message)).await
     }
 
+    async fn messages_page(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        );
+        let (id, limit) = (id.clone(), limit.min(i64::MAX as usize) as i64);
+        self.read(move |c| queries::all(c, sql, params![id.as_str(), after_seq, limit], rows::message)).await
+    }
+
     async fn resolve_customer(
         &self,
         sender: &switchboard_channel::SenderIdentity,
@@ -201,7 +216,7 @@ impl Store for SqliteStore {
             skills: agent.skills,
             supervisor: agent.supervisor,
             disabled: false,
-            created_at: Millis::now(),
+            created_at: Millis::wall(),
         };
         let row = created.clone();
         self.writer

@@ -84,7 +84,7 @@ pub fn record(conn: &Connection, id: i64, outcome: &DeliveryOutcome, now: Millis
     if let DeliveryOutcome::Sent { external_id: Some(external), .. } = outcome {
         execute(
             conn,
-            "INSERT INTO message_keys (channel, key, message_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            "INSERT INTO message_keys (channel, scope, key, message_id) VALUES (?1, '', ?2, ?3) ON CONFLICT DO NOTHING",
             [&channel, external, &message_id],
         )?;
         execute(conn, "UPDATE messages SET external_id = ?1 WHERE id = ?2", [external, &message_id])?;

@@ -62,14 +62,15 @@ pub fn latest_conversation(
     optional(conn, sql, [customer, channel], rows::conversation)
 }
 
-/// The message an idempotency or threading key names on a channel.
-pub fn message_by_key(conn: &Connection, channel: &str, key: &str) -> Result<Option<Message>, StoreError> {
+/// The message an idempotency or threading key names on a channel, within a sender's scope
+/// (`""` for keys unique across the channel).
+pub fn message_by_key(conn: &Connection, channel: &str, scope: &str, key: &str) -> Result<Option<Message>, StoreError> {
     let sql = concat!(
         "SELECT ",
         message_columns!(),
-        " FROM messages WHERE id = (SELECT message_id FROM message_keys WHERE channel = ?1 AND key = ?2)"
+        " FROM messages WHERE id = (SELECT message_id FROM message_keys WHERE channel = ?1 AND scope = ?2 AND key = ?3)"
     );
-    optional(conn, sql, [channel, key], rows::message)
+    optional(conn, sql, [channel, scope, key], rows::message)
 }
 
 pub fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {
@@ -95,11 +96,17 @@ pub fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> 
     Ok(())
 }
 
-pub fn insert_key(conn: &Connection, channel: &str, key: &str, message: &Message) -> Result<(), StoreError> {
+pub fn insert_key(
+    conn: &Connection,
+    channel: &str,
+    scope: &str,
+    key: &str,
+    message: &Message,
+) -> Result<(), StoreError> {
     execute(
         conn,
-        "INSERT INTO message_keys (channel, key, message_id) VALUES (?1, ?2, ?3)",
-        [channel, key, message.id.as_str()],
+        "INSERT INTO message_keys (channel, scope, key, message_id) VALUES (?1, ?2, ?3, ?4)",
+        [channel, scope, key, message.id.as_str()],
     )?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::store::StoreError;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/sqlite/0001_init.sql")),
     M::up(include_str!("../../../migrations/sqlite/0002_leaner_message_indexes.sql")),
+    M::up(include_str!("../../../migrations/sqlite/0003_scoped_message_keys.sql")),
 ];
 
 /// The file a `sqlite://PATH` URL names.

@@ -8,11 +8,10 @@ use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, SinkExt, StreamExt};
 
-use switchboard_chat::{CloseCode, ErrorCode, FrameError, RateLimiter, ServerFrame, Verdict};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ChatConfig;
-use crate::hub::{Frame, Registration};
+use super::{CloseCode, Frame, FrameError, FrameReceiver, RateLimiter, Verdict, error_frame};
+use crate::codes::ErrorCode;
 
 /// Longest a write to a client may take before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,20 +23,33 @@ const READ_BUFFER: usize = 8 * 1024;
 /// Per-connection write buffer before frames are flushed.
 const WRITE_BUFFER: usize = 8 * 1024;
 
+/// What one side's sessions may do: the customer chat and the agent console each have their
+/// own, from their own configuration section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest text frame accepted, in bytes; a larger one closes the connection (4413).
+    pub max_frame_bytes: usize,
+    /// Frames per second a connection may send on average.
+    pub rate_per_s: u32,
+    /// Frames a connection may send in a burst above the average.
+    pub rate_burst: u32,
+    /// Frames over the limit tolerated (each answered with `rate_limited`) before close 4429.
+    pub rate_tolerance: u32,
+    /// Most bytes waiting in a connection's write buffer. Reading answers a ping by queueing
+    /// a pong there, so a peer that pings without reading would otherwise grow it without
+    /// limit; it must hold the largest frame the daemon writes to this side.
+    pub max_write_buffer_bytes: usize,
+}
+
 /// Applies the buffer sizes and the message limit to an upgrade. Frames up to twice the
 /// limit are read and answered with close 4413; beyond that the transport refuses them.
-///
-/// What the daemon writes is not capped by size: a write buffer holds at most one frame beyond
-/// `WRITE_BUFFER` before it is flushed, and memory is bounded by each connection's frame queue
-/// and the write timeout instead. A cap would refuse the one frame that is legitimately large,
-/// the whole history of a long conversation an agent opens, and drop the connection.
-pub fn configure(upgrade: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
+pub fn configure(upgrade: WebSocketUpgrade, limits: &Limits) -> WebSocketUpgrade {
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(usize::MAX)
-        .max_message_size(max_frame_bytes * 2)
-        .max_frame_size(max_frame_bytes * 2)
+        .max_write_buffer_size(limits.max_write_buffer_bytes.max(WRITE_BUFFER * 2))
+        .max_message_size(limits.max_frame_bytes * 2)
+        .max_frame_size(limits.max_frame_bytes * 2)
 }
 
 /// What arrived from the client.
@@ -49,6 +61,8 @@ pub enum Incoming {
     TooLarge,
     /// A binary frame: this protocol has none.
     Binary,
+    /// A text frame that is not UTF-8 (close 1007).
+    InvalidText,
     /// The client closed or the connection broke.
     Gone,
 }
@@ -64,8 +78,11 @@ pub async fn next(ws: &mut WebSocket, max_frame_bytes: usize) -> Incoming {
         Some(Ok(Message::Close(_))) | None => Incoming::Gone,
         Some(Err(e)) => {
             let inner = e.into_inner();
-            let too_large = matches!(inner.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)));
-            if too_large { Incoming::TooLarge } else { Incoming::Gone }
+            match inner.downcast_ref::<tungstenite::Error>() {
+                Some(tungstenite::Error::Capacity(_)) => Incoming::TooLarge,
+                Some(tungstenite::Error::Utf8(_)) => Incoming::InvalidText,
+                _ => Incoming::Gone,
+            }
         }
     }
 }
@@ -97,7 +114,7 @@ const FORWARD_BATCH: usize = 64;
 pub async fn forward(
     ws: &mut WebSocket,
     first: Frame,
-    registration: &mut Registration,
+    registration: &mut FrameReceiver,
 ) -> Result<(), Option<CloseCode>> {
     let mut frames = vec![first.to_string()];
     while frames.len() < FORWARD_BATCH
@@ -112,9 +129,23 @@ pub async fn forward(
 }
 
 /// Closes with a contract close code (best effort: the client may be gone or not reading).
+///
+/// Then it reads (and drops) what the client still sends until the client answers the close
+/// or the close timeout passes: a socket closed with unread input is reset by the kernel, and
+/// a reset can discard the frames just written (the last `rate_limited` error, the close
+/// frame itself) before the client has read them.
 pub async fn close(ws: &mut WebSocket, code: CloseCode) {
     let frame = CloseFrame { code: code.code(), reason: code.reason().into() };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.send(Message::Close(Some(frame)))).await;
+    let closing = async {
+        if ws.send(Message::Close(Some(frame))).await.is_ok() {
+            while let Some(Ok(message)) = ws.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
 }
 
 /// How long a new connection has to say `hello`.
@@ -129,13 +160,20 @@ const MALFORMED_TOLERANCE: u32 = 10;
 
 /// Waits for the first frame, which must come within [`HELLO_TIMEOUT`]. `Err` carries how
 /// the connection ends.
-pub async fn first_frame(ws: &mut WebSocket, max_frame_bytes: usize) -> Result<String, Option<CloseCode>> {
+/// Pings count against the rate limit: each one makes the transport queue a pong.
+pub async fn first_frame(ws: &mut WebSocket, limits: &Limits) -> Result<String, Option<CloseCode>> {
     let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    let mut limiter = RateLimiter::new(limits.rate_per_s, limits.rate_burst, limits.rate_tolerance, Instant::now());
     loop {
-        match tokio::time::timeout_at(deadline, next(ws, max_frame_bytes)).await {
+        match tokio::time::timeout_at(deadline, next(ws, limits.max_frame_bytes)).await {
             Err(_) => return Err(Some(CloseCode::HelloTimeout)),
             Ok(Incoming::Text(text)) => return Ok(text),
-            Ok(Incoming::Alive) => continue,
+            Ok(Incoming::Alive) => {
+                if limiter.check(Instant::now()) == Verdict::Close {
+                    return Err(Some(CloseCode::RateLimited));
+                }
+            }
+            Ok(Incoming::InvalidText) => return Err(Some(CloseCode::InvalidText)),
             Ok(Incoming::TooLarge) => return Err(Some(CloseCode::TooLarge)),
             Ok(Incoming::Binary) => return Err(Some(CloseCode::Unauthorized)),
             Ok(Incoming::Gone) => return Err(None),
@@ -162,7 +200,7 @@ impl<P> Handled<P> {
     /// The answer to a frame that could not be read; one that is not JSON at all counts
     /// toward close 4400.
     pub fn unreadable(e: &FrameError) -> Self {
-        let error = ServerFrame::error(e.code(), e.to_string()).to_json();
+        let error = error_frame(e.code(), e.to_string());
         if matches!(e, FrameError::NotAFrame) { Handled::Malformed(error) } else { Handled::Replies(vec![error]) }
     }
 }
@@ -187,7 +225,7 @@ type InFlight<P> = FuturesOrdered<BoxFuture<'static, Answer<P>>>;
 
 /// What [`serve`] needs besides the socket.
 pub struct Serve<'a> {
-    pub config: &'a ChatConfig,
+    pub limits: &'a Limits,
     pub shutdown: &'a CancellationToken,
     /// Ends when the session's credentials stop holding: its token expired or its account was
     /// disabled (close 4401).
@@ -201,11 +239,11 @@ pub struct Serve<'a> {
 /// code to end with, or `None` when the client is gone.
 pub async fn serve<H: FrameHandler>(
     ws: &mut WebSocket,
-    registration: &mut Registration,
+    registration: &mut FrameReceiver,
     opts: Serve<'_>,
     handler: &mut H,
 ) -> Option<CloseCode> {
-    let config = opts.config;
+    let config = opts.limits;
     let mut limiter = RateLimiter::new(config.rate_per_s, config.rate_burst, config.rate_tolerance, Instant::now());
     let mut revoked = opts.revoked;
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -249,7 +287,16 @@ pub async fn serve<H: FrameHandler>(
                 last_heard = Instant::now();
                 let text = match incoming {
                     Incoming::Text(t) => t,
-                    Incoming::Alive => continue,
+                    // A ping is answered with a pong the transport queues, so pings are
+                    // limited like frames; only the connection's end needs saying.
+                    Incoming::Alive => {
+                        if limiter.check(Instant::now()) == Verdict::Close {
+                            send(ws, error_frame(ErrorCode::RateLimited, "too many pings over the rate limit")).await;
+                            return Some(CloseCode::RateLimited);
+                        }
+                        continue;
+                    }
+                    Incoming::InvalidText => return Some(CloseCode::InvalidText),
                     Incoming::TooLarge => return Some(CloseCode::TooLarge),
                     Incoming::Gone => return None,
                     Incoming::Binary => {
@@ -257,8 +304,8 @@ pub async fn serve<H: FrameHandler>(
                         if malformed > MALFORMED_TOLERANCE {
                             return Some(CloseCode::Malformed);
                         }
-                        let error = ServerFrame::error(ErrorCode::BadRequest, "binary frames are not supported");
-                        if !reply(ws, &mut in_flight, vec![error.to_json()]).await {
+                        let error = error_frame(ErrorCode::BadRequest, "binary frames are not supported");
+                        if !reply(ws, &mut in_flight, vec![error]).await {
                             return None;
                         }
                         continue;
@@ -268,15 +315,15 @@ pub async fn serve<H: FrameHandler>(
                     Verdict::Allow => {}
                     Verdict::Reject => {
                         let wait = limiter.retry_after().as_millis();
-                        let error = ServerFrame::error(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms"));
-                        if !reply(ws, &mut in_flight, vec![error.to_json()]).await {
+                        let error = error_frame(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms"));
+                        if !reply(ws, &mut in_flight, vec![error]).await {
                             return None;
                         }
                         continue;
                     }
                     Verdict::Close => {
-                        let error = ServerFrame::error(ErrorCode::RateLimited, "too many frames over the rate limit");
-                        send(ws, error.to_json()).await;
+                        let error = error_frame(ErrorCode::RateLimited, "too many frames over the rate limit");
+                        send(ws, error).await;
                         return Some(CloseCode::RateLimited);
                     }
                 }

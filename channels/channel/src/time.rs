@@ -11,8 +11,9 @@ use time::format_description::well_known::Rfc3339;
 pub struct Millis(pub i64);
 
 impl Millis {
-    /// The current wall-clock time.
-    pub fn now() -> Self {
+    /// The current wall-clock time. Code that can be tested on manual time reads a
+    /// [`crate::Clock`] instead.
+    pub fn wall() -> Self {
         Self((OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64)
     }
 

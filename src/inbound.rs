@@ -1,0 +1,89 @@
+//! The daemon's side of the inbound contract: what each channel adapter submits its messages
+//! to and asks of the daemon, one sink per channel.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use switchboard_channel::{
+    Accepted, ChannelKind, ConnectionId, CustomerMessage, CustomerSignal, Inbound, InboundSink, Origin, Refused,
+    SenderIdentity, SessionStart, SharedClock,
+};
+
+use crate::console::frames::ConsoleFrame;
+use crate::domain::{ConversationId, CustomerId};
+use crate::hub::Hub;
+use crate::ingest::{IngestError, Ingestor, Source};
+use crate::live::customer_message;
+use crate::store::{Store, StoreError};
+use crate::telemetry::names;
+
+/// The inbound sink of one channel.
+pub struct ChannelSink {
+    pub channel: ChannelKind,
+    pub ingestor: Ingestor,
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<Hub>,
+    pub clock: SharedClock,
+}
+
+/// A store failure as an adapter is told of it; overload is counted, anything else logged.
+fn refused(e: StoreError) -> Refused {
+    if matches!(e, StoreError::Busy) {
+        metrics::counter!(names::STORE_BUSY).increment(1);
+        Refused::Busy
+    } else {
+        tracing::error!(error = %e, "Store failed");
+        Refused::Unavailable
+    }
+}
+
+#[async_trait]
+impl InboundSink for ChannelSink {
+    fn submit(&self, inbound: Inbound, origin: Origin) -> BoxFuture<'static, Result<Accepted, Refused>> {
+        let source = Source {
+            connection: origin.connection.map(crate::events::Origin::Customer),
+            customer: origin.customer.map(CustomerId),
+        };
+        let committing = self.ingestor.ingest(inbound, source);
+        Box::pin(async move {
+            match committing.await {
+                Ok(done) => Ok(Accepted {
+                    conversation_id: done.conversation.id.to_string(),
+                    message: customer_message(&done.message),
+                    duplicate: done.duplicate,
+                }),
+                Err(IngestError::Empty) => Err(Refused::Empty),
+                Err(IngestError::TooLong(max)) => Err(Refused::TooLong(max)),
+                Err(IngestError::Anonymous) => Err(Refused::Anonymous),
+                Err(IngestError::Store(e)) => Err(refused(e)),
+            }
+        })
+    }
+
+    async fn begin(&self, sender: &SenderIdentity) -> Result<SessionStart, Refused> {
+        let customer = self.store.resolve_customer(sender, self.clock.now()).await.map_err(refused)?;
+        let latest = self.store.latest_conversation(&customer, self.channel).await.map_err(refused)?;
+        Ok(SessionStart { customer_id: customer.0, conversation: latest.map(|c| (c.id.0, c.last_seq)) })
+    }
+
+    async fn replay(
+        &self,
+        conversation_id: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<CustomerMessage>, Refused> {
+        let id = ConversationId(conversation_id.to_owned());
+        let page = self.store.messages_page(&id, after_seq, limit).await.map_err(refused)?;
+        Ok(page.iter().map(customer_message).collect())
+    }
+
+    fn signal(&self, conversation_id: &str, signal: CustomerSignal, _from: ConnectionId) {
+        let conversation_id = conversation_id.to_owned();
+        let frame = match signal {
+            CustomerSignal::Typing { on } => ConsoleFrame::Typing { conversation_id: conversation_id.clone(), on },
+            CustomerSignal::Read { seq } => ConsoleFrame::Read { conversation_id: conversation_id.clone(), seq },
+        };
+        self.hub.to_conversation_agents(&ConversationId(conversation_id), Arc::from(frame.to_json()), None, None);
+    }
+}
