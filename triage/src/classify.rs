@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::compromise::Detector;
+use crate::compromise::{Assessment, Detector};
 use crate::config::TriageConfig;
 use crate::defaults;
 use crate::error::{ConfigError, TriageError};
@@ -91,13 +91,21 @@ impl Triage {
     pub fn classify(&self, input: &Input<'_>) -> Decision {
         let text = classification_text(input.subject, input.body, input.channel);
         let normalized = normalize(&text);
-        let signal = self.detector.as_ref().and_then(|d| d.signal(&normalized));
+        let assessment = self.detector.as_ref().map_or(Assessment::Nothing, |d| d.assess(&normalized));
+        let signal = match assessment {
+            Assessment::Signal(says) => Some(says),
+            Assessment::Denied | Assessment::Nothing => None,
+        };
         let (category, confidence, by_rule) = match signal {
             Some(_) => (defaults::COMPROMISED.to_owned(), 1.0, true),
             None => match self.rules.first_match(&normalized) {
                 Some(category) => (category.to_owned(), 1.0, true),
                 None => {
-                    let prediction = self.model.predict(&normalized);
+                    // "I don't think I've been hacked": the word must not file it as a theft.
+                    let excluded = (assessment == Assessment::Denied)
+                        .then(|| self.model.categories.iter().position(|c| c == defaults::COMPROMISED))
+                        .flatten();
+                    let prediction = self.model.predict(&normalized, excluded);
                     (self.model.categories[prediction.category].clone(), prediction.confidence, false)
                 }
             },

@@ -28,6 +28,7 @@ enum Cue {
     DenialAlone,
     Someone,
     Acted,
+    UsedPassive,
     Login,
     Device,
     NotMine,
@@ -51,7 +52,7 @@ enum Cue {
 }
 
 impl Cue {
-    const ALL: [Cue; 28] = [
+    const ALL: [Cue; 29] = [
         Cue::Theft,
         Cue::ScamTool,
         Cue::Impersonation,
@@ -60,6 +61,7 @@ impl Cue {
         Cue::DenialAlone,
         Cue::Someone,
         Cue::Acted,
+        Cue::UsedPassive,
         Cue::Login,
         Cue::Device,
         Cue::NotMine,
@@ -93,6 +95,7 @@ impl Cue {
             Cue::DenialAlone => "denial_alone",
             Cue::Someone => "someone",
             Cue::Acted => "acted",
+            Cue::UsedPassive => "used_passive",
             Cue::Login => "login",
             Cue::Device => "device",
             Cue::NotMine => "not_mine",
@@ -148,6 +151,21 @@ const NEGATABLE: u32 = set(&[
     Cue::Lost,
 ]);
 
+/// Cues whose negation ("没有被盗", "not hacked") rules a compromise out altogether.
+const DENIABLE: u32 = set(&[Cue::Theft, Cue::ScamTool, Cue::Suspicious]);
+
+/// What the detector makes of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assessment {
+    /// A signal fired: file it as compromised, for this reason.
+    Signal(&'static str),
+    /// No signal, and the customer says in so many words that nothing was stolen or hacked
+    /// (or that they made the change themselves): the category model's `account_compromised`
+    /// is no answer either.
+    Denied,
+    Nothing,
+}
+
 /// Cues that only modify others.
 const MODIFIERS: u32 = set(&[Cue::Negator, Cue::Hypothetical, Cue::Cancel]);
 
@@ -155,6 +173,7 @@ const MODIFIERS: u32 = set(&[Cue::Negator, Cue::Hypothetical, Cue::Cancel]);
 const AGAINST: u32 = set(&[Cue::SelfChange, Cue::Resolved]);
 
 /// A combination of cues that says the account is in someone else's hands.
+#[derive(Clone, Copy)]
 struct Signal {
     /// One cue of each group must be found, each a different mention, all within `window`
     /// bytes of the first group's mention.
@@ -236,6 +255,13 @@ const SIGNALS: &[Signal] = &[
         clause: false,
         unless: 0,
         says: "someone else acting on the customer's account",
+    },
+    Signal {
+        groups: &[Cue::UsedPassive.bit(), set(&[Cue::Place, Cue::Elsewhere, Cue::Denial, Cue::NotMine])],
+        window: 150,
+        clause: false,
+        unless: 0,
+        says: "the account used somewhere or by someone the customer is not",
     },
     Signal {
         groups: &[Cue::Someone.bit(), Cue::MoneyGone.bit()],
@@ -352,12 +378,12 @@ impl Detector {
     }
 
     /// What in `normalized` (text passed through `text::normalize`) says the account is
-    /// compromised, as a sentence for the agent; `None` when nothing does.
-    pub fn signal(&self, normalized: &str) -> Option<&'static str> {
+    /// compromised, as a sentence for the agent, or whether the customer ruled it out.
+    pub fn assess(&self, normalized: &str) -> Assessment {
         let mut hits = Vec::new();
         self.terms.for_each(normalized, |term, range| hits.push(Hit { range, cues: self.cues_of[term] }));
         if hits.iter().all(|h| h.cues & !(MODIFIERS | AGAINST) == 0) {
-            return None;
+            return Assessment::Nothing;
         }
         // A mention overlapping a cancelling term is dropped unless it contains that term.
         let cancelled = |c: &Range<usize>, h: &Range<usize>| {
@@ -367,13 +393,24 @@ impl Detector {
             hits.iter().filter(|h| h.cues & Cue::Cancel.bit() != 0).map(|h| h.range.clone()).collect();
         hits.retain(|h| h.cues & Cue::Cancel.bit() != 0 || !cancels.iter().any(|c| cancelled(c, &h.range)));
         let modifiers: Vec<Hit> = hits.iter().filter(|h| h.cues & MODIFIERS != 0).cloned().collect();
+        let mut denied = false;
         for hit in &mut hits {
             if hit.cues & NEGATABLE != 0 && negated(normalized, &hit.range, &modifiers) {
+                denied |= hit.cues & DENIABLE != 0;
                 hit.cues &= !NEGATABLE;
             }
         }
         hits.retain(|h| h.cues & !MODIFIERS != 0);
-        SIGNALS.iter().find(|s| fires(s, normalized, &hits)).map(|s| s.says)
+        match SIGNALS.iter().find(|s| fires(s, normalized, &hits)) {
+            Some(signal) => Assessment::Signal(signal.says),
+            // "I changed my password myself": the customer explains away what would be a signal.
+            None if denied
+                || SIGNALS.iter().any(|s| s.unless != 0 && fires(&Signal { unless: 0, ..*s }, normalized, &hits)) =>
+            {
+                Assessment::Denied
+            }
+            None => Assessment::Nothing,
+        }
     }
 }
 
@@ -447,7 +484,10 @@ mod tests {
     use crate::text::normalize;
 
     fn signal(text: &str) -> Option<&'static str> {
-        Detector::new().signal(&normalize(text))
+        match Detector::new().assess(&normalize(text)) {
+            Assessment::Signal(says) => Some(says),
+            Assessment::Denied | Assessment::Nothing => None,
+        }
     }
 
     #[test]
@@ -474,6 +514,8 @@ mod tests {
     fn negation_and_hypotheticals_turn_cues_off() {
         assert_eq!(signal("I don't think I've been hacked, the card is just declined"), None);
         assert_eq!(signal("账户没有被盗，只是忘了密码"), None);
+        assert_eq!(Detector::new().assess(&normalize("账户没有被盗，只是忘了密码")), Assessment::Denied);
+        assert_eq!(Detector::new().assess(&normalize("忘了密码")), Assessment::Nothing);
         assert_eq!(signal("how do I protect my account against fraudulent logins"), None);
         assert_eq!(signal("如果手机丢了怎么办"), None);
         // A question is not a negation.

@@ -224,7 +224,7 @@ mod tests {
         }
         assert_eq!(to_bytes(&back), bytes);
         let text = crate::text::normalize("payment failed again");
-        assert_eq!(back.predict(&text), model.predict(&text));
+        assert_eq!(back.predict(&text, None), model.predict(&text, None));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Evaluation: accuracy, macro-F1, the per-category table, confusion pairs, priority agreement
-//! and single-thread throughput, as `triage eval` prints them.
+//! Evaluation: accuracy, macro-F1, the per-category table, confusion pairs, the reliability of
+//! the confidence, priority agreement and its confusion table, and single-thread throughput, as
+//! `triage eval` prints them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -8,6 +9,13 @@ use std::time::{Duration, Instant};
 use crate::classify::{Decision, Triage};
 use crate::dataset::Example;
 use crate::input::Input;
+
+/// Lower edges of the confidence bins of the reliability table; the last bin is the one that
+/// matters to routing (a decision that sure should be right at least that often).
+const CONFIDENCE_BINS: [f32; 5] = [0.0, 0.35, 0.5, 0.7, 0.9];
+
+/// Priority levels, most urgent first, as rows and columns of the priority table.
+const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
 
 /// Throughput is measured over repeated passes for at least this long.
 const TIMING: Duration = Duration::from_secs(1);
@@ -28,6 +36,8 @@ pub(crate) struct Evaluation {
     pairs: Vec<(String, String)>,
     /// (expected, decided) priority, for examples labelled with one.
     priorities: Vec<(String, String)>,
+    /// The confidence of every decision, in the order of `pairs`.
+    confidences: Vec<f32>,
     rule_decisions: usize,
     low_confidence: usize,
     low_confidence_correct: usize,
@@ -58,6 +68,7 @@ impl Evaluation {
             }
             pairs.push((example.category.clone(), decision.category.clone()));
         }
+        let confidences = decisions.iter().map(|d| d.confidence).collect();
         let started = Instant::now();
         let mut classified = 0usize;
         while started.elapsed() < TIMING || classified == 0 {
@@ -69,7 +80,16 @@ impl Evaluation {
         let per_second = classified as f64 / started.elapsed().as_secs_f64();
         let mean_chars =
             examples.iter().map(|e| e.text.chars().count()).sum::<usize>() as f64 / examples.len().max(1) as f64;
-        Self { pairs, priorities, rule_decisions, low_confidence, low_confidence_correct, per_second, mean_chars }
+        Self {
+            pairs,
+            priorities,
+            confidences,
+            rule_decisions,
+            low_confidence,
+            low_confidence_correct,
+            per_second,
+            mean_chars,
+        }
     }
 
     pub fn accuracy(&self) -> f64 {
@@ -114,6 +134,23 @@ impl Evaluation {
         list
     }
 
+    /// For each bin of `CONFIDENCE_BINS`: its range, the decisions in it, their mean confidence
+    /// and how many were right.
+    pub fn reliability(&self) -> Vec<((f32, f32), usize, f64, f64)> {
+        CONFIDENCE_BINS
+            .iter()
+            .enumerate()
+            .map(|(b, &low)| {
+                let high = CONFIDENCE_BINS.get(b + 1).copied().unwrap_or(f32::INFINITY);
+                let members: Vec<usize> =
+                    (0..self.pairs.len()).filter(|&i| (low..high).contains(&self.confidences[i])).collect();
+                let mean = members.iter().map(|&i| f64::from(self.confidences[i])).sum::<f64>();
+                let right = members.iter().filter(|&&i| self.pairs[i].0 == self.pairs[i].1).count();
+                ((low, high.min(1.0)), members.len(), mean / members.len().max(1) as f64, ratio(right, members.len()))
+            })
+            .collect()
+    }
+
     /// Writes the report: `accuracy` and `macro_f1` lines first (tools parse them), then the
     /// details.
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
@@ -155,6 +192,29 @@ impl Evaluation {
             writeln!(out, "  {gold} -> {predicted}: {n}")?;
         }
         writeln!(out)?;
+        writeln!(out, "reliability (confidence bin: decisions, mean confidence, accuracy)")?;
+        for ((low, high), n, mean, accuracy) in self.reliability() {
+            let close = if high >= 1.0 { ']' } else { ')' };
+            writeln!(out, "  [{low:.2}, {high:.2}{close}: {n:>5}  {mean:.4}  {accuracy:.4}")?;
+        }
+        if !self.priorities.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "priority (expected in rows, decided in columns)")?;
+            write!(out, "  {:<8}", "")?;
+            for decided in PRIORITIES {
+                write!(out, " {decided:>7}")?;
+            }
+            writeln!(out)?;
+            for expected in PRIORITIES {
+                write!(out, "  {expected:<8}")?;
+                for decided in PRIORITIES {
+                    let n = self.priorities.iter().filter(|(g, p)| g == expected && p == decided).count();
+                    write!(out, " {n:>7}")?;
+                }
+                writeln!(out)?;
+            }
+        }
+        writeln!(out)?;
         writeln!(
             out,
             "throughput {:.0} classifications/s (one thread; messages of {:.0} characters on average)",
@@ -175,6 +235,7 @@ mod tests {
         Evaluation {
             pairs: pairs.iter().map(|&(g, p)| (g.to_owned(), p.to_owned())).collect(),
             priorities: Vec::new(),
+            confidences: vec![0.95; pairs.len()],
             rule_decisions: 0,
             low_confidence: 0,
             low_confidence_correct: 0,
@@ -192,6 +253,9 @@ mod tests {
         assert_eq!(scores["b"].precision, 2.0 / 3.0);
         assert!((e.macro_f1() - (2.0 / 3.0 + 0.8) / 2.0).abs() < 1e-12);
         assert_eq!(e.confusions(5), vec![("a", "b", 1)]);
+        let top = e.reliability().pop().unwrap();
+        assert_eq!((top.0, top.1, top.3), ((0.9, 1.0), 4, 0.75));
+        assert!((top.2 - 0.95).abs() < 1e-6);
     }
 
     #[test]

@@ -180,8 +180,14 @@ impl Model {
     }
 
     /// The best category for `normalized` text and its confidence.
-    pub fn predict(&self, normalized: &str) -> Prediction {
-        let (category, confidence) = softmax_top(&self.scores(normalized), self.sharpness);
+    /// Never answers category `excluded`: its probability is shared out among the others, as
+    /// if the model had never known it.
+    pub fn predict(&self, normalized: &str, excluded: Option<usize>) -> Prediction {
+        let mut scores = self.scores(normalized);
+        if let Some(score) = excluded.and_then(|e| scores.get_mut(e)) {
+            *score = f32::NEG_INFINITY;
+        }
+        let (category, confidence) = softmax_top(&scores, self.sharpness);
         Prediction { category, confidence }
     }
 }

@@ -110,19 +110,8 @@ pub(crate) fn train(examples: &[Example], extractor: Extractor, options: &TrainO
         classes: categories.len(),
     };
 
-    // The Crammer–Singer fit is sequential; run it beside the one-vs-rest fits.
-    let (one_vs_rest, crammer_singer) = std::thread::scope(|scope| {
-        let cs = scope.spawn(|| fit_crammer_singer(&data, options));
-        let ovr = fit_one_vs_rest(&data, options);
-        (ovr, cs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    });
-    let (a, b) = (score_spread(&one_vs_rest, &data), score_spread(&crammer_singer, &data));
-    let mix = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(x, y)| 0.5 * (x / a + y / b)).collect::<Vec<f32>>();
-    let averaged = Linear {
-        weights: mix(&one_vs_rest.weights, &crammer_singer.weights),
-        bias: mix(&one_vs_rest.bias, &crammer_singer.bias),
-    };
-    let sharpness = fit_sharpness(&averaged, &data);
+    let averaged = fit(&data, options);
+    let sharpness = fit_sharpness(&data, options);
     Ok(Model::quantize(Parts {
         extractor,
         categories,
@@ -132,6 +121,22 @@ pub(crate) fn train(examples: &[Example], extractor: Extractor, options: &TrainO
         idf,
         weights: averaged.weights,
     }))
+}
+
+/// Fits both SVMs and averages them, each scaled to unit spread of its scores.
+fn fit(data: &Vectors, options: &TrainOptions) -> Linear {
+    // The Crammer–Singer fit is sequential; run it beside the one-vs-rest fits.
+    let (one_vs_rest, crammer_singer) = std::thread::scope(|scope| {
+        let cs = scope.spawn(|| fit_crammer_singer(data, options));
+        let ovr = fit_one_vs_rest(data, options);
+        (ovr, cs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let (a, b) = (score_spread(&one_vs_rest, data), score_spread(&crammer_singer, data));
+    let mix = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(x, y)| 0.5 * (x / a + y / b)).collect::<Vec<f32>>();
+    Linear {
+        weights: mix(&one_vs_rest.weights, &crammer_singer.weights),
+        bias: mix(&one_vs_rest.bias, &crammer_singer.bias),
+    }
 }
 
 /// Scores of one training vector under a linear model.
@@ -306,20 +311,46 @@ fn squared_norm(x: &[(u32, f32)]) -> f32 {
     x.iter().map(|(_, v)| v * v).sum()
 }
 
-/// Chooses the softmax sharpness for confidences: the value with the least log-loss on the
-/// training data, halved because scores on seen data are more confident than on unseen.
-fn fit_sharpness(model: &Linear, data: &Vectors) -> f32 {
-    let all: Vec<Vec<f32>> = data.vectors.iter().map(|x| scores(model, x, data.classes)).collect();
+/// Folds of the cross-validation that calibrates the confidence.
+const CALIBRATION_FOLDS: usize = 3;
+
+/// Chooses the softmax sharpness for confidences: the value with the least log-loss on scores
+/// of texts the model did not see. Each of `CALIBRATION_FOLDS` folds is scored by a model
+/// trained on the others, so the confidence is fitted to how the model does on unseen
+/// wording, not on its own training data, where it is always surer than it should be.
+fn fit_sharpness(data: &Vectors, options: &TrainOptions) -> f32 {
+    let mut order: Vec<usize> = (0..data.vectors.len()).collect();
+    SplitMix64(options.seed ^ 0xCA11_B4A7).shuffle(&mut order);
+    let mut held_out: Vec<(Vec<f32>, usize)> = Vec::with_capacity(order.len());
+    for fold in 0..CALIBRATION_FOLDS {
+        let in_fold = |at: &usize| at % CALIBRATION_FOLDS == fold;
+        let test: Vec<usize> = (0..order.len()).filter(in_fold).map(|at| order[at]).collect();
+        let train: Vec<usize> = (0..order.len()).filter(|at| !in_fold(at)).map(|at| order[at]).collect();
+        let subset = Vectors {
+            vectors: train.iter().map(|&i| data.vectors[i].clone()).collect(),
+            labels: train.iter().map(|&i| data.labels[i]).collect(),
+            rows: data.rows,
+            classes: data.classes,
+        };
+        // A fold missing a category cannot say how sure the model is about it.
+        if (0..data.classes).any(|c| !subset.labels.contains(&c)) {
+            continue;
+        }
+        let model = fit(&subset, options);
+        held_out.extend(test.iter().map(|&i| (scores(&model, &data.vectors[i], data.classes), data.labels[i])));
+    }
+    if held_out.is_empty() {
+        return 1.0;
+    }
     let log_loss = |k: f32| -> f32 {
-        all.iter()
-            .zip(&data.labels)
-            .map(|(s, &label)| {
+        held_out
+            .iter()
+            .map(|(s, label)| {
                 let top = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let total: f32 = s.iter().map(|v| ((v - top) * k).exp()).sum();
-                total.ln() - (s[label] - top) * k
+                total.ln() - (s[*label] - top) * k
             })
             .sum()
     };
-    let best = (1..=60).map(|i| i as f32 * 0.5).min_by(|&a, &b| log_loss(a).total_cmp(&log_loss(b))).unwrap_or(1.0);
-    best / 2.0
+    (1..=120).map(|i| i as f32 * 0.25).min_by(|&a, &b| log_loss(a).total_cmp(&log_loss(b))).unwrap_or(1.0)
 }
