@@ -60,6 +60,57 @@ fn private_key_hex_with_and_without_0x() {
 }
 
 #[test]
+fn private_key_hex_whatever_label_stands_before_it() {
+    for text in [
+        format!("here is my wallet backup {KEY}"),
+        format!("exported from MetaMask: 0x{KEY}"),
+        format!("pk {KEY}"),
+        format!("钱包备份：{KEY}"),
+        format!("導出的是這個 0x{KEY} 對嗎"),
+        KEY.to_owned(),
+        format!("0x{KEY}"),
+        format!("is this right? {}", KEY.to_uppercase()),
+    ] {
+        assert_redacted(&text, &KEY[8..40], &[SecretKind::PrivateKey]);
+    }
+}
+
+#[test]
+fn wif_keys_compressed_and_uncompressed_with_or_without_a_label() {
+    for wif in [
+        "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ",
+        "KwdMAjGmerYanjeui5SHS7JkmpZvVipYvB2LJGU1ZxJwYvP98617",
+        "L3p8oAcQTtuokSCRHQ7i4MhjWc9zornvpJLfmg62sYpLRJF9woSu",
+    ] {
+        assert_redacted(&format!("my old paper wallet says {wif}"), wif, &[SecretKind::PrivateKey]);
+        assert_redacted(wif, wif, &[SecretKind::PrivateKey]);
+        assert_redacted(&format!("纸钱包上印的是{wif}，还能用吗"), wif, &[SecretKind::PrivateKey]);
+    }
+}
+
+#[test]
+fn extended_private_keys_always() {
+    let xprv = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+    assert_redacted(xprv, xprv, &[SecretKind::PrivateKey]);
+    assert_redacted(&format!("扩展私钥 {xprv}"), xprv, &[SecretKind::PrivateKey]);
+}
+
+#[test]
+fn look_alike_hashes_addresses_and_base58_references_stay() {
+    assert_untouched(&format!("TxID: {KEY}"));
+    assert_untouched(&format!("hash: 0x{KEY}"));
+    assert_untouched(&format!("block hash {KEY}"));
+    assert_untouched(&format!("區塊 0x{KEY}"));
+    assert_untouched("address 0x52908400098527886E0F7030069857D2E4169EE7");
+    // Base58 of the right length and first letter, but no valid checksum.
+    assert_untouched("ref 5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTK");
+    assert_untouched("KwdMAjGmerYanjeui5SHS7JkmpZvVipYvB2LJGU1ZxJwYvP98618");
+    // 63 and 65 hex digits are neither keys nor hashes.
+    assert_untouched(&format!("id {}", &KEY[1..]));
+    assert_untouched(&format!("id {KEY}a"));
+}
+
+#[test]
 fn card_numbers_in_every_layout() {
     for card in [
         "4111111111111111",

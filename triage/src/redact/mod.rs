@@ -6,6 +6,7 @@
 //! wallet addresses (`0x` + 40 hex), transaction hashes labelled as such, order and reference
 //! numbers, amounts, dates and numbers that fail their check digit.
 
+mod base58check;
 mod context;
 mod labelled;
 mod numbers;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 pub enum SecretKind {
     /// A BIP-39 recovery phrase (12–24 words from the English or Chinese wordlists).
     SeedPhrase,
-    /// A private key: 64 hex digits (or a WIF / `xprv` key) in a key context.
+    /// A private key: 64 hex digits not labelled as a transaction or block hash, a WIF key
+    /// (valid checksum) or an `xprv` extended key.
     PrivateKey,
     /// A payment card number: 13–19 digits passing the Luhn check.
     CardNumber,

@@ -1,21 +1,29 @@
 //! Private keys: 64 hex digits (with or without `0x`), WIF keys and `xprv` extended keys.
 //!
-//! 64 hex digits are also what a transaction hash looks like, so context decides: a key label
-//! ("private key", 私钥) before it, or a mention of a private key anywhere in the message,
-//! makes it a key; a transaction label ("tx hash", 交易哈希) nearer than any key label makes it
-//! a hash. Wallet addresses (`0x` + 40 hex) are never matched.
+//! 64 hex digits are also what a transaction or block hash looks like, and agents need those.
+//! So a 64-hex string is a key unless it is labelled as a hash ("tx hash", "TxID", "hash:",
+//! "block", 交易哈希, 区块) nearer than any key label: whatever else stands before it (a
+//! backup, an export, an abbreviation, a word in either language, nothing at all), a customer
+//! who pasted it may have pasted a key, and redacting a hash by mistake costs far less than
+//! storing a key. WIF keys are recognised by their Base58Check checksum, `xprv` keys by their
+//! prefix. Wallet addresses (`0x` + 40 hex) are never matched.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::base58check::wif_valid;
 use super::context::{before, nearest};
 use super::{SecretKind, Span};
 
-/// Raw hex keys and WIF keys (Base58, starting 5, K or L): secrets only in a key context.
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:0[xX])?[0-9a-fA-F]{64}(?-u:\b)|(?-u:\b)[5KL][1-9A-HJ-NP-Za-km-z]{50,51}(?-u:\b)")
-        .expect("key pattern is valid")
+/// Raw hex keys: secrets unless labelled as a hash.
+static HEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(?:0[xX])?[0-9a-fA-F]{64}(?-u:\b)").expect("hex key pattern is valid"));
+
+/// WIF keys: Base58, 51 (uncompressed, starting 5) or 52 (compressed, K or L) characters.
+static WIF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:5[1-9A-HJ-NP-Za-km-z]{50}|[KL][1-9A-HJ-NP-Za-km-z]{51})(?-u:\b)")
+        .expect("WIF pattern is valid")
 });
 
 /// BIP-32 extended private keys announce themselves: always secret.
@@ -43,37 +51,31 @@ const LABELS: &[(&str, Label)] = &[
     ("私鑰", Label::Key),
     ("密钥", Label::Key),
     ("密鑰", Label::Key),
-    ("tx", Label::NotKey),
+    ("txid", Label::NotKey),
+    ("tx id", Label::NotKey),
+    ("tx hash", Label::NotKey),
+    ("tx:", Label::NotKey),
+    ("tx ", Label::NotKey),
     ("hash", Label::NotKey),
     ("transaction", Label::NotKey),
-    ("address", Label::NotKey),
     ("block", Label::NotKey),
     ("交易", Label::NotKey),
     ("哈希", Label::NotKey),
-    ("地址", Label::NotKey),
     ("区块", Label::NotKey),
     ("區塊", Label::NotKey),
 ];
-
-/// Key words anywhere in the message that make an unlabelled candidate a key.
-const MENTIONS: &[&str] = &["private key", "privkey", "secret key", "私钥", "私鑰", "密钥", "密鑰"];
 
 pub(super) fn find(text: &str, spans: &mut Vec<Span>) {
     for m in XPRV.find_iter(text) {
         spans.push(Span { start: m.start(), end: m.end(), kind: SecretKind::PrivateKey });
     }
-    let mut mentions = None;
-    for m in CANDIDATE.find_iter(text) {
-        let is_key = match nearest(&before(text, m.start(), 40, false), LABELS) {
-            Some(label) => label == Label::Key,
-            None => *mentions.get_or_insert_with(|| {
-                let lower = text.to_lowercase();
-                MENTIONS.iter().any(|k| lower.contains(k))
-            }),
-        };
-        if is_key {
+    for m in HEX.find_iter(text) {
+        if nearest(&before(text, m.start(), 40, false), LABELS) != Some(Label::NotKey) {
             spans.push(Span { start: m.start(), end: m.end(), kind: SecretKind::PrivateKey });
         }
+    }
+    for m in WIF.find_iter(text).filter(|m| wif_valid(m.as_str())) {
+        spans.push(Span { start: m.start(), end: m.end(), kind: SecretKind::PrivateKey });
     }
 }
 
@@ -97,9 +99,12 @@ mod tests {
     }
 
     #[test]
-    fn unlabelled_hex_counts_only_when_a_key_is_mentioned() {
+    fn hex_is_a_key_whatever_stands_before_it_but_a_hash_label() {
         assert_eq!(found(&format!("I exported my private key earlier. here: 0x{HEX64}")), vec![format!("0x{HEX64}")]);
-        assert!(found(&format!("what is 0x{HEX64}?")).is_empty());
+        assert_eq!(found(&format!("what is 0x{HEX64}?")), vec![format!("0x{HEX64}")]);
+        assert_eq!(found(&format!("backup: {HEX64}")), vec![HEX64]);
+        assert!(found(&format!("TxID {HEX64}")).is_empty());
+        assert!(found(&format!("block hash: {HEX64}")).is_empty());
     }
 
     #[test]
@@ -113,7 +118,8 @@ mod tests {
     fn wif_and_xprv_keys() {
         let wif = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
         assert_eq!(found(&format!("WIF {wif}")), vec![wif]);
-        assert!(found(&format!("ref {wif}")).is_empty());
+        assert_eq!(found(&format!("ref {wif}")), vec![wif]);
+        assert!(found("ref 5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTK").is_empty());
         let xprv = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
         assert_eq!(found(&format!("backup {xprv}")), vec![xprv]);
     }
