@@ -188,6 +188,12 @@ mod tests {
             out.starts_with("category account_compromised\npriority urgent\nlanguage zh\nconfidence 1.000\n"),
             "{out}"
         );
+        assert!(
+            out.ends_with(
+                "by_rule true\nsignal the customer says the account, card or phone was stolen, hacked or defrauded\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -51,6 +51,29 @@ fn compromised_recall_is_complete_on_the_held_out_fifth() {
 }
 
 #[test]
+fn the_built_in_model_passes_the_own_held_out_set() {
+    let held_out = dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/wallet-holdout.jsonl")).unwrap();
+    let triage = default_triage();
+    let mut correct = 0;
+    for example in &held_out {
+        let input = Input {
+            subject: example.subject.as_deref(),
+            body: &example.text,
+            channel: example.channel,
+            prior_contacts: 0,
+        };
+        let decision = triage.classify(&input);
+        if example.category == "account_compromised" {
+            assert_eq!(decision.category, "account_compromised", "missed: {}", example.text);
+            assert_eq!(decision.priority, Priority::Urgent, "{}", example.text);
+        }
+        correct += usize::from(decision.category == example.category);
+    }
+    let accuracy = correct as f64 / held_out.len() as f64;
+    assert!(accuracy >= 0.95, "held-out accuracy {accuracy}");
+}
+
+#[test]
 fn theft_is_caught_by_rules_in_both_languages_and_scripts() {
     let triage = default_triage();
     for text in [

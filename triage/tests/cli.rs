@@ -23,9 +23,18 @@ fn eval_prints_accuracy_and_macro_f1_first_then_the_tables() {
     let accuracy = value(lines.next(), "accuracy ");
     let macro_f1 = value(lines.next(), "macro_f1 ");
     assert!((0.0..=1.0).contains(&accuracy) && (0.0..=1.0).contains(&macro_f1));
-    for expected in
-        ["category", "precision", "recall", "support", "account_compromised", "top confusions", "throughput"]
-    {
+    for expected in [
+        "category",
+        "precision",
+        "recall",
+        "support",
+        "account_compromised",
+        "top confusions",
+        "reliability",
+        "[0.90, 1.00]",
+        "priority (expected",
+        "throughput",
+    ] {
         assert!(report.contains(expected), "no {expected:?} in\n{report}");
     }
 }
