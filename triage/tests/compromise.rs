@@ -92,6 +92,7 @@ fn a_security_change_the_customer_did_not_make() {
         "收到短信说登录密码已修改，可是我没改过密码",
         "剛收到通知說綁定手機號已被更改，我什麼都沒做",
         "收到邮件说email address was changed，但我没动过设置",
+        "登录邮箱被改成了别人的，我自己从没改过",
     ]);
 }
 
