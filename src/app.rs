@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
-use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -16,43 +15,22 @@ use switchboard_channel::websocket::ConnectionSlots;
 use switchboard_channel::{SharedClock, SystemClock};
 
 use crate::config::Config;
+use crate::console::ConsoleState;
 use crate::console::login::LoginLimits;
 use crate::console::token::AgentTokens;
-use crate::dispatcher::{Adapters, Dispatcher};
+use crate::dispatcher::Dispatcher;
 use crate::events::EventBus;
+use crate::http::OpsState;
 use crate::hub::Hub;
 use crate::ingest::{IngestParts, Ingestor};
 use crate::live::LiveCustomers;
-use crate::routing::RoutingHandle;
-use crate::store::{self, Store};
+use crate::store;
 use crate::triage::Triager;
-use crate::{channels, http, routing, systemd, telemetry};
+use crate::{channels, console, http, routing, systemd, telemetry};
 
 /// Longest message text any channel may hand in, whatever its own limit says: a safety net
 /// under each adapter's limit (chat's is 8,000 characters; emails are far longer).
 const MAX_INBOUND_TEXT_CHARS: usize = 1_000_000;
-
-/// What request handlers and sessions share.
-pub struct AppState {
-    pub config: Config,
-    pub store: Arc<dyn Store>,
-    pub adapters: Adapters,
-    pub events: EventBus,
-    pub hub: Arc<Hub>,
-    pub routing: RoutingHandle,
-    pub ingestor: Ingestor,
-    pub triage: Arc<Triager>,
-    pub clock: SharedClock,
-    /// The cap on open console connections.
-    pub console_slots: Arc<ConnectionSlots>,
-    pub agent_tokens: AgentTokens,
-    pub login_limits: LoginLimits,
-    pub metrics: PrometheusHandle,
-    /// Wakes the outbox dispatcher after a reply is committed.
-    pub outbox_wake: Arc<Notify>,
-    /// Fires when the daemon begins to shut down; long-lived sessions watch it.
-    pub shutdown: CancellationToken,
-}
 
 /// Runs the daemon until `shutdown` fires, then drains within `http.shutdown_drain_s`.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -93,44 +71,43 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let adapters = channels.outbound();
     let dispatcher =
         Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone()).waking_on(outbox_wake.clone());
-    let state = Arc::new(AppState {
-        ingestor,
+    let console = Arc::new(ConsoleState {
+        queues: config.routing.queue_names(),
+        store: store.clone(),
+        events: events.clone(),
+        hub: hub.clone(),
+        routing: routing.clone(),
         triage,
-        outbox_wake,
-        clock,
-        console_slots: ConnectionSlots::new(config.console.max_connections, "agent"),
+        clock: clock.clone(),
+        slots: ConnectionSlots::new(config.console.max_connections, "agent"),
         agent_tokens: AgentTokens::new(config.console.token_secret.expose(), config.console.token_ttl_s),
         login_limits: LoginLimits::new(config.console.login_attempts_per_minute),
-        config,
-        store,
-        adapters,
-        events,
-        hub,
-        routing,
-        metrics,
+        outbox_wake,
         shutdown: shutdown.clone(),
+        config: config.console.clone(),
     });
+    let ops = Arc::new(OpsState { store: store.clone(), adapters, metrics });
     tasks.spawn(dispatcher.run(shutdown.child_token()));
 
-    let listener = TcpListener::bind(state.config.http.listen).await?;
+    let listener = TcpListener::bind(config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;
-    tracing::info!(%address, store = %redacted_url(&state.config.store.url), "Listening");
+    tracing::info!(%address, store = %redacted_url(&config.store.url), "Listening");
     // Frames are small and latency matters more than packet count: no Nagle delay.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let router = http::router(state.clone()).merge(channels.routes());
+    let router = http::router(ops).merge(console::routes(console)).merge(channels.routes());
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let server = tasks.spawn(async move { server.await });
     systemd::ready();
-    tasks.spawn(systemd::watchdog(state.store.clone(), shutdown.child_token()));
+    tasks.spawn(systemd::watchdog(store.clone(), shutdown.child_token()));
 
     shutdown.cancelled().await;
     systemd::stopping();
     tracing::info!("Shutting down");
     tasks.close();
-    let drain = Duration::from_secs(state.config.http.shutdown_drain_s);
+    let drain = Duration::from_secs(config.http.shutdown_drain_s);
     if tokio::time::timeout(drain, tasks.wait()).await.is_err() {
         tracing::warn!(drain_s = drain.as_secs(), "Drain deadline passed; exiting with work in flight");
     }

@@ -10,7 +10,7 @@ use switchboard_channel::{
     SenderIdentity, SessionStart, SharedClock,
 };
 
-use crate::console::frames::ConsoleFrame;
+use crate::agent_wire::frames::ConsoleFrame;
 use crate::domain::{ConversationId, CustomerId};
 use crate::hub::Hub;
 use crate::ingest::{IngestError, Ingestor, Source};

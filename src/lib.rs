@@ -2,6 +2,7 @@
 //! one conversation model, classifies and routes them to agents, and sends agents' replies
 //! back over the channel each conversation came from.
 
+pub mod agent_wire;
 pub mod app;
 pub mod channels;
 pub mod cli;
@@ -10,7 +11,6 @@ pub mod console;
 pub mod dispatcher;
 pub mod domain;
 pub mod events;
-pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod inbound;

@@ -311,6 +311,15 @@ impl RoutingConfig {
         }
         Ok(())
     }
+
+    /// Every queue a conversation may wait in: the configured ones and the default.
+    pub fn queue_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.queues.iter().map(|q| q.name.clone()).collect();
+        if !names.contains(&self.default_queue) {
+            names.push(self.default_queue.clone());
+        }
+        names
+    }
 }
 
 impl Default for RoutingConfig {

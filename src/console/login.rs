@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_channel::ErrorCode;
 
-use crate::app::AppState;
+use super::ConsoleState;
 use crate::domain::{Millis, to_rfc3339};
 use crate::http::error::ApiError;
 
@@ -55,7 +55,7 @@ fn unauthorized() -> ApiError {
 }
 
 pub async fn login(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<ConsoleState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {

@@ -13,9 +13,9 @@ use futures::future::BoxFuture;
 use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handled, Serve};
 use switchboard_channel::{CustomerEvent, ErrorCode};
 
-use super::frames::{AgentFrame, AgentInfo, ConsoleFrame};
-use super::view;
-use crate::app::AppState;
+use super::ConsoleState;
+use crate::agent_wire::frames::{AgentFrame, AgentInfo, ConsoleFrame};
+use crate::agent_wire::view;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
@@ -23,9 +23,9 @@ use crate::routing::{AgentStatus, RequestError};
 use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
 use crate::telemetry::names;
 
-pub async fn upgrade(State(state): State<Arc<AppState>>, upgrade: WebSocketUpgrade) -> Response {
-    let Some(slot) = state.console_slots.reserve() else { return ws::ConnectionSlots::refusal() };
-    let limits = state.config.console.limits();
+pub async fn upgrade(State(state): State<Arc<ConsoleState>>, upgrade: WebSocketUpgrade) -> Response {
+    let Some(slot) = state.slots.reserve() else { return ws::ConnectionSlots::refusal() };
+    let limits = state.config.limits();
     ws::configure(upgrade, &limits).on_upgrade(move |socket| async move {
         session(state, socket).await;
         drop(slot);
@@ -80,14 +80,14 @@ enum Reaction {
 }
 
 struct Session<'a> {
-    state: &'a AppState,
+    state: &'a ConsoleState,
     agent: Agent,
     conn: ConnId,
 }
 
 #[tracing::instrument(name = "agent", skip_all, fields(agent_id))]
-async fn session(state: Arc<AppState>, mut socket: WebSocket) {
-    let hello = match ws::first_frame(&mut socket, &state.config.console.limits()).await {
+async fn session(state: Arc<ConsoleState>, mut socket: WebSocket) {
+    let hello = match ws::first_frame(&mut socket, &state.config.limits()).await {
         Ok(text) => text,
         Err(Some(code)) => return ws::close(&mut socket, code).await,
         Err(None) => return,
@@ -147,7 +147,7 @@ impl Session<'_> {
                 () = self.disabled() => tracing::info!("Agent disabled; closing the session"),
             }
         };
-        let limits = self.state.config.console.limits();
+        let limits = self.state.config.limits();
         let opts = Serve { limits: &limits, shutdown: &self.state.shutdown, revoked: revoked.boxed() };
         ws::serve(socket, &mut registration.queue, opts, &mut Frames(self)).await
     }
@@ -155,7 +155,7 @@ impl Session<'_> {
     /// Ends once the agent's account is disabled or removed. Accounts change from the command
     /// line, outside the daemon, so the store is asked every `console.access_check_s`.
     async fn disabled(&self) {
-        let every = Duration::from_secs(self.state.config.console.access_check_s);
+        let every = Duration::from_secs(self.state.config.access_check_s);
         loop {
             tokio::time::sleep(every).await;
             match self.state.store.agent(&self.agent.id).await {
@@ -271,7 +271,7 @@ impl Session<'_> {
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
-        let max = self.state.config.console.max_text_chars;
+        let max = self.state.config.max_text_chars;
         if text.chars().count() > max {
             return Err(Refusal(ErrorCode::TooLarge, format!("text is longer than {max} characters")));
         }
@@ -347,9 +347,7 @@ impl Session<'_> {
         let mut c = self.permitted(&conversation_id).await?;
         match (queue, agent) {
             (Some(queue), None) => {
-                if !self.state.config.routing.queues.iter().any(|q| q.name == queue)
-                    && queue != self.state.config.routing.default_queue
-                {
+                if !self.state.queues.contains(&queue) {
                     return Err(Refusal(ErrorCode::NotFound, format!("queue {queue:?} not found")));
                 }
                 c.queue = Some(queue);

@@ -1,4 +1,5 @@
-//! The one HTTP listener: websockets, the callback API and operations endpoints.
+//! The one HTTP listener's own parts: operations endpoints and the error body every API
+//! answers with.
 
 pub mod error;
 mod ops;
@@ -6,16 +7,15 @@ mod ops;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 
-use crate::app::AppState;
+pub use ops::OpsState;
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The operations endpoints; the console and the channels add their own routes beside them.
+pub fn router(state: Arc<OpsState>) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/v1/agent", get(crate::console::upgrade))
-        .route("/v1/agent/login", post(crate::console::login::login))
         .with_state(state)
 }

@@ -9,7 +9,17 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use crate::app::AppState;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::dispatcher::Adapters;
+use crate::store::Store;
+
+/// What the operations endpoints look at.
+pub struct OpsState {
+    pub store: Arc<dyn Store>,
+    pub adapters: Adapters,
+    pub metrics: PrometheusHandle,
+}
 
 /// How long a readiness probe waits for any one dependency.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -20,7 +30,7 @@ pub async fn healthz() -> &'static str {
 }
 
 /// 200 when the store and every configured channel answer; 503 naming what does not.
-pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+pub async fn readyz(State(state): State<Arc<OpsState>>) -> impl IntoResponse {
     let mut not_ready = serde_json::Map::new();
     match tokio::time::timeout(PROBE_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => {}
@@ -50,6 +60,6 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
 }
 
 /// Prometheus text format.
-pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<Arc<OpsState>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }

@@ -8,8 +8,8 @@ use switchboard_routing::{Action, RevokeReason};
 
 use super::convert::{domain_agent_id, domain_conversation_id};
 use super::driver::Driver;
-use crate::console::frames::ConsoleFrame;
-use crate::console::view;
+use crate::agent_wire::frames::ConsoleFrame;
+use crate::agent_wire::view;
 use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
 use crate::hub::Frame;

@@ -1,6 +1,8 @@
 //! The in-process event bus: what happened after a commit, for the parts that push it to
 //! connected people (websocket sessions) without polling the store.
 
+mod fanout;
+
 use std::sync::Arc;
 
 use switchboard_channel::ConnectionId;
@@ -78,7 +80,7 @@ impl EventBus {
     }
 
     pub fn publish(&self, event: Event) {
-        crate::fanout::deliver(&self.hub, &self.live, event);
+        fanout::deliver(&self.hub, &self.live, event);
     }
 
     /// The live sides of the channels, for what reaches customers outside a commit (typing,

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use switchboard_channel::CustomerEvent;
 
-use crate::console::frames::ConsoleFrame;
-use crate::console::view;
+use super::{Event, Origin};
+use crate::agent_wire::frames::ConsoleFrame;
+use crate::agent_wire::view;
 use crate::domain::ConversationStatus;
-use crate::events::{Event, Origin};
 use crate::hub::{Hub, MessageRef};
 use crate::live::{LiveCustomers, customer_message};
 
