@@ -41,9 +41,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let live = Arc::new(LiveCustomers::default());
     let events = EventBus::new(hub.clone(), live.clone());
     let tasks = TaskTracker::new();
-    let routing =
-        routing::start(store.clone(), hub.clone(), events.clone(), &config.routing, shutdown.child_token(), &tasks)
-            .await?;
+    let routing = routing::start(
+        store.clone(),
+        hub.clone(),
+        events.clone(),
+        &config.routing,
+        clock.clone(),
+        shutdown.child_token(),
+        &tasks,
+    )
+    .await?;
     let triage = Arc::new(Triager::new(&config)?);
     let outbox_wake = Arc::new(Notify::new());
     let ingestor = Ingestor::new(IngestParts {
@@ -69,8 +76,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     );
     live.set(channels.live());
     let adapters = channels.outbound();
-    let dispatcher =
-        Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone()).waking_on(outbox_wake.clone());
+    let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone(), clock.clone())
+        .waking_on(outbox_wake.clone());
     let console = Arc::new(ConsoleState {
         queues: config.routing.queue_names(),
         store: store.clone(),

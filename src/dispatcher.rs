@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use switchboard_channel::SharedClock;
 use switchboard_channel::{ChannelKind, DeliveryError, OutboundChannel};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::OutboxConfig;
-use crate::domain::{Millis, RetryPolicy};
+use crate::domain::RetryPolicy;
 use crate::events::{DeliveryState, Event, EventBus};
 use crate::store::{ClaimedDelivery, DeliveryOutcome, Store};
 use crate::telemetry::names;
@@ -37,10 +38,17 @@ pub struct Dispatcher {
     batch: u32,
     wake: Arc<Notify>,
     events: EventBus,
+    clock: SharedClock,
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig, events: EventBus) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        adapters: Adapters,
+        config: &OutboxConfig,
+        events: EventBus,
+        clock: SharedClock,
+    ) -> Self {
         Self {
             store,
             adapters,
@@ -53,6 +61,7 @@ impl Dispatcher {
             batch: config.batch,
             wake: Arc::new(Notify::new()),
             events,
+            clock,
         }
     }
 
@@ -72,7 +81,7 @@ impl Dispatcher {
     /// its lease; nothing is lost either way.
     pub async fn run(self, cancel: CancellationToken) {
         loop {
-            let now = Millis::wall();
+            let now = self.clock.now();
             let claimed = match self.store.claim_outbox(now, self.lease, self.batch).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -86,14 +95,15 @@ impl Dispatcher {
             if full_batch {
                 continue;
             }
-            let sleep = match self.store.next_outbox_due().await {
-                Ok(Some(due)) => Duration::from_millis((due.0 - Millis::wall().0).max(0) as u64).min(IDLE_POLL),
-                _ => IDLE_POLL,
+            let poll = self.clock.now().plus(IDLE_POLL);
+            let wake_at = match self.store.next_outbox_due().await {
+                Ok(Some(due)) => due.min(poll),
+                _ => poll,
             };
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(sleep) => {}
+                _ = self.clock.sleep_until(wake_at) => {}
             }
         }
     }
@@ -108,7 +118,7 @@ impl Dispatcher {
             },
             None => Err(DeliveryError::Permanent(format!("no {} channel is configured", out.channel))),
         };
-        let now = Millis::wall();
+        let now = self.clock.now();
         let outcome = match result {
             Ok(receipt) => DeliveryOutcome::Sent { detail: receipt.detail, external_id: receipt.external_id },
             Err(DeliveryError::Permanent(error)) => DeliveryOutcome::Failed { error },

@@ -3,12 +3,13 @@
 //! those past the retry horizon are marked failed and reported to agents, a channel without
 //! an adapter fails at once, and work left pending by a previous process is delivered.
 //!
-//! The dispatcher reads the wall clock, so backoffs are configured in tens of milliseconds
-//! and the tests wait for the reports it sends agents rather than for fixed times.
+//! The dispatcher runs on a manual clock that the test moves forward in small steps, so every
+//! wait it keeps (backoff, lease, retry horizon) is checked exactly in the clock's time, and
+//! whether anything is left to deliver is read from the outbox, never waited out.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use switchboard::config::{OutboxConfig, StoreConfig};
@@ -17,14 +18,19 @@ use switchboard::domain::{AgentId, ConversationId, Millis};
 use switchboard::events::{DeliveryState, EventBus};
 use switchboard::hub::{Hub, Registration};
 use switchboard::store::{NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, Store, Threading};
-use switchboard_channel::{ChannelKind, DeliveryError, DeliveryReceipt, Outbound, OutboundChannel, SenderIdentity};
+use switchboard_channel::{
+    ChannelKind, Clock, DeliveryError, DeliveryReceipt, ManualClock, Outbound, OutboundChannel, SenderIdentity,
+};
 use tempfile::TempDir;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Longest any test waits for the dispatcher to report a delivery.
+/// Longest any test waits (in real time) for the dispatcher to report a delivery.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How far the test clock moves at each step, and how often (in real time) it steps.
+const CLOCK_STEP: Duration = Duration::from_millis(10);
+const STEP_EVERY: Duration = Duration::from_millis(1);
 
 type Outcome = Result<DeliveryReceipt, DeliveryError>;
 
@@ -34,20 +40,28 @@ struct Attempt {
     outbox_id: i64,
     /// `Outbound::attempt`: how many attempts the dispatcher says came before.
     previous: u32,
-    at: Instant,
+    /// The test clock's time when the dispatcher called.
+    at: Millis,
 }
 
 /// An adapter that answers from a script, then with a fixed outcome, and remembers every call.
 struct ScriptedChannel {
     kind: ChannelKind,
+    clock: ManualClock,
     script: Mutex<VecDeque<Outcome>>,
     then: Outcome,
     attempts: Mutex<Vec<Attempt>>,
 }
 
 impl ScriptedChannel {
-    fn new(kind: ChannelKind, script: Vec<Outcome>, then: Outcome) -> Arc<Self> {
-        Arc::new(Self { kind, script: Mutex::new(script.into()), then, attempts: Mutex::new(Vec::new()) })
+    fn new(db: &Database, kind: ChannelKind, script: Vec<Outcome>, then: Outcome) -> Arc<Self> {
+        Arc::new(Self {
+            kind,
+            clock: db.clock.clone(),
+            script: Mutex::new(script.into()),
+            then,
+            attempts: Mutex::new(Vec::new()),
+        })
     }
 
     fn attempts(&self) -> Vec<Attempt> {
@@ -65,7 +79,7 @@ impl OutboundChannel for ScriptedChannel {
         self.attempts.lock().unwrap().push(Attempt {
             outbox_id: message.outbox_id,
             previous: message.attempt,
-            at: Instant::now(),
+            at: self.clock.now(),
         });
         let next = self.script.lock().unwrap().pop_front();
         next.unwrap_or_else(|| self.then.clone())
@@ -97,6 +111,7 @@ fn outbox(initial_backoff_ms: u64, max_backoff_ms: u64, retry_horizon_s: u64) ->
 /// opened them would) to see the delivery reports agents see.
 struct Database {
     dir: TempDir,
+    clock: ManualClock,
     hub: Arc<Hub>,
     watcher: tokio::sync::Mutex<Registration>,
 }
@@ -108,7 +123,12 @@ impl Database {
     fn new() -> Self {
         let hub = Arc::new(Hub::new(4096));
         let (watcher, _) = hub.register_agent(&AgentId::from(WATCHER));
-        Self { dir: tempfile::tempdir().expect("temporary directory"), hub, watcher: tokio::sync::Mutex::new(watcher) }
+        Self {
+            dir: tempfile::tempdir().expect("temporary directory"),
+            clock: ManualClock::new(Millis(1_800_000_000_000)),
+            hub,
+            watcher: tokio::sync::Mutex::new(watcher),
+        }
     }
 
     /// The next delivery report: conversation id, seq, state, detail.
@@ -139,24 +159,34 @@ impl Database {
     }
 }
 
-/// A running dispatcher.
+/// A running dispatcher, and the task that moves the test clock while it runs.
 struct Running {
     wake: Arc<Notify>,
     cancel: CancellationToken,
     task: JoinHandle<()>,
+    ticker: JoinHandle<()>,
 }
 
 impl Running {
     fn start(db: &Database, store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
-        let dispatcher =
-            Dispatcher::new(store.clone(), adapters, config, EventBus::new(db.hub.clone(), Default::default()));
+        let events = EventBus::new(db.hub.clone(), Default::default());
+        let dispatcher = Dispatcher::new(store.clone(), adapters, config, events, Arc::new(db.clock.clone()));
         let wake = dispatcher.waker();
         let cancel = CancellationToken::new();
         let task = tokio::spawn(dispatcher.run(cancel.clone()));
-        Self { wake, cancel, task }
+        let clock = db.clock.clone();
+        let ticker = tokio::spawn(async move {
+            let mut every = tokio::time::interval(STEP_EVERY);
+            loop {
+                every.tick().await;
+                clock.advance(CLOCK_STEP);
+            }
+        });
+        Self { wake, cancel, task, ticker }
     }
 
     async fn stop(self) {
+        self.ticker.abort();
         self.cancel.cancel();
         tokio::time::timeout(Duration::from_secs(5), self.task)
             .await
@@ -189,7 +219,7 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
             text: "where is my refund?".to_owned(),
             secrets_redacted: false,
             triage: None,
-            received_at: Millis::wall(),
+            received_at: db.clock.now(),
         })
         .await
         .expect("ingest")
@@ -199,7 +229,7 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
 }
 
 /// Commits an agent reply to be delivered, as the agent console does, and returns its seq.
-async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str) -> i64 {
+async fn reply(db: &Database, store: &Arc<dyn Store>, conversation: &ConversationId, key: &str) -> i64 {
     let written = store
         .append_outbound(NewOutbound {
             conversation_id: conversation.clone(),
@@ -210,7 +240,7 @@ async fn reply(store: &Arc<dyn Store>, conversation: &ConversationId, key: &str)
             deliver: true,
             assignee_only: None,
             delivered_live: None,
-            now: Millis::wall(),
+            now: db.clock.now(),
         })
         .await
         .expect("reply committed");
@@ -222,11 +252,17 @@ async fn counts(store: &Arc<dyn Store>) -> OutboxCounts {
     store.outbox_counts().await.expect("outbox counts")
 }
 
+/// Asserts that no delivery is left to attempt, ever: the outbox holds nothing pending.
+async fn nothing_left_to_deliver(store: &Arc<dyn Store>) {
+    assert_eq!(store.next_outbox_due().await.expect("next due"), None, "a delivery is still scheduled");
+}
+
 #[tokio::test]
 async fn transient_failures_are_retried_with_growing_backoff_until_sent() {
     let db = Database::new();
     let store = db.open().await;
     let email = ScriptedChannel::new(
+        &db,
         ChannelKind::Email,
         vec![transient("421 busy"), transient("421 busy"), transient("timeout")],
         sent("250 2.0.0 Ok: queued", Some("<reply-1@switchboard>")),
@@ -234,7 +270,7 @@ async fn transient_failures_are_retried_with_growing_backoff_until_sent() {
     let initial_ms = 40;
     let running = Running::start(&db, &store, adapters(&[&email]), &outbox(initial_ms, 1_000, 60));
     let id = conversation(&db, &store, ChannelKind::Email).await;
-    let seq = reply(&store, &id, "r1").await;
+    let seq = reply(&db, &store, &id, "r1").await;
     running.wake.notify_one();
 
     // Retries are silent; the first report is the success.
@@ -248,18 +284,13 @@ async fn transient_failures_are_retried_with_growing_backoff_until_sent() {
     assert_eq!(previous, [0, 1, 2, 3], "four attempts, each counting those before");
     // Each wait is at least half its ceiling, and the ceiling doubles: 40, 80, 160 ms.
     for (k, pair) in attempts.windows(2).enumerate() {
-        let waited = pair[1].at - pair[0].at;
+        let waited = Duration::from_millis((pair[1].at.0 - pair[0].at.0) as u64);
         let floor = Duration::from_millis(initial_ms << k) / 2;
-        // A millisecond of slack: the schedule is kept in whole milliseconds.
-        assert!(
-            waited + Duration::from_millis(1) >= floor,
-            "retry {} came after {waited:?}, before its backoff of at least {floor:?}",
-            k + 1
-        );
+        assert!(waited >= floor, "retry {} came after {waited:?}, before its backoff of at least {floor:?}", k + 1);
     }
     assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 0 });
     // Sent is final: nothing is delivered twice.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    nothing_left_to_deliver(&store).await;
     assert_eq!(email.attempts().len(), 4);
     running.stop().await;
 }
@@ -269,13 +300,14 @@ async fn a_permanent_failure_is_marked_failed_and_reported() {
     let db = Database::new();
     let store = db.open().await;
     let email = ScriptedChannel::new(
+        &db,
         ChannelKind::Email,
         Vec::new(),
         Err(DeliveryError::Permanent("550 5.1.1 <li@example.com>: Recipient address rejected".to_owned())),
     );
     let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
     let id = conversation(&db, &store, ChannelKind::Email).await;
-    let seq = reply(&store, &id, "r1").await;
+    let seq = reply(&db, &store, &id, "r1").await;
     running.wake.notify_one();
 
     let (reported, reported_seq, state, detail) = db.next_delivery().await;
@@ -284,7 +316,7 @@ async fn a_permanent_failure_is_marked_failed_and_reported() {
     assert!(detail.contains("550 5.1.1"), "the agent sees why: {detail:?}");
     assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 1 });
     // Never retried.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    nothing_left_to_deliver(&store).await;
     assert_eq!(email.attempts().len(), 1);
     running.stop().await;
 }
@@ -293,16 +325,16 @@ async fn a_permanent_failure_is_marked_failed_and_reported() {
 async fn transient_failures_are_given_up_at_the_retry_horizon() {
     let db = Database::new();
     let store = db.open().await;
-    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), transient("421 4.3.2 busy"));
+    let email = ScriptedChannel::new(&db, ChannelKind::Email, Vec::new(), transient("421 4.3.2 busy"));
     let (max_backoff_ms, horizon) = (200, Duration::from_secs(1));
     let running = Running::start(&db, &store, adapters(&[&email]), &outbox(50, max_backoff_ms, horizon.as_secs()));
     let id = conversation(&db, &store, ChannelKind::Email).await;
-    let written = Instant::now();
-    reply(&store, &id, "r1").await;
+    let written = db.clock.now();
+    reply(&db, &store, &id, "r1").await;
     running.wake.notify_one();
 
     let (reported, _, state, detail) = db.next_delivery().await;
-    let gave_up_after = written.elapsed();
+    let gave_up_after = Duration::from_millis((db.clock.now().0 - written.0) as u64);
     assert_eq!(reported, id.as_str());
     assert_eq!(state, DeliveryState::Failed);
     assert!(
@@ -319,7 +351,7 @@ async fn transient_failures_are_given_up_at_the_retry_horizon() {
         "gave up after {gave_up_after:?}, well before the {horizon:?} horizon"
     );
     assert_eq!(counts(&store).await, OutboxCounts { pending: 0, failed: 1 });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    nothing_left_to_deliver(&store).await;
     assert_eq!(email.attempts().len(), attempts.len(), "retried after giving up");
     running.stop().await;
 }
@@ -328,10 +360,10 @@ async fn transient_failures_are_given_up_at_the_retry_horizon() {
 async fn a_channel_without_an_adapter_fails_permanently() {
     let db = Database::new();
     let store = db.open().await;
-    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
+    let email = ScriptedChannel::new(&db, ChannelKind::Email, Vec::new(), sent("250 ok", None));
     let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
     let id = conversation(&db, &store, ChannelKind::Chat).await;
-    let seq = reply(&store, &id, "r1").await;
+    let seq = reply(&db, &store, &id, "r1").await;
     running.wake.notify_one();
 
     let (reported, reported_seq, state, detail) = db.next_delivery().await;
@@ -354,10 +386,10 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
         let id = conversation(&db, &store, ChannelKind::Email).await;
         let mut seqs = Vec::new();
         for key in ["r1", "r2", "r3"] {
-            seqs.push(reply(&store, &id, key).await);
+            seqs.push(reply(&db, &store, &id, key).await);
         }
-        let claimed_at = Instant::now();
-        let claimed = store.claim_outbox(Millis::wall(), lease, 1).await.expect("claim");
+        let claimed_at = db.clock.now();
+        let claimed = store.claim_outbox(claimed_at, lease, 1).await.expect("claim");
         assert_eq!(claimed.len(), 1);
         (id, seqs, claimed_at, claimed[0].outbound.outbox_id)
     };
@@ -365,7 +397,7 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
     // The next process: a new store over the same file and a new dispatcher.
     let store = db.open().await;
     assert_eq!(counts(&store).await, OutboxCounts { pending: 3, failed: 0 });
-    let email = ScriptedChannel::new(ChannelKind::Email, Vec::new(), sent("250 ok", None));
+    let email = ScriptedChannel::new(&db, ChannelKind::Email, Vec::new(), sent("250 ok", None));
     let running = Running::start(&db, &store, adapters(&[&email]), &outbox(20, 100, 60));
     let mut delivered = Vec::new();
     for _ in 0..3 {
@@ -383,9 +415,9 @@ async fn deliveries_left_pending_by_a_previous_process_are_delivered() {
     assert_eq!(attempts.len(), 3, "{attempts:?}");
     let leased = attempts.iter().find(|a| a.outbox_id == leased_id).expect("the leased delivery was retried");
     assert!(
-        leased.at + Duration::from_millis(1) >= claimed_at + lease,
-        "a leased delivery was retried {:?} after its claim, before the {lease:?} lease ended",
-        leased.at - claimed_at
+        leased.at >= claimed_at.plus(lease),
+        "a leased delivery was retried {} ms after its claim, before the {lease:?} lease ended",
+        leased.at.0 - claimed_at.0
     );
     running.stop().await;
 }

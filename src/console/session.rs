@@ -95,7 +95,7 @@ async fn session(state: Arc<ConsoleState>, mut socket: WebSocket) {
     let Ok(AgentFrame::Hello { token }) = AgentFrame::parse(&hello) else {
         return ws::close(&mut socket, CloseCode::Unauthorized).await;
     };
-    let Some(credentials) = state.agent_tokens.verify(&token) else {
+    let Some(credentials) = state.agent_tokens.verify(&token, state.clock.now()) else {
         ws::send(&mut socket, ConsoleFrame::error(ErrorCode::Unauthorized, "invalid or expired token").to_json()).await;
         return ws::close(&mut socket, CloseCode::Unauthorized).await;
     };
@@ -110,8 +110,7 @@ async fn session(state: Arc<ConsoleState>, mut socket: WebSocket) {
     tracing::Span::current().record("agent_id", tracing::field::display(&agent.id));
     let (mut registration, _) = state.hub.register_agent(&agent.id);
     let me = Session { state: &state, agent, conn: registration.id };
-    let expires_in = Duration::from_millis((credentials.expires_at.0 - Millis::wall().0).max(0) as u64);
-    let outcome = me.run(&mut socket, &mut registration, expires_in).await;
+    let outcome = me.run(&mut socket, &mut registration, credentials.expires_at).await;
     if state.hub.unregister_agent(&me.agent.id, me.conn) == 0 {
         let _ = state.routing.disconnected(me.agent.id.clone()).await;
     }
@@ -125,7 +124,7 @@ impl Session<'_> {
         &self,
         socket: &mut WebSocket,
         registration: &mut Registration,
-        expires_in: Duration,
+        expires_at: Millis,
     ) -> Option<CloseCode> {
         let status = match self.state.routing.connected(self.agent.clone()).await {
             Ok(s) => s,
@@ -143,7 +142,7 @@ impl Session<'_> {
         }
         let revoked = async {
             tokio::select! {
-                () = tokio::time::sleep(expires_in) => {}
+                () = self.state.clock.sleep_until(expires_at) => {}
                 () = self.disabled() => tracing::info!("Agent disabled; closing the session"),
             }
         };
@@ -157,7 +156,7 @@ impl Session<'_> {
     async fn disabled(&self) {
         let every = Duration::from_secs(self.state.config.access_check_s);
         loop {
-            tokio::time::sleep(every).await;
+            self.state.clock.sleep(every).await;
             match self.state.store.agent(&self.agent.id).await {
                 Ok(Some(a)) if !a.disabled => {}
                 Ok(_) => return,
@@ -302,7 +301,7 @@ impl Session<'_> {
             // Whether this agent may write here is checked with the write, not before it.
             assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
             delivered_live,
-            now: Millis::wall(),
+            now: self.state.clock.now(),
         });
         Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
     }
@@ -378,7 +377,7 @@ impl Session<'_> {
             queue: None,
             actor: Actor::Agent(self.agent.id.clone()),
             reason: "resolved".into(),
-            now: Millis::wall(),
+            now: self.state.clock.now(),
         };
         let resolved = self.state.store.change_status(&c.id, change).await?;
         tracing::info!(conversation_id = %c.id, "Resolved");

@@ -42,7 +42,9 @@ impl AgentTokens {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
-        validation.leeway = 0;
+        // Expiry is checked against the daemon's clock in `verify`, the same clock the open
+        // session's expiry timer runs on, so the two can never disagree.
+        validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
@@ -60,9 +62,11 @@ impl AgentTokens {
         (token, Millis(exp * 1000))
     }
 
-    pub fn verify(&self, token: &str) -> Option<AgentSession> {
+    /// The session a token grants, unless it is forged, meant for others or expired at `now`.
+    pub fn verify(&self, token: &str, now: Millis) -> Option<AgentSession> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        Some(AgentSession { agent: AgentId(data.claims.sub), expires_at: Millis(data.claims.exp * 1000) })
+        let expires_at = Millis(data.claims.exp.saturating_mul(1000));
+        (expires_at > now).then_some(AgentSession { agent: AgentId(data.claims.sub), expires_at })
     }
 }
 
@@ -75,11 +79,12 @@ mod tests {
         let tokens = AgentTokens::new("", 3600);
         let now = Millis::wall();
         let (t, exp) = tokens.issue(&AgentId("ag_1".into()), now);
-        let s = tokens.verify(&t).unwrap();
+        let s = tokens.verify(&t, now).unwrap();
         assert_eq!(s.agent.as_str(), "ag_1");
         assert_eq!(s.expires_at, exp);
-        assert!(AgentTokens::new("", 3600).verify(&t).is_none(), "another secret");
+        assert!(AgentTokens::new("", 3600).verify(&t, now).is_none(), "another secret");
         let (old, _) = tokens.issue(&AgentId("ag_1".into()), Millis(now.0 - 7_200_000));
-        assert!(tokens.verify(&old).is_none(), "expired");
+        assert!(tokens.verify(&old, now).is_none(), "expired");
+        assert!(tokens.verify(&t, exp).is_none(), "expired the moment the session would close");
     }
 }

@@ -27,7 +27,7 @@ impl Driver {
     }
 
     async fn execute_one(&mut self, action: Action) {
-        let now = Millis::wall();
+        let now = self.clock.now();
         match action {
             Action::Offer { offer_id, conversation, agent, expires_at } => {
                 let id = domain_conversation_id(&conversation);

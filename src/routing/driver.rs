@@ -2,7 +2,6 @@
 //! command or deadline at a time, so routing decisions never race each other.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use switchboard_routing::{self as engine, Router, Status};
 use tokio::sync::mpsc;
@@ -11,6 +10,8 @@ use tokio_util::task::TaskTracker;
 
 use super::convert::{self, agent_id, conversation_id, millis};
 use super::{Command, RoutingHandle};
+use switchboard_channel::SharedClock;
+
 use crate::config::RoutingConfig;
 use crate::domain::{ConversationStatus, Millis};
 use crate::events::EventBus;
@@ -27,6 +28,7 @@ pub(super) struct Driver {
     pub(super) events: EventBus,
     pub(super) default_queue: String,
     pub(super) capacity: u32,
+    pub(super) clock: SharedClock,
 }
 
 /// Rebuilds routing from the store and starts the routing task.
@@ -35,11 +37,12 @@ pub async fn start(
     hub: Arc<Hub>,
     events: EventBus,
     config: &RoutingConfig,
+    clock: SharedClock,
     cancel: CancellationToken,
     tasks: &TaskTracker,
 ) -> anyhow::Result<RoutingHandle> {
     let router =
-        Router::new(convert::config(config), millis(Millis::wall())).map_err(|e| anyhow::anyhow!("routing.{e}"))?;
+        Router::new(convert::config(config), millis(clock.now())).map_err(|e| anyhow::anyhow!("routing.{e}"))?;
     let mut driver = Driver {
         router,
         store,
@@ -47,6 +50,7 @@ pub async fn start(
         events,
         default_queue: config.default_queue.clone(),
         capacity: config.agent_capacity,
+        clock,
     };
     driver.restore().await?;
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
@@ -58,7 +62,7 @@ impl Driver {
     /// Waiting conversations go back in line with their original waiting time; assigned ones
     /// stay with their agent, who gets the reconnect grace to come back.
     async fn restore(&mut self) -> Result<(), StoreError> {
-        let now = Millis::wall();
+        let now = self.clock.now();
         let (mut waiting, mut assigned) = (0, 0);
         for c in self.store.open_conversations().await? {
             self.hub.track(&c);
@@ -89,16 +93,20 @@ impl Driver {
 
     async fn run(mut self, mut rx: mpsc::Receiver<Command>, cancel: CancellationToken) {
         loop {
-            let wait =
-                self.router.next_deadline().map(|d| Duration::from_millis((d.0 - Millis::wall().0).max(0) as u64));
+            // A deadline is re-read after every command: handling one may move it.
+            let deadline = self.router.next_deadline();
+            let due = match deadline {
+                Some(at) => self.clock.sleep_until(Millis(at.0)),
+                None => Box::pin(std::future::pending()),
+            };
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 command = rx.recv() => match command {
                     Some(c) => self.handle(c).await,
                     None => return,
                 },
-                _ = tokio::time::sleep(wait.unwrap_or(Duration::MAX)), if wait.is_some() => {
-                    let actions = self.router.tick(millis(Millis::wall()));
+                _ = due => {
+                    let actions = self.router.tick(millis(self.clock.now()));
                     self.execute(actions).await;
                 }
             }
@@ -106,7 +114,7 @@ impl Driver {
     }
 
     async fn handle(&mut self, command: Command) {
-        let now = millis(Millis::wall());
+        let now = millis(self.clock.now());
         match command {
             Command::Enqueue(c) => {
                 self.hub.track(&c);
