@@ -203,4 +203,101 @@ mod tests {
         let got: Vec<_> = received(&mut console).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
         assert_eq!(got, [r#""assigned" null"#, r#""message" "m2""#]);
     }
+
+    /// What the store holds of one conversation in the stress test below: who it is assigned
+    /// to and the seqs committed so far. Commits and the assignment take its lock in turn, as
+    /// transactions would.
+    #[derive(Default)]
+    struct Stored {
+        assignee: Option<AgentId>,
+        seqs: Vec<i64>,
+    }
+
+    #[test]
+    fn many_customers_writing_while_they_are_assigned_reach_their_agent_once_each() {
+        const CONVERSATIONS: usize = 24;
+        const MESSAGES: i64 = 60;
+        let hub = Arc::new(Hub::new(100_000));
+        let live = Arc::new(chat_only().0);
+        let agents: Vec<AgentId> = (0..4).map(|i| AgentId::from(format!("ag_{i}").as_str())).collect();
+        let mut consoles: Vec<Registration> = agents.iter().map(|a| hub.register_agent(a).0).collect();
+        let mut threads = Vec::new();
+        for k in 0..CONVERSATIONS {
+            let agent = agents[k % agents.len()].clone();
+            let mut base = conversation(ChannelKind::Chat, &CustomerId::from(format!("cu_{k}").as_str()), &agent);
+            base.assignee = None;
+            base.status = ConversationStatus::Queued;
+            hub.track(&base);
+            let stored = Arc::new(Mutex::new(Stored::default()));
+            // The customer: each message commits (taking the conversation as it stands) and is
+            // published a moment later, as the committing task gets to it.
+            let (h, l, st, c) = (hub.clone(), live.clone(), stored.clone(), base.clone());
+            threads.push(std::thread::spawn(move || {
+                for seq in 1..=MESSAGES {
+                    let conversation = {
+                        let mut s = st.lock().unwrap();
+                        s.seqs.push(seq);
+                        let status = if s.assignee.is_some() { ConversationStatus::Assigned } else { c.status };
+                        Conversation { assignee: s.assignee.clone(), status, last_seq: seq, ..c.clone() }
+                    };
+                    if seq % 3 == 0 {
+                        std::thread::yield_now();
+                    }
+                    let message = Message { seq: Some(seq), text: format!("{seq}"), ..reply(&conversation) };
+                    deliver(&h, &l, Event::Message { message, conversation, origin: None });
+                }
+            }));
+            // Routing: assigns it part way through, as the routing task does.
+            let (h, l, st, c) = (hub.clone(), live.clone(), stored.clone(), base.clone());
+            threads.push(std::thread::spawn(move || {
+                while st.lock().unwrap().seqs.len() < (k % 7) * 5 {
+                    std::thread::yield_now();
+                }
+                h.hold_for(&c.id, &agent);
+                let assigned = {
+                    let mut s = st.lock().unwrap();
+                    s.assignee = Some(agent.clone());
+                    Conversation { assignee: Some(agent.clone()), status: ConversationStatus::Assigned, ..c.clone() }
+                };
+                deliver(&h, &l, Event::Conversation(assigned));
+                std::thread::yield_now();
+                let seqs = st.lock().unwrap().seqs.clone();
+                let frame = serde_json::json!({ "type": "assigned", "conversation_id": c.id, "seqs": seqs });
+                let shown = Shown { max_seq: seqs.last().copied().unwrap_or(0), notes: HashSet::new() };
+                h.release(&c.id, Some((Arc::from(frame.to_string()), shown)));
+            }));
+        }
+        for t in threads {
+            t.join().expect("no thread panicked");
+        }
+        for console in &mut consoles {
+            let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
+            let mut assigned_first = HashSet::new();
+            for f in received(console) {
+                match f["type"].as_str() {
+                    Some("assigned") => {
+                        let id = f["conversation_id"].as_str().unwrap().to_owned();
+                        assert!(!seen.contains_key(&id), "a message of {id} came before its assigned frame");
+                        assigned_first.insert(id.clone());
+                        seen.entry(id)
+                            .or_default()
+                            .extend(f["seqs"].as_array().unwrap().iter().map(|s| s.as_i64().unwrap()));
+                    }
+                    Some("message") => {
+                        let id = f["conversation_id"].as_str().unwrap().to_owned();
+                        assert!(assigned_first.contains(&id), "a message of {id} came before its assigned frame");
+                        seen.entry(id).or_default().push(f["seq"].as_i64().unwrap());
+                    }
+                    other => panic!("unexpected frame {other:?}"),
+                }
+            }
+            for (id, mut seqs) in seen {
+                let received = seqs.len();
+                seqs.sort_unstable();
+                seqs.dedup();
+                assert_eq!(received, seqs.len(), "{id}: a message reached the agent twice");
+                assert_eq!(seqs, (1..=MESSAGES).collect::<Vec<_>>(), "{id}: a message never reached the agent");
+            }
+        }
+    }
 }

@@ -71,6 +71,11 @@ impl Ws {
         Ws { stream, pending: VecDeque::new() }
     }
 
+    /// A client over a websocket the test opened itself.
+    pub fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Ws {
+        Ws { stream, pending: VecDeque::new() }
+    }
+
     /// A connection with a tiny receive buffer, so that the daemon's writes back up after a
     /// few frames once the test stops reading from it.
     pub async fn slow_reader(daemon: &Daemon, path: &str) -> Ws {
@@ -127,6 +132,11 @@ impl Ws {
 
     pub async fn send_raw(&mut self, message: Message) {
         self.stream.send(message).await.expect("frame sent");
+    }
+
+    /// Sends any websocket message; `false` when the connection is gone.
+    pub async fn try_send_raw(&mut self, message: Message) -> bool {
+        self.stream.send(message).await.is_ok()
     }
 
     /// The next text frame as JSON, or `None` once the connection is gone.

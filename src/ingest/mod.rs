@@ -2,6 +2,8 @@
 //! count, and tell the rest of the daemon. Callers acknowledge to the sender only after
 //! `ingest` returns `Ok`; triage, routing and the safety notice follow the commit.
 
+mod clean;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +18,7 @@ use crate::routing::RoutingHandle;
 use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError, Threading};
 use crate::telemetry::names;
 use crate::triage::{Triager, redact, safety_notice};
+use clean::clean;
 
 /// Why an inbound message was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -100,8 +103,12 @@ impl Ingestor {
     }
 
     /// Checks a message, redacts it into what the store keeps and triages it.
-    fn prepare(&self, inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, IngestError> {
+    fn prepare(&self, mut inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, IngestError> {
         let p = &self.parts;
+        // What the customer wrote is shown to agents: no control character reaches a console.
+        inbound.text = clean(&inbound.text).into_owned();
+        inbound.subject = inbound.subject.map(|s| clean(&s).into_owned());
+        inbound.sender.name = inbound.sender.name.map(|n| clean(&n).into_owned());
         if inbound.text.trim().is_empty() {
             return Err(IngestError::Empty);
         }
