@@ -49,7 +49,7 @@ async fn a_ping_flood_that_never_reads_is_closed_without_the_daemon_growing() {
                 Err(_) => panic!("still open, and no longer reading, after {sent} pings"),
             }
             sent += 1;
-            if sent % 1000 == 0 {
+            if sent.is_multiple_of(1000) {
                 peak = peak.max(rss_mb(&daemon));
                 tokio::task::yield_now().await;
             }
