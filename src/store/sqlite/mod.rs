@@ -6,6 +6,7 @@
 mod rows;
 mod checkpointer;
 mod conversations;
+mod error;
 mod outbox;
 mod queries;
 mod schema;
