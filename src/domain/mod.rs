@@ -1,6 +1,7 @@
 //! The conversation model every channel shares: customers, conversations and their status
 //! machine, messages, agents, callback requests, outbox entries and the audit log.
 
+mod actor;
 mod agent;
 mod conversation;
 mod ids;
@@ -8,10 +9,14 @@ mod message;
 mod outbox;
 mod status;
 
+#[cfg(test)]
+mod fixtures;
+
+pub use actor::Actor;
 pub use agent::{Agent, NewAgent};
 pub use conversation::{Conversation, Customer, Priority, TriageResult, UnknownPriority};
 pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message};
 pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};
-pub use status::{ConversationStatus, IllegalTransition};
+pub use status::{ConversationStatus, IllegalTransition, StatusChange};
 pub use switchboard_channel::{Millis, to_rfc3339};

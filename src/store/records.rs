@@ -2,7 +2,7 @@
 
 use switchboard_channel::{ChannelKind, SenderIdentity};
 
-use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Message, Millis, TriageResult};
+use crate::domain::{AgentId, Conversation, ConversationId, Message, Millis, TriageResult};
 
 /// How an inbound message finds its conversation when it is not a duplicate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,38 +104,6 @@ pub struct Appended {
     /// Set when the outbox row was recorded as delivered live (see
     /// [`NewOutbound::delivered_live`]): the detail it was recorded with.
     pub delivered_live: Option<String>,
-}
-
-/// Who did something, for the audit log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
-    System,
-    Agent(AgentId),
-    Customer,
-}
-
-impl Actor {
-    pub fn as_audit_string(&self) -> String {
-        match self {
-            Actor::System => "system".to_owned(),
-            Actor::Customer => "customer".to_owned(),
-            Actor::Agent(id) => format!("agent:{id}"),
-        }
-    }
-}
-
-/// A status move with what changes alongside it.
-#[derive(Clone, Debug)]
-pub struct StatusChange {
-    pub to: ConversationStatus,
-    /// `Some(Some(a))` assigns to `a`, `Some(None)` clears the assignee, `None` keeps it.
-    pub assignee: Option<Option<AgentId>>,
-    /// A new queue, when the move also transfers it.
-    pub queue: Option<String>,
-    pub actor: Actor,
-    /// Why, in a word or two (`offer_timeout`, `transfer`, `agent_offline`), for the audit log.
-    pub reason: String,
-    pub now: Millis,
 }
 
 /// An outbox entry handed to the dispatcher, with what it needs to decide on retries.

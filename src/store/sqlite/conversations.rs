@@ -7,12 +7,10 @@ use switchboard_channel::{ChannelKind, SenderIdentity};
 
 use super::queries::{self, execute, existing_conversation};
 use crate::domain::{
-    AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId, Millis,
-    Priority, TriageResult,
+    Actor, AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId,
+    Millis, Priority, StatusChange, TriageResult,
 };
-use crate::store::{
-    Actor, Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StatusChange, StoreError, Threading,
-};
+use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError, Threading};
 
 /// The pseudo-channel that scopes outbound idempotency keys, so an agent reusing a client id
 /// on another conversation still gets the original back.
@@ -64,7 +62,7 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
                         reason: "customer_message".into(),
                         now,
                     };
-                    apply_status(conn, c, change)?
+                    apply_status(conn, c, &change)?
                 }
                 None => c,
             };
@@ -274,7 +272,7 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
             reason: "agent_replied".into(),
             now,
         };
-        conversation = apply_status(conn, conversation, change)?;
+        conversation = apply_status(conn, conversation, &change)?;
     }
     // Only chat delivers live: every other channel's adapter must be handed the message.
     let delivered_live = m.delivered_live.clone().filter(|_| conversation.channel == ChannelKind::Chat);
@@ -308,24 +306,13 @@ pub fn change_status(
     change: &StatusChange,
 ) -> Result<Conversation, StoreError> {
     let conversation = existing_conversation(conn, id)?;
-    apply_status(conn, conversation, change.clone())
+    apply_status(conn, conversation, change)
 }
 
-/// Applies a checked status change to a loaded conversation and records it in the audit log.
-fn apply_status(conn: &Connection, mut c: Conversation, change: StatusChange) -> Result<Conversation, StoreError> {
+/// Applies a status change to a loaded conversation and records it in the audit log.
+fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
     let from = c.status;
-    c.status = from.transition(change.to)?;
-    if let Some(assignee) = change.assignee {
-        c.assignee = assignee;
-    }
-    if let Some(queue) = change.queue {
-        c.queue = Some(queue);
-    }
-    // Waiting time starts when a conversation starts waiting for an agent again.
-    if c.status.is_waiting_for_agent() && !from.is_waiting_for_agent() {
-        c.waiting_since = change.now;
-    }
-    c.updated_at = change.now;
+    let c = change.apply_to(c)?;
     execute(
         conn,
         "UPDATE conversations SET status = ?1, assignee = ?2, queue = ?3, waiting_since = ?4, updated_at = ?5 \
