@@ -8,6 +8,7 @@ mod ids;
 mod message;
 mod outbox;
 mod status;
+pub mod threading;
 
 #[cfg(test)]
 mod fixtures;

@@ -11,11 +11,12 @@ use futures::future::BoxFuture;
 
 use crate::domain::{Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
 // Arguments of store calls that the domain's rules take too, so they are defined there.
+pub use crate::domain::threading::Threading;
 pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
     Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
-    OutboxCounts, Threading,
+    OutboxCounts,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.

@@ -2,20 +2,8 @@
 
 use switchboard_channel::{ChannelKind, SenderIdentity};
 
+use crate::domain::threading::Threading;
 use crate::domain::{AgentId, Conversation, ConversationId, Message, Millis, TriageResult};
-
-/// How an inbound message finds its conversation when it is not a duplicate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Threading {
-    /// The conversation that holds any of these external ids on the same channel (email
-    /// `In-Reply-To`/`References`); a new conversation when none matches.
-    ByReferences(Vec<String>),
-    /// The customer's newest conversation on the channel that is not closed (live chat);
-    /// a resolved one is reopened.
-    LatestOpen,
-    /// Always a new conversation (a callback request).
-    New,
-}
 
 /// An inbound customer message, already redacted.
 #[derive(Clone, Debug)]

@@ -6,11 +6,12 @@ use serde_json::json;
 use switchboard_channel::{ChannelKind, SenderIdentity};
 
 use super::queries::{self, execute, existing_conversation};
+use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId,
-    Millis, Priority, StatusChange, TriageResult,
+    Millis, StatusChange, TriageResult,
 };
-use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError, Threading};
+use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
 /// The pseudo-channel that scopes outbound idempotency keys, so an agent reusing a client id
 /// on another conversation still gets the original back.
@@ -42,35 +43,17 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         Threading::LatestOpen => queries::latest_conversation(conn, customer.as_str(), channel)?,
         Threading::New => None,
     };
-    let (mut conversation, opened, reopened) = match found {
-        Some(c) if c.status != ConversationStatus::Closed => {
-            let reopened = c.status == ConversationStatus::Resolved;
-            let next = match c.status {
-                ConversationStatus::Resolved => Some(ConversationStatus::Reopened),
-                // The customer answered: the ball is back with the agent.
-                ConversationStatus::WaitingOnCustomer => Some(ConversationStatus::Assigned),
-                _ => None,
-            };
-            let c = match next {
-                Some(to) => {
-                    let assignee = reopened.then_some(None);
-                    let change = StatusChange {
-                        to,
-                        assignee,
-                        queue: None,
-                        actor: Actor::Customer,
-                        reason: "customer_message".into(),
-                        now,
-                    };
-                    apply_status(conn, c, &change)?
-                }
-                None => c,
-            };
-            (c, false, reopened)
+    let (mut conversation, opened, reopened) = match threading::join(found, now) {
+        Some(Join { conversation, change: Some(change), reopened }) => {
+            (apply_status(conn, conversation, &change)?, false, reopened)
         }
-        _ => (open_conversation(conn, &customer, m, now)?, true, false),
+        Some(Join { conversation, change: None, reopened }) => (conversation, false, reopened),
+        None => {
+            let new = threading::opened(ConversationId::generate(), customer, m.channel, m.sender.lang.clone(), now);
+            (open_conversation(conn, new)?, true, false)
+        }
     };
-    let seq = conversation.last_seq + 1;
+    let seq = conversation.next_seq();
     let message = Message {
         id: MessageId::generate(),
         conversation_id: conversation.id.clone(),
@@ -87,21 +70,23 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
     };
     queries::insert_message(conn, &message)?;
     queries::insert_key(conn, channel, scope, &m.external_id, &message)?;
+    threading::customer_wrote(&mut conversation, seq, m.subject.as_deref(), m.secrets_redacted, now);
+    let c = &conversation;
     execute(
         conn,
-        "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?2, \
-         secrets_redacted = secrets_redacted OR ?3, subject = COALESCE(subject, ?4) WHERE id = ?5",
-        params![seq, now.0, m.secrets_redacted, m.subject, conversation.id.as_str()],
+        "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?3, \
+         secrets_redacted = ?4, subject = ?5 WHERE id = ?6",
+        params![
+            c.last_seq,
+            c.last_customer_message_at.map(|t| t.0),
+            c.updated_at.0,
+            c.secrets_redacted,
+            c.subject,
+            c.id.as_str()
+        ],
     )?;
     if m.secrets_redacted {
         queries::audit(conn, &conversation.id, &Actor::Customer, "redacted", json!({ "message": message.id }), now)?;
-    }
-    conversation.last_seq = seq;
-    conversation.last_customer_message_at = Some(now);
-    conversation.updated_at = now;
-    conversation.secrets_redacted |= m.secrets_redacted;
-    if conversation.subject.is_none() {
-        conversation.subject = m.subject.clone();
     }
     let triaged = match &m.triage {
         Some(t) => apply_triage(conn, &mut conversation, t, opened || reopened, now)?,
@@ -110,47 +95,38 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
     Ok(Ingested { conversation, message, duplicate: false, opened, reopened, triaged })
 }
 
-fn open_conversation(
-    conn: &Connection,
-    customer: &CustomerId,
-    m: &NewInbound,
-    now: Millis,
-) -> Result<Conversation, StoreError> {
-    let conversation = Conversation {
-        id: ConversationId::generate(),
-        customer_id: customer.clone(),
-        channel: m.channel,
-        status: ConversationStatus::Queued,
-        subject: None,
-        category: None,
-        priority: Priority::Normal,
-        language: m.sender.lang.clone(),
-        queue: None,
-        assignee: None,
-        last_seq: 0,
-        secrets_redacted: false,
-        created_at: now,
-        first_response_at: None,
-        last_customer_message_at: None,
-        waiting_since: now,
-        updated_at: now,
-    };
+/// Stores a conversation just opened, and records that it was.
+fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation, StoreError> {
+    let sql = concat!(
+        "INSERT INTO conversations (",
+        conversation_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    );
     execute(
         conn,
-        "INSERT INTO conversations (id, customer_id, channel, status, priority, language, created_at, waiting_since, \
-         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+        sql,
         params![
-            conversation.id.as_str(),
-            customer.as_str(),
-            m.channel.as_str(),
-            conversation.status.as_str(),
-            conversation.priority.as_str(),
-            conversation.language,
-            now.0,
+            c.id.as_str(),
+            c.customer_id.as_str(),
+            c.channel.as_str(),
+            c.status.as_str(),
+            c.subject,
+            c.category,
+            c.priority.as_str(),
+            c.language,
+            c.queue,
+            c.assignee.as_ref().map(|a| a.as_str()),
+            c.last_seq,
+            c.secrets_redacted,
+            c.created_at.0,
+            c.first_response_at.map(|t| t.0),
+            c.last_customer_message_at.map(|t| t.0),
+            c.waiting_since.0,
+            c.updated_at.0,
         ],
     )?;
-    queries::audit(conn, &conversation.id, &Actor::Customer, "opened", json!({ "channel": m.channel }), now)?;
-    Ok(conversation)
+    queries::audit(conn, &c.id, &Actor::Customer, "opened", json!({ "channel": c.channel }), c.created_at)?;
+    Ok(c)
 }
 
 /// Finds the customer the sender is (by app user id when there is one, else by email, then
