@@ -7,6 +7,7 @@ mod conversation;
 mod ids;
 mod message;
 mod outbox;
+pub mod permissions;
 mod status;
 pub mod threading;
 

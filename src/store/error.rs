@@ -2,6 +2,7 @@
 //! callers match on what went wrong, never on which database said so.
 
 use crate::domain::IllegalTransition;
+use crate::domain::permissions::WriteRefused;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,4 +41,13 @@ pub enum StoreError {
     /// The store is shutting down and takes no more writes.
     #[error("store is closed")]
     Closed,
+}
+
+impl From<WriteRefused> for StoreError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::NotAssignee(_) => StoreError::Forbidden(refused.to_string()),
+            WriteRefused::Closed(_) => StoreError::Conflict(refused.to_string()),
+        }
+    }
 }

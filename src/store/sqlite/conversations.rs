@@ -9,7 +9,7 @@ use super::queries::{self, execute, existing_conversation};
 use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId,
-    Millis, StatusChange, TriageResult,
+    Millis, StatusChange, TriageResult, permissions,
 };
 use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
@@ -193,14 +193,7 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
         return Ok(Appended { conversation, message, duplicate: true, outbox_id, delivered_live: None });
     }
     let mut conversation = existing_conversation(conn, &m.conversation_id)?;
-    if let Some(agent) = &m.assignee_only
-        && conversation.assignee.as_ref() != Some(agent)
-    {
-        return Err(StoreError::Forbidden(format!("conversation {} is not assigned to you", conversation.id)));
-    }
-    if conversation.status == ConversationStatus::Closed {
-        return Err(StoreError::Conflict(format!("conversation {} is closed", conversation.id)));
-    }
+    permissions::may_write(&conversation, m.assignee_only.as_ref())?;
     let now = m.now;
     let seq = (!m.internal).then_some(conversation.last_seq + 1);
     let (role, agent, name) = match &m.author {
