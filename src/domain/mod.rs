@@ -8,6 +8,7 @@ mod ids;
 mod message;
 mod outbox;
 pub mod permissions;
+pub mod reply;
 mod status;
 pub mod threading;
 

@@ -3,13 +3,14 @@
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::{ChannelKind, SenderIdentity};
+use switchboard_channel::SenderIdentity;
 
 use super::queries::{self, execute, existing_conversation};
+use crate::domain::reply::{self, Delivery, Reply};
 use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
-    Actor, AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId,
-    Millis, StatusChange, TriageResult, permissions,
+    Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
+    TriageResult, permissions,
 };
 use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
@@ -192,21 +193,21 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
         let outbox_id = queries::optional(conn, sql, [message.id.as_str()], queries::first)?;
         return Ok(Appended { conversation, message, duplicate: true, outbox_id, delivered_live: None });
     }
-    let mut conversation = existing_conversation(conn, &m.conversation_id)?;
+    let conversation = existing_conversation(conn, &m.conversation_id)?;
     permissions::may_write(&conversation, m.assignee_only.as_ref())?;
     let now = m.now;
-    let seq = (!m.internal).then_some(conversation.last_seq + 1);
     let (role, agent, name) = match &m.author {
         OutboundAuthor::Agent { id, name } => (AuthorRole::Agent, Some(id.clone()), name.clone()),
         OutboundAuthor::System => (AuthorRole::System, None, String::new()),
     };
+    let Reply { mut conversation, seq, change } = reply::reply(conversation, agent.as_ref(), m.internal, now);
     let message = Message {
         id: MessageId::generate(),
         conversation_id: conversation.id.clone(),
         seq,
         direction: Direction::Outbound,
         author_role: role,
-        author_agent: agent.clone(),
+        author_agent: agent,
         author_name: name,
         channel: conversation.channel,
         internal: m.internal,
@@ -218,54 +219,40 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
     if let Some(key) = &m.idempotency_key {
         queries::insert_key(conn, OUTBOUND_KEYS, "", key, &message)?;
     }
-    let agent_answered = role == AuthorRole::Agent && !m.internal;
-    if let Some(seq) = seq {
-        conversation.last_seq = seq;
-    }
-    if agent_answered && conversation.first_response_at.is_none() {
-        conversation.first_response_at = Some(now);
-    }
-    conversation.updated_at = now;
+    let c = &conversation;
     execute(
         conn,
         "UPDATE conversations SET last_seq = ?1, first_response_at = ?2, updated_at = ?3 WHERE id = ?4",
-        params![conversation.last_seq, conversation.first_response_at.map(|t| t.0), now.0, conversation.id.as_str()],
+        params![c.last_seq, c.first_response_at.map(|t| t.0), c.updated_at.0, c.id.as_str()],
     )?;
-    if agent_answered && conversation.status == ConversationStatus::Assigned {
-        let actor = agent.map(Actor::Agent).unwrap_or(Actor::System);
-        let change = StatusChange {
-            to: ConversationStatus::WaitingOnCustomer,
-            assignee: None,
-            queue: None,
-            actor,
-            reason: "agent_replied".into(),
-            now,
-        };
+    if let Some(change) = change {
         conversation = apply_status(conn, conversation, &change)?;
     }
-    // Only chat delivers live: every other channel's adapter must be handed the message.
-    let delivered_live = m.delivered_live.clone().filter(|_| conversation.channel == ChannelKind::Chat);
-    let outbox_id = if m.deliver && !m.internal {
-        let (state, attempts) = if delivered_live.is_some() { ("sent", 1) } else { ("pending", 0) };
-        execute(
-            conn,
-            "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, detail, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
-            params![
-                message.id.as_str(),
-                conversation.id.as_str(),
-                conversation.channel.as_str(),
-                state,
-                attempts,
-                now.0,
-                delivered_live,
-            ],
-        )?;
-        Some(conn.last_insert_rowid())
-    } else {
-        None
-    };
-    let delivered_live = delivered_live.filter(|_| outbox_id.is_some());
+    let (outbox_id, delivered_live) =
+        match reply::delivery(conversation.channel, m.deliver, m.internal, m.delivered_live.clone()) {
+            Some(delivery) => {
+                let (state, attempts, live) = match delivery {
+                    Delivery::Dispatch => ("pending", 0, None),
+                    Delivery::Live(detail) => ("sent", 1, Some(detail)),
+                };
+                execute(
+                    conn,
+                    "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, \
+                     detail, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
+                    params![
+                        message.id.as_str(),
+                        conversation.id.as_str(),
+                        conversation.channel.as_str(),
+                        state,
+                        attempts,
+                        now.0,
+                        live,
+                    ],
+                )?;
+                (Some(conn.last_insert_rowid()), live)
+            }
+            None => (None, None),
+        };
     Ok(Appended { conversation, message, duplicate: false, outbox_id, delivered_live })
 }
 
