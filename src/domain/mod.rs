@@ -11,6 +11,7 @@ pub mod permissions;
 pub mod reply;
 mod status;
 pub mod threading;
+pub mod triage_merge;
 
 #[cfg(test)]
 mod fixtures;

@@ -23,9 +23,8 @@ pub struct NewInbound {
     pub text: String,
     /// True when redaction removed a secret from `text`.
     pub secrets_redacted: bool,
-    /// What triage made of this message, applied in the same transaction so that the
-    /// triage of one message can never overwrite that of a later one: a new, reopened or
-    /// not yet triaged conversation takes it whole, any other only when it is more urgent.
+    /// What triage made of this message, merged into the conversation in the same
+    /// transaction as [`crate::domain::triage_merge::merge`] decides.
     pub triage: Option<TriageResult>,
     pub received_at: Millis,
 }

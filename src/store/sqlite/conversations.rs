@@ -10,7 +10,7 @@ use crate::domain::reply::{self, Delivery, Reply};
 use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
-    TriageResult, permissions,
+    TriageResult, permissions, triage_merge,
 };
 use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
@@ -289,9 +289,8 @@ fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Re
     Ok(c)
 }
 
-/// Applies a message's triage: a new or reopened (`fresh`) or not yet triaged conversation
-/// takes it whole, any other only when it is more urgent than the conversation is. Returns
-/// whether it was applied.
+/// Merges a message's triage into its conversation as [`triage_merge::merge`] decides, and
+/// records it when taken. Returns whether it was.
 fn apply_triage(
     conn: &Connection,
     c: &mut Conversation,
@@ -299,23 +298,18 @@ fn apply_triage(
     fresh: bool,
     now: Millis,
 ) -> Result<bool, StoreError> {
-    if !fresh && c.category.is_some() && t.priority <= c.priority {
+    if !triage_merge::merge(c, t, fresh, now) {
         return Ok(false);
     }
     execute(
         conn,
         "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5 WHERE id = ?6",
-        params![t.category, t.priority.as_str(), t.language, t.queue, now.0, c.id.as_str()],
+        params![c.category, c.priority.as_str(), c.language, c.queue, c.updated_at.0, c.id.as_str()],
     )?;
     let detail = json!({
         "category": t.category, "priority": t.priority, "language": t.language,
         "confidence": t.confidence, "queue": t.queue,
     });
     queries::audit(conn, &c.id, &Actor::System, "triage", detail, now)?;
-    c.category = Some(t.category.clone());
-    c.priority = t.priority;
-    c.language = Some(t.language.clone());
-    c.queue = Some(t.queue.clone());
-    c.updated_at = now;
     Ok(true)
 }
