@@ -4,6 +4,7 @@
 mod actor;
 mod agent;
 mod conversation;
+pub mod identity;
 mod ids;
 mod message;
 mod outbox;

@@ -10,7 +10,7 @@ use crate::domain::reply::{self, Delivery, Reply};
 use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
-    TriageResult, permissions, triage_merge,
+    TriageResult, identity, permissions, triage_merge,
 };
 use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
@@ -130,26 +130,15 @@ fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation,
     Ok(c)
 }
 
-/// Finds the customer the sender is (by app user id when there is one, else by email, then
-/// phone), or creates one, and records identities not yet known. An identity already tied to
-/// another customer stays with that customer: merging customers is an agent's call.
+/// Finds the customer the sender is (by the identities [`identity::lookup`] names), or creates
+/// one, and records identities not yet known; one already tied to another customer stays
+/// with that customer.
 pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis) -> Result<CustomerId, StoreError> {
-    let identities: Vec<(&str, &str)> =
-        [("app_user", &sender.app_user_id), ("email", &sender.email), ("phone", &sender.phone)]
-            .into_iter()
-            .filter_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
-            .collect();
-    // An app user id is proof of who wrote (the app signed it); an email or phone number in
-    // its token is only a claim. So an app user is found by that id alone: matching it on a
-    // claimed email could hand another customer's conversations to whoever claims it.
-    let lookup: &[(&str, &str)] = match identities.first() {
-        Some(first @ ("app_user", _)) => std::slice::from_ref(first),
-        _ => &identities,
-    };
+    let identities = identity::identities(sender);
     let mut found = None;
-    for (kind, value) in lookup {
+    for (kind, value) in identity::lookup(&identities) {
         let sql = "SELECT customer_id FROM customer_identities WHERE kind = ?1 AND value = ?2";
-        if let Some(id) = queries::optional(conn, sql, [kind, value], queries::first)? {
+        if let Some(id) = queries::optional(conn, sql, [kind.as_str(), value], queries::first)? {
             found = Some(CustomerId(id));
             break;
         }
@@ -178,7 +167,7 @@ pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis)
             conn,
             "INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (kind, value) DO NOTHING",
-            params![kind, value, customer.as_str(), now.0],
+            params![kind.as_str(), value, customer.as_str(), now.0],
         )?;
     }
     Ok(customer)
