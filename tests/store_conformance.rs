@@ -745,7 +745,8 @@ async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<d
 async fn a_failing_write_rolls_back_alone_among_writes_committed_with_it(store: Arc<dyn Store>) {
     let (mei, li, id) = assigned_to_mei(&store).await;
 
-    // Queued back to back, so they share transactions with the write that fails.
+    // Queued back to back, so a backend that commits writes together commits these with the
+    // write that fails.
     let mut before: Vec<_> = (1..=20).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(10 + i)))).collect();
     let mut theirs = reply(&id, &li, "refused", at(40));
     theirs.assignee_only = Some(li.clone());

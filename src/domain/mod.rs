@@ -1,5 +1,8 @@
 //! The conversation model every channel shares: customers, conversations and their status
-//! machine, messages, agents, callback requests, outbox entries and the audit log.
+//! machine, messages, agents, callback requests, outbox entries and the audit log; and the
+//! rules that decide what a message or a move does to a conversation. The rules are pure
+//! functions of the values they are given (the time among them), so every backend of the
+//! store applies the same ones and they are tested without a database.
 
 mod actor;
 mod agent;

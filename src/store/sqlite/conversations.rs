@@ -1,5 +1,6 @@
 //! The write transactions of the conversation model: ingest, outbound messages, status
-//! changes and triage. Each runs inside one group-commit savepoint.
+//! changes and triage. Each runs inside one group-commit savepoint; what it writes is what
+//! the rules in [`crate::domain`] decide about the rows it read.
 
 use rusqlite::{Connection, params};
 use serde_json::json;
