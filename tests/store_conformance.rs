@@ -483,6 +483,47 @@ async fn a_resolved_conversation_reopens_and_a_closed_one_stays_closed(store: Ar
     assert_ne!(answer.conversation.id, mail.conversation.id);
 }
 
+async fn recent_conversations_count_what_the_customer_opened_since(store: Arc<dyn Store>) {
+    let first = ingest(&store, chat("u-back", "a", at(0))).await;
+    let customer = first.conversation.customer_id.clone();
+    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 1, "opened at `since` counts");
+    assert_eq!(store.recent_conversations(&customer, at(1)).await.unwrap(), 0, "opened before `since` does not");
+
+    // Any channel counts, and a message into a conversation already open opens nothing.
+    ingest(&store, chat("u-back", "b", at(1_000))).await;
+    let mut mail = email("back@example.com", "<b1@mail>", &[], at(2_000));
+    mail.customer = Some(customer.clone());
+    let mail = ingest(&store, mail).await;
+    assert!(mail.opened);
+    let mut callback = chat("u-back", "cb-1", at(3_000));
+    callback.channel = ChannelKind::Callback;
+    callback.threading = Threading::New;
+    ingest(&store, callback).await;
+    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
+    assert_eq!(store.recent_conversations(&customer, at(2_000)).await.unwrap(), 2);
+
+    // A conversation counts by when it was opened, whatever became of it: closed, or reopened
+    // long after.
+    for (to, t) in [(ConversationStatus::Resolved, 4_000), (ConversationStatus::Closed, 5_000)] {
+        store.change_status(&mail.conversation.id, move_to(to, Actor::System, at(t))).await.unwrap();
+    }
+    store
+        .change_status(&first.conversation.id, move_to(ConversationStatus::Resolved, Actor::System, at(6_000)))
+        .await
+        .unwrap();
+    let back = ingest(&store, chat("u-back", "c", at(7_000))).await;
+    assert!(back.reopened);
+    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
+    assert_eq!(store.recent_conversations(&customer, at(2_000)).await.unwrap(), 2);
+    assert_eq!(store.recent_conversations(&customer, at(7_000)).await.unwrap(), 0);
+
+    // Only this customer's conversations count; a customer with none has none.
+    ingest(&store, chat("u-other", "a", at(8_000))).await;
+    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
+    let stranger = store.resolve_customer(&app_user("u-quiet"), at(9_000)).await.unwrap();
+    assert_eq!(store.recent_conversations(&stranger, at(0)).await.unwrap(), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The status machine.
 
@@ -745,7 +786,8 @@ async fn a_write_limited_to_the_assignee_is_refused_for_anyone_else(store: Arc<d
 async fn a_failing_write_rolls_back_alone_among_writes_committed_with_it(store: Arc<dyn Store>) {
     let (mei, li, id) = assigned_to_mei(&store).await;
 
-    // Queued back to back, so they share transactions with the write that fails.
+    // Queued back to back, so a backend that commits writes together commits these with the
+    // write that fails.
     let mut before: Vec<_> = (1..=20).map(|i| store.ingest(chat("u1", &format!("c{i}"), at(10 + i)))).collect();
     let mut theirs = reply(&id, &li, "refused", at(40));
     theirs.assignee_only = Some(li.clone());
@@ -970,6 +1012,7 @@ macro_rules! conformance_suite {
                 email_threads_by_references,
                 chat_threads_to_the_latest_open_conversation,
                 a_resolved_conversation_reopens_and_a_closed_one_stays_closed,
+                recent_conversations_count_what_the_customer_opened_since,
                 illegal_status_moves_are_refused_and_change_nothing,
                 outbox_claims_lease_retry_and_send,
                 a_failed_delivery_is_final,

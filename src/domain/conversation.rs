@@ -110,3 +110,12 @@ pub struct Conversation {
     pub waiting_since: Millis,
     pub updated_at: Millis,
 }
+
+impl Conversation {
+    /// The `seq` of its next customer-visible message: customer-visible messages are numbered
+    /// 1, 2, 3 … per conversation with no gaps, so a client resuming after one it has misses
+    /// none.
+    pub const fn next_seq(&self) -> i64 {
+        self.last_seq + 1
+    }
+}

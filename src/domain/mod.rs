@@ -1,17 +1,30 @@
 //! The conversation model every channel shares: customers, conversations and their status
-//! machine, messages, agents, callback requests, outbox entries and the audit log.
+//! machine, messages, agents, callback requests, outbox entries and the audit log; and the
+//! rules that decide what a message or a move does to a conversation. The rules are pure
+//! functions of the values they are given (the time among them), so every backend of the
+//! store applies the same ones and they are tested without a database.
 
+mod actor;
 mod agent;
 mod conversation;
+pub mod identity;
 mod ids;
 mod message;
 mod outbox;
+pub mod permissions;
+pub mod reply;
 mod status;
+pub mod threading;
+pub mod triage_merge;
 
+#[cfg(test)]
+mod fixtures;
+
+pub use actor::Actor;
 pub use agent::{Agent, NewAgent};
 pub use conversation::{Conversation, Customer, Priority, TriageResult, UnknownPriority};
 pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message};
 pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};
-pub use status::{ConversationStatus, IllegalTransition};
+pub use status::{ConversationStatus, IllegalTransition, StatusChange};
 pub use switchboard_channel::{Millis, to_rfc3339};

@@ -1,6 +1,9 @@
 //! Durable storage behind one trait, with one implementation per backend. Every write that
 //! must be atomic (a message with its outbox and audit rows) is one call, so no caller can
-//! leave half a change behind.
+//! leave half a change behind. The trait holds data operations and the checks that must be
+//! atomic with them; what a write does to a conversation is decided by the rules in
+//! [`crate::domain`], which every backend applies inside its transaction rather than
+//! restating them.
 
 mod error;
 mod records;
@@ -10,10 +13,13 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 
 use crate::domain::{Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
+// Arguments of store calls that the domain's rules take too, so they are defined there.
+pub use crate::domain::threading::Threading;
+pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
-    Actor, Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
-    OutboxCounts, StatusChange, Threading,
+    Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
+    OutboxCounts,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -25,30 +31,52 @@ pub async fn open(url: &str, options: &crate::config::StoreConfig) -> Result<std
     }
 }
 
-/// Everything the daemon keeps. Implementations must make each method atomic.
+/// Everything the daemon keeps. Each method is atomic: it happens whole or not at all, and
+/// what it reads and checks cannot change under it before it writes.
+///
+/// Order is promised per conversation, not across calls: the customer-visible messages of a
+/// conversation get consecutive `seq`s (1, 2, 3 … with no gaps), and those one caller submits
+/// through [`Store::ingest`] and [`Store::append_outbound`] get them in the order it submitted
+/// them. Writes from different callers, or to different conversations, may commit in any
+/// order relative to each other.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Checks that the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Commits one inbound customer message in one transaction: dedupe on (channel, external
-    /// id), find or create the customer, find or open (or reopen) the conversation, append the
-    /// message with the next `seq`, and record the audit rows. A repeated external id changes
-    /// nothing and returns the original with `duplicate: true`.
+    /// Commits one inbound customer message in one transaction: dedupe on (channel, key scope,
+    /// external id), find or create the customer, find the conversation the message's
+    /// [`Threading`] names and do what [`threading::join`] decides (join, reopen or open
+    /// one), append the message with the conversation's next `seq`, merge its triage
+    /// ([`triage_merge::merge`]) and record the audit rows. The dedupe is atomic with the
+    /// write: a repeated key, even from concurrent calls, changes nothing and returns the
+    /// original with `duplicate: true`. Concurrent first messages of one sender threaded to
+    /// their latest open conversation open one conversation between them.
     ///
-    /// The write is queued when this is called, not when the future is first polled: messages
-    /// one caller ingests one after another get their `seq` in that order, even when it
-    /// awaits none of them before ingesting the next. `Busy` when the store is too far behind
-    /// to queue it.
+    /// The call takes its place when it is made, not when the future is first polled:
+    /// messages one caller ingests one after another get their `seq` in that order, even when
+    /// it awaits none of them before ingesting the next. `Busy` when the store is too far
+    /// behind to take it.
+    ///
+    /// [`threading::join`]: crate::domain::threading::join
+    /// [`triage_merge::merge`]: crate::domain::triage_merge::merge
     fn ingest(&self, message: NewInbound) -> BoxFuture<'static, Result<Ingested, StoreError>>;
 
     /// Commits an agent reply, internal note or system message, with its outbox row when it
-    /// must be delivered, in one transaction. Idempotent on `idempotency_key`. Queued when
-    /// called, like [`Store::ingest`], so one writer's messages keep their order.
+    /// must be delivered, in one transaction: [`permissions::may_write`] is checked in it, and
+    /// [`reply::reply`] and [`reply::delivery`] decide the `seq`, the status move and the
+    /// outbox row. Idempotent on `idempotency_key`, atomically like the dedupe of
+    /// [`Store::ingest`]. Takes its place when called, like [`Store::ingest`], so one caller's
+    /// messages keep their order.
+    ///
+    /// [`permissions::may_write`]: crate::domain::permissions::may_write
+    /// [`reply::reply`]: crate::domain::reply::reply
+    /// [`reply::delivery`]: crate::domain::reply::delivery
     fn append_outbound(&self, message: NewOutbound) -> BoxFuture<'static, Result<Appended, StoreError>>;
 
-    /// Moves a conversation through its status machine (refusing illegal moves), updates the
-    /// assignee and queue as asked, and appends an audit row, in one transaction.
+    /// Moves a conversation as [`StatusChange::apply_to`] decides (refusing illegal moves, and
+    /// then changing nothing) and appends an audit row, in one transaction. `NotFound` for an
+    /// unknown conversation.
     async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError>;
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
@@ -63,8 +91,12 @@ pub trait Store: Send + Sync + 'static {
         channel: switchboard_channel::ChannelKind,
     ) -> Result<Option<Conversation>, StoreError>;
 
+    /// How many conversations of the customer were opened at or after `since`, on any channel
+    /// and whatever their status now (a customer who keeps coming back).
+    async fn recent_conversations(&self, customer: &CustomerId, since: Millis) -> Result<u32, StoreError>;
+
     /// Messages of a conversation, oldest first: customer-visible ones with `seq > after_seq`,
-    /// plus internal notes when `include_internal`.
+    /// in `seq` order, plus internal notes when `include_internal`.
     async fn messages(
         &self,
         id: &ConversationId,
@@ -81,8 +113,11 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Message>, StoreError>;
 
-    /// The customer the sender's identities belong to, created (with those identities) when
-    /// there is none yet.
+    /// The customer the sender's identities belong to (found by those [`identity::lookup`]
+    /// names), created when there is none yet. Identities not yet known are recorded for
+    /// that customer; one already tied to another customer stays with that one.
+    ///
+    /// [`identity::lookup`]: crate::domain::identity::lookup
     async fn resolve_customer(
         &self,
         sender: &switchboard_channel::SenderIdentity,
@@ -94,8 +129,10 @@ pub trait Store: Send + Sync + 'static {
     /// The customer an app user id belongs to, if they ever wrote.
     async fn customer_by_app_user(&self, app_user_id: &str) -> Result<Option<Customer>, StoreError>;
 
-    /// Takes up to `limit` pending outbox entries whose time has come and leases them until
-    /// `now + lease`, so a dispatcher that dies mid-delivery leaves them to be retried.
+    /// Takes up to `limit` pending outbox entries whose time has come, earliest due first, and
+    /// leases them until `now + lease`, so a dispatcher that dies mid-delivery leaves them to
+    /// be retried; an attempt that never reported a result is not counted. An email entry
+    /// carries the ids of its conversation's messages, to thread the reply by.
     async fn claim_outbox(
         &self,
         now: Millis,
@@ -103,7 +140,9 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
-    /// Records the result of one delivery attempt.
+    /// Records the result of one delivery attempt. `NotFound` unless the entry is pending (a
+    /// late result for a delivery already finished changes nothing). The far side's id for a
+    /// sent message threads the customer's answer to it into its conversation.
     async fn record_delivery(&self, outbox_id: i64, outcome: DeliveryOutcome, now: Millis) -> Result<(), StoreError>;
 
     /// How many outbox entries are pending and failed (for metrics).
@@ -112,7 +151,9 @@ pub trait Store: Send + Sync + 'static {
     /// The earliest time a pending outbox entry is due, if any.
     async fn next_outbox_due(&self) -> Result<Option<Millis>, StoreError>;
 
+    /// `Conflict` when the login is taken.
     async fn add_agent(&self, agent: NewAgent) -> Result<Agent, StoreError>;
+    /// Every agent, by login.
     async fn agents(&self) -> Result<Vec<Agent>, StoreError>;
     async fn agent_by_login(&self, login: &str) -> Result<Option<Agent>, StoreError>;
     async fn agent(&self, id: &crate::domain::AgentId) -> Result<Option<Agent>, StoreError>;

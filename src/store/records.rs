@@ -2,20 +2,8 @@
 
 use switchboard_channel::{ChannelKind, SenderIdentity};
 
-use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Message, Millis, TriageResult};
-
-/// How an inbound message finds its conversation when it is not a duplicate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Threading {
-    /// The conversation that holds any of these external ids on the same channel (email
-    /// `In-Reply-To`/`References`); a new conversation when none matches.
-    ByReferences(Vec<String>),
-    /// The customer's newest conversation on the channel that is not closed (live chat);
-    /// a resolved one is reopened.
-    LatestOpen,
-    /// Always a new conversation (a callback request).
-    New,
-}
+use crate::domain::threading::Threading;
+use crate::domain::{AgentId, Conversation, ConversationId, Message, Millis, TriageResult};
 
 /// An inbound customer message, already redacted.
 #[derive(Clone, Debug)]
@@ -35,9 +23,8 @@ pub struct NewInbound {
     pub text: String,
     /// True when redaction removed a secret from `text`.
     pub secrets_redacted: bool,
-    /// What triage made of this message, applied in the same transaction so that the
-    /// triage of one message can never overwrite that of a later one: a new, reopened or
-    /// not yet triaged conversation takes it whole, any other only when it is more urgent.
+    /// What triage made of this message, merged into the conversation in the same
+    /// transaction as [`crate::domain::triage_merge::merge`] decides.
     pub triage: Option<TriageResult>,
     pub received_at: Millis,
 }
@@ -104,38 +91,6 @@ pub struct Appended {
     /// Set when the outbox row was recorded as delivered live (see
     /// [`NewOutbound::delivered_live`]): the detail it was recorded with.
     pub delivered_live: Option<String>,
-}
-
-/// Who did something, for the audit log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
-    System,
-    Agent(AgentId),
-    Customer,
-}
-
-impl Actor {
-    pub fn as_audit_string(&self) -> String {
-        match self {
-            Actor::System => "system".to_owned(),
-            Actor::Customer => "customer".to_owned(),
-            Actor::Agent(id) => format!("agent:{id}"),
-        }
-    }
-}
-
-/// A status move with what changes alongside it.
-#[derive(Clone, Debug)]
-pub struct StatusChange {
-    pub to: ConversationStatus,
-    /// `Some(Some(a))` assigns to `a`, `Some(None)` clears the assignee, `None` keeps it.
-    pub assignee: Option<Option<AgentId>>,
-    /// A new queue, when the move also transfers it.
-    pub queue: Option<String>,
-    pub actor: Actor,
-    /// Why, in a word or two (`offer_timeout`, `transfer`, `agent_offline`), for the audit log.
-    pub reason: String,
-    pub now: Millis,
 }
 
 /// An outbox entry handed to the dispatcher, with what it needs to decide on retries.

@@ -1,18 +1,19 @@
 //! The write transactions of the conversation model: ingest, outbound messages, status
-//! changes and triage. Each runs inside one group-commit savepoint.
+//! changes and triage. Each runs inside one group-commit savepoint; what it writes is what
+//! the rules in [`crate::domain`] decide about the rows it read.
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::{ChannelKind, SenderIdentity};
+use switchboard_channel::SenderIdentity;
 
 use super::queries::{self, execute, existing_conversation};
+use crate::domain::reply::{self, Delivery, Reply};
+use crate::domain::threading::{self, Join, Threading};
 use crate::domain::{
-    AuthorRole, Conversation, ConversationId, ConversationStatus, CustomerId, Direction, Message, MessageId, Millis,
-    Priority, TriageResult,
+    Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
+    TriageResult, identity, permissions, triage_merge,
 };
-use crate::store::{
-    Actor, Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StatusChange, StoreError, Threading,
-};
+use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
 
 /// The pseudo-channel that scopes outbound idempotency keys, so an agent reusing a client id
 /// on another conversation still gets the original back.
@@ -44,35 +45,17 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         Threading::LatestOpen => queries::latest_conversation(conn, customer.as_str(), channel)?,
         Threading::New => None,
     };
-    let (mut conversation, opened, reopened) = match found {
-        Some(c) if c.status != ConversationStatus::Closed => {
-            let reopened = c.status == ConversationStatus::Resolved;
-            let next = match c.status {
-                ConversationStatus::Resolved => Some(ConversationStatus::Reopened),
-                // The customer answered: the ball is back with the agent.
-                ConversationStatus::WaitingOnCustomer => Some(ConversationStatus::Assigned),
-                _ => None,
-            };
-            let c = match next {
-                Some(to) => {
-                    let assignee = reopened.then_some(None);
-                    let change = StatusChange {
-                        to,
-                        assignee,
-                        queue: None,
-                        actor: Actor::Customer,
-                        reason: "customer_message".into(),
-                        now,
-                    };
-                    apply_status(conn, c, change)?
-                }
-                None => c,
-            };
-            (c, false, reopened)
+    let (mut conversation, opened, reopened) = match threading::join(found, now) {
+        Some(Join { conversation, change: Some(change), reopened }) => {
+            (apply_status(conn, conversation, &change)?, false, reopened)
         }
-        _ => (open_conversation(conn, &customer, m, now)?, true, false),
+        Some(Join { conversation, change: None, reopened }) => (conversation, false, reopened),
+        None => {
+            let new = threading::opened(ConversationId::generate(), customer, m.channel, m.sender.lang.clone(), now);
+            (open_conversation(conn, new)?, true, false)
+        }
     };
-    let seq = conversation.last_seq + 1;
+    let seq = conversation.next_seq();
     let message = Message {
         id: MessageId::generate(),
         conversation_id: conversation.id.clone(),
@@ -89,21 +72,23 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
     };
     queries::insert_message(conn, &message)?;
     queries::insert_key(conn, channel, scope, &m.external_id, &message)?;
+    threading::customer_wrote(&mut conversation, seq, m.subject.as_deref(), m.secrets_redacted, now);
+    let c = &conversation;
     execute(
         conn,
-        "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?2, \
-         secrets_redacted = secrets_redacted OR ?3, subject = COALESCE(subject, ?4) WHERE id = ?5",
-        params![seq, now.0, m.secrets_redacted, m.subject, conversation.id.as_str()],
+        "UPDATE conversations SET last_seq = ?1, last_customer_message_at = ?2, updated_at = ?3, \
+         secrets_redacted = ?4, subject = ?5 WHERE id = ?6",
+        params![
+            c.last_seq,
+            c.last_customer_message_at.map(|t| t.0),
+            c.updated_at.0,
+            c.secrets_redacted,
+            c.subject,
+            c.id.as_str()
+        ],
     )?;
     if m.secrets_redacted {
         queries::audit(conn, &conversation.id, &Actor::Customer, "redacted", json!({ "message": message.id }), now)?;
-    }
-    conversation.last_seq = seq;
-    conversation.last_customer_message_at = Some(now);
-    conversation.updated_at = now;
-    conversation.secrets_redacted |= m.secrets_redacted;
-    if conversation.subject.is_none() {
-        conversation.subject = m.subject.clone();
     }
     let triaged = match &m.triage {
         Some(t) => apply_triage(conn, &mut conversation, t, opened || reopened, now)?,
@@ -112,69 +97,49 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
     Ok(Ingested { conversation, message, duplicate: false, opened, reopened, triaged })
 }
 
-fn open_conversation(
-    conn: &Connection,
-    customer: &CustomerId,
-    m: &NewInbound,
-    now: Millis,
-) -> Result<Conversation, StoreError> {
-    let conversation = Conversation {
-        id: ConversationId::generate(),
-        customer_id: customer.clone(),
-        channel: m.channel,
-        status: ConversationStatus::Queued,
-        subject: None,
-        category: None,
-        priority: Priority::Normal,
-        language: m.sender.lang.clone(),
-        queue: None,
-        assignee: None,
-        last_seq: 0,
-        secrets_redacted: false,
-        created_at: now,
-        first_response_at: None,
-        last_customer_message_at: None,
-        waiting_since: now,
-        updated_at: now,
-    };
+/// Stores a conversation just opened, and records that it was.
+fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation, StoreError> {
+    let sql = concat!(
+        "INSERT INTO conversations (",
+        conversation_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    );
     execute(
         conn,
-        "INSERT INTO conversations (id, customer_id, channel, status, priority, language, created_at, waiting_since, \
-         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+        sql,
         params![
-            conversation.id.as_str(),
-            customer.as_str(),
-            m.channel.as_str(),
-            conversation.status.as_str(),
-            conversation.priority.as_str(),
-            conversation.language,
-            now.0,
+            c.id.as_str(),
+            c.customer_id.as_str(),
+            c.channel.as_str(),
+            c.status.as_str(),
+            c.subject,
+            c.category,
+            c.priority.as_str(),
+            c.language,
+            c.queue,
+            c.assignee.as_ref().map(|a| a.as_str()),
+            c.last_seq,
+            c.secrets_redacted,
+            c.created_at.0,
+            c.first_response_at.map(|t| t.0),
+            c.last_customer_message_at.map(|t| t.0),
+            c.waiting_since.0,
+            c.updated_at.0,
         ],
     )?;
-    queries::audit(conn, &conversation.id, &Actor::Customer, "opened", json!({ "channel": m.channel }), now)?;
-    Ok(conversation)
+    queries::audit(conn, &c.id, &Actor::Customer, "opened", json!({ "channel": c.channel }), c.created_at)?;
+    Ok(c)
 }
 
-/// Finds the customer the sender is (by app user id when there is one, else by email, then
-/// phone), or creates one, and records identities not yet known. An identity already tied to
-/// another customer stays with that customer: merging customers is an agent's call.
+/// Finds the customer the sender is (by the identities [`identity::lookup`] names), or creates
+/// one, and records identities not yet known; one already tied to another customer stays
+/// with that customer.
 pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis) -> Result<CustomerId, StoreError> {
-    let identities: Vec<(&str, &str)> =
-        [("app_user", &sender.app_user_id), ("email", &sender.email), ("phone", &sender.phone)]
-            .into_iter()
-            .filter_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
-            .collect();
-    // An app user id is proof of who wrote (the app signed it); an email or phone number in
-    // its token is only a claim. So an app user is found by that id alone: matching it on a
-    // claimed email could hand another customer's conversations to whoever claims it.
-    let lookup: &[(&str, &str)] = match identities.first() {
-        Some(first @ ("app_user", _)) => std::slice::from_ref(first),
-        _ => &identities,
-    };
+    let identities = identity::identities(sender);
     let mut found = None;
-    for (kind, value) in lookup {
+    for (kind, value) in identity::lookup(&identities) {
         let sql = "SELECT customer_id FROM customer_identities WHERE kind = ?1 AND value = ?2";
-        if let Some(id) = queries::optional(conn, sql, [kind, value], queries::first)? {
+        if let Some(id) = queries::optional(conn, sql, [kind.as_str(), value], queries::first)? {
             found = Some(CustomerId(id));
             break;
         }
@@ -203,7 +168,7 @@ pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis)
             conn,
             "INSERT INTO customer_identities (kind, value, customer_id, created_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (kind, value) DO NOTHING",
-            params![kind, value, customer.as_str(), now.0],
+            params![kind.as_str(), value, customer.as_str(), now.0],
         )?;
     }
     Ok(customer)
@@ -218,28 +183,21 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
         let outbox_id = queries::optional(conn, sql, [message.id.as_str()], queries::first)?;
         return Ok(Appended { conversation, message, duplicate: true, outbox_id, delivered_live: None });
     }
-    let mut conversation = existing_conversation(conn, &m.conversation_id)?;
-    if let Some(agent) = &m.assignee_only
-        && conversation.assignee.as_ref() != Some(agent)
-    {
-        return Err(StoreError::Forbidden(format!("conversation {} is not assigned to you", conversation.id)));
-    }
-    if conversation.status == ConversationStatus::Closed {
-        return Err(StoreError::Conflict(format!("conversation {} is closed", conversation.id)));
-    }
+    let conversation = existing_conversation(conn, &m.conversation_id)?;
+    permissions::may_write(&conversation, m.assignee_only.as_ref())?;
     let now = m.now;
-    let seq = (!m.internal).then_some(conversation.last_seq + 1);
     let (role, agent, name) = match &m.author {
         OutboundAuthor::Agent { id, name } => (AuthorRole::Agent, Some(id.clone()), name.clone()),
         OutboundAuthor::System => (AuthorRole::System, None, String::new()),
     };
+    let Reply { mut conversation, seq, change } = reply::reply(conversation, agent.as_ref(), m.internal, now);
     let message = Message {
         id: MessageId::generate(),
         conversation_id: conversation.id.clone(),
         seq,
         direction: Direction::Outbound,
         author_role: role,
-        author_agent: agent.clone(),
+        author_agent: agent,
         author_name: name,
         channel: conversation.channel,
         internal: m.internal,
@@ -251,54 +209,40 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
     if let Some(key) = &m.idempotency_key {
         queries::insert_key(conn, OUTBOUND_KEYS, "", key, &message)?;
     }
-    let agent_answered = role == AuthorRole::Agent && !m.internal;
-    if let Some(seq) = seq {
-        conversation.last_seq = seq;
-    }
-    if agent_answered && conversation.first_response_at.is_none() {
-        conversation.first_response_at = Some(now);
-    }
-    conversation.updated_at = now;
+    let c = &conversation;
     execute(
         conn,
         "UPDATE conversations SET last_seq = ?1, first_response_at = ?2, updated_at = ?3 WHERE id = ?4",
-        params![conversation.last_seq, conversation.first_response_at.map(|t| t.0), now.0, conversation.id.as_str()],
+        params![c.last_seq, c.first_response_at.map(|t| t.0), c.updated_at.0, c.id.as_str()],
     )?;
-    if agent_answered && conversation.status == ConversationStatus::Assigned {
-        let actor = agent.map(Actor::Agent).unwrap_or(Actor::System);
-        let change = StatusChange {
-            to: ConversationStatus::WaitingOnCustomer,
-            assignee: None,
-            queue: None,
-            actor,
-            reason: "agent_replied".into(),
-            now,
-        };
-        conversation = apply_status(conn, conversation, change)?;
+    if let Some(change) = change {
+        conversation = apply_status(conn, conversation, &change)?;
     }
-    // Only chat delivers live: every other channel's adapter must be handed the message.
-    let delivered_live = m.delivered_live.clone().filter(|_| conversation.channel == ChannelKind::Chat);
-    let outbox_id = if m.deliver && !m.internal {
-        let (state, attempts) = if delivered_live.is_some() { ("sent", 1) } else { ("pending", 0) };
-        execute(
-            conn,
-            "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, detail, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
-            params![
-                message.id.as_str(),
-                conversation.id.as_str(),
-                conversation.channel.as_str(),
-                state,
-                attempts,
-                now.0,
-                delivered_live,
-            ],
-        )?;
-        Some(conn.last_insert_rowid())
-    } else {
-        None
-    };
-    let delivered_live = delivered_live.filter(|_| outbox_id.is_some());
+    let (outbox_id, delivered_live) =
+        match reply::delivery(conversation.channel, m.deliver, m.internal, m.delivered_live.clone()) {
+            Some(delivery) => {
+                let (state, attempts, live) = match delivery {
+                    Delivery::Dispatch => ("pending", 0, None),
+                    Delivery::Live(detail) => ("sent", 1, Some(detail)),
+                };
+                execute(
+                    conn,
+                    "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, \
+                     detail, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
+                    params![
+                        message.id.as_str(),
+                        conversation.id.as_str(),
+                        conversation.channel.as_str(),
+                        state,
+                        attempts,
+                        now.0,
+                        live,
+                    ],
+                )?;
+                (Some(conn.last_insert_rowid()), live)
+            }
+            None => (None, None),
+        };
     Ok(Appended { conversation, message, duplicate: false, outbox_id, delivered_live })
 }
 
@@ -308,24 +252,13 @@ pub fn change_status(
     change: &StatusChange,
 ) -> Result<Conversation, StoreError> {
     let conversation = existing_conversation(conn, id)?;
-    apply_status(conn, conversation, change.clone())
+    apply_status(conn, conversation, change)
 }
 
-/// Applies a checked status change to a loaded conversation and records it in the audit log.
-fn apply_status(conn: &Connection, mut c: Conversation, change: StatusChange) -> Result<Conversation, StoreError> {
+/// Applies a status change to a loaded conversation and records it in the audit log.
+fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
     let from = c.status;
-    c.status = from.transition(change.to)?;
-    if let Some(assignee) = change.assignee {
-        c.assignee = assignee;
-    }
-    if let Some(queue) = change.queue {
-        c.queue = Some(queue);
-    }
-    // Waiting time starts when a conversation starts waiting for an agent again.
-    if c.status.is_waiting_for_agent() && !from.is_waiting_for_agent() {
-        c.waiting_since = change.now;
-    }
-    c.updated_at = change.now;
+    let c = change.apply_to(c)?;
     execute(
         conn,
         "UPDATE conversations SET status = ?1, assignee = ?2, queue = ?3, waiting_since = ?4, updated_at = ?5 \
@@ -346,9 +279,8 @@ fn apply_status(conn: &Connection, mut c: Conversation, change: StatusChange) ->
     Ok(c)
 }
 
-/// Applies a message's triage: a new or reopened (`fresh`) or not yet triaged conversation
-/// takes it whole, any other only when it is more urgent than the conversation is. Returns
-/// whether it was applied.
+/// Merges a message's triage into its conversation as [`triage_merge::merge`] decides, and
+/// records it when taken. Returns whether it was.
 fn apply_triage(
     conn: &Connection,
     c: &mut Conversation,
@@ -356,23 +288,18 @@ fn apply_triage(
     fresh: bool,
     now: Millis,
 ) -> Result<bool, StoreError> {
-    if !fresh && c.category.is_some() && t.priority <= c.priority {
+    if !triage_merge::merge(c, t, fresh, now) {
         return Ok(false);
     }
     execute(
         conn,
         "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5 WHERE id = ?6",
-        params![t.category, t.priority.as_str(), t.language, t.queue, now.0, c.id.as_str()],
+        params![c.category, c.priority.as_str(), c.language, c.queue, c.updated_at.0, c.id.as_str()],
     )?;
     let detail = json!({
         "category": t.category, "priority": t.priority, "language": t.language,
         "confidence": t.confidence, "queue": t.queue,
     });
     queries::audit(conn, &c.id, &Actor::System, "triage", detail, now)?;
-    c.category = Some(t.category.clone());
-    c.priority = t.priority;
-    c.language = Some(t.language.clone());
-    c.queue = Some(t.queue.clone());
-    c.updated_at = now;
     Ok(true)
 }

@@ -20,7 +20,6 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpointer::Checkpointer;
-use super::queries::execute;
 use super::syncer::Syncer;
 use crate::store::StoreError;
 
@@ -183,7 +182,7 @@ fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, jobs = jobs.len(), "Write batch failed to commit");
-                let _ = execute(&conn, "ROLLBACK", []);
+                let _ = statement(&conn, "ROLLBACK");
                 Some(e.to_string())
             }
         };
@@ -195,20 +194,26 @@ fn run(
 }
 
 /// Runs a batch in one transaction and commits it: every job at once, or, when one fails,
-/// each in a savepoint of its own so that only the failing ones roll back.
-fn run_batch(conn: &Connection, jobs: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
-    execute(conn, "BEGIN IMMEDIATE", [])?;
+/// each in a savepoint of its own so that only the failing ones roll back. Its errors are
+/// SQLite's own, whose words say more in the log than a store error's would.
+fn run_batch(conn: &Connection, jobs: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    statement(conn, "BEGIN IMMEDIATE")?;
     if jobs.iter_mut().all(|job| job.run(conn)) {
-        return execute(conn, "COMMIT", []).map(drop);
+        return statement(conn, "COMMIT");
     }
-    execute(conn, "ROLLBACK", [])?;
-    execute(conn, "BEGIN IMMEDIATE", [])?;
+    statement(conn, "ROLLBACK")?;
+    statement(conn, "BEGIN IMMEDIATE")?;
     for job in jobs.iter_mut() {
-        execute(conn, "SAVEPOINT job", [])?;
+        statement(conn, "SAVEPOINT job")?;
         if !job.run(conn) {
-            execute(conn, "ROLLBACK TO job", [])?;
+            statement(conn, "ROLLBACK TO job")?;
         }
-        execute(conn, "RELEASE job", [])?;
+        statement(conn, "RELEASE job")?;
     }
-    execute(conn, "COMMIT", []).map(drop)
+    statement(conn, "COMMIT")
+}
+
+/// Runs one of the transaction statements, prepared once.
+fn statement(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
