@@ -3,12 +3,13 @@
 //! the commit; the outbound guard before an agent's reply is stored.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use switchboard_channel::ChannelKind;
 use switchboard_triage::{self as lib, Input, Language, Triage, TriageError};
 
 use crate::config::Config;
-use crate::domain::{Priority, TriageResult};
+use crate::domain::{Millis, Priority, RepeatRule, TriageResult};
 
 pub use switchboard_triage::{GuardRefusal, Redacted, redact};
 
@@ -19,6 +20,10 @@ pub struct Triager {
     queues: HashMap<String, String>,
     /// Where everything else goes, and low-confidence guesses.
     default_queue: String,
+    /// How far back a customer's conversations count as earlier contacts, and how many make
+    /// a repeated contact.
+    repeat_window: Duration,
+    repeat_contacts: u32,
 }
 
 impl Triager {
@@ -30,13 +35,20 @@ impl Triager {
                 queues.entry(category.clone()).or_insert_with(|| queue.name.clone());
             }
         }
-        Ok(Self { triage: Triage::new(&config.triage)?, queues, default_queue: config.routing.default_queue.clone() })
+        let priority = &config.triage.priority;
+        Ok(Self {
+            triage: Triage::new(&config.triage)?,
+            queues,
+            default_queue: config.routing.default_queue.clone(),
+            repeat_window: Duration::from_secs(u64::from(priority.repeat_window_h) * 3600),
+            repeat_contacts: priority.repeat_contacts,
+        })
     }
 
-    /// Classifies a customer message. `prior_contacts` counts the customer's other recent
-    /// conversations (repeated contacts raise the priority).
-    pub fn decide(&self, channel: ChannelKind, subject: Option<&str>, body: &str, prior_contacts: u32) -> TriageResult {
-        let input = Input { subject, body, channel: Some(channel_of(channel)), prior_contacts };
+    /// Classifies a customer message received at `now`. Whether the customer is a repeated
+    /// contact is left to the store (see [`RepeatRule`]), which counts their conversations.
+    pub fn decide(&self, channel: ChannelKind, subject: Option<&str>, body: &str, now: Millis) -> TriageResult {
+        let input = Input { subject, body, channel: Some(channel_of(channel)), prior_contacts: 0 };
         let d = self.triage.classify(&input);
         // A low-confidence guess goes to the general queue, but an urgent one (a rule that must
         // never be missed) keeps its queue: that is the point of the rule.
@@ -45,7 +57,14 @@ impl Triager {
             Some(q) if trusted => q.clone(),
             _ => self.default_queue.clone(),
         };
+        let repeat = (d.priority_if_repeated != d.priority).then(|| RepeatRule {
+            since: now.minus(self.repeat_window),
+            at_least: self.repeat_contacts,
+            priority: priority_of(d.priority_if_repeated),
+        });
         TriageResult {
+            signal: d.signal,
+            repeat,
             category: d.category,
             priority: priority_of(d.priority),
             language: d.language.as_str().to_owned(),

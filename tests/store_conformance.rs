@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use switchboard::config::StoreConfig;
 use switchboard::domain::{
-    AgentId, AuthorRole, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent, Priority,
+    AgentId, AuthorRole, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent, Priority, RepeatRule,
     TriageResult,
 };
 use switchboard::store::{
@@ -483,45 +483,54 @@ async fn a_resolved_conversation_reopens_and_a_closed_one_stays_closed(store: Ar
     assert_ne!(answer.conversation.id, mail.conversation.id);
 }
 
-async fn recent_conversations_count_what_the_customer_opened_since(store: Arc<dyn Store>) {
-    let first = ingest(&store, chat("u-back", "a", at(0))).await;
+async fn a_customer_who_keeps_coming_back_is_triaged_as_a_repeated_contact(store: Arc<dyn Store>) {
+    // A refund is normal, unless the customer opened two other conversations since `since`.
+    let since = at(0);
+    let repeat = |since| TriageResult {
+        repeat: Some(RepeatRule { since, at_least: 2, priority: Priority::High }),
+        ..triage("refund", Priority::Normal, "payments")
+    };
+    let first = ingest(&store, NewInbound { triage: Some(repeat(since)), ..chat("u-back", "a", at(0)) }).await;
+    assert_eq!(first.conversation.priority, Priority::Normal, "nothing before the first");
     let customer = first.conversation.customer_id.clone();
-    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 1, "opened at `since` counts");
-    assert_eq!(store.recent_conversations(&customer, at(1)).await.unwrap(), 0, "opened before `since` does not");
 
-    // Any channel counts, and a message into a conversation already open opens nothing.
-    ingest(&store, chat("u-back", "b", at(1_000))).await;
+    // Any channel counts; a message into a conversation already open opens nothing.
+    let again = ingest(&store, NewInbound { triage: Some(repeat(since)), ..chat("u-back", "b", at(1_000)) }).await;
+    assert!(!again.opened);
     let mut mail = email("back@example.com", "<b1@mail>", &[], at(2_000));
-    mail.customer = Some(customer.clone());
+    (mail.customer, mail.triage) = (Some(customer.clone()), Some(repeat(since)));
     let mail = ingest(&store, mail).await;
-    assert!(mail.opened);
-    let mut callback = chat("u-back", "cb-1", at(3_000));
-    callback.channel = ChannelKind::Callback;
-    callback.threading = Threading::New;
-    ingest(&store, callback).await;
-    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
-    assert_eq!(store.recent_conversations(&customer, at(2_000)).await.unwrap(), 2);
-
-    // A conversation counts by when it was opened, whatever became of it: closed, or reopened
-    // long after.
-    for (to, t) in [(ConversationStatus::Resolved, 4_000), (ConversationStatus::Closed, 5_000)] {
+    assert_eq!((mail.opened, mail.conversation.priority), (true, Priority::Normal), "one other is not enough");
+    // A conversation counts by when it was opened, whatever became of it since.
+    for (to, t) in [(ConversationStatus::Resolved, 2_500), (ConversationStatus::Closed, 2_600)] {
         store.change_status(&mail.conversation.id, move_to(to, Actor::System, at(t))).await.unwrap();
     }
-    store
-        .change_status(&first.conversation.id, move_to(ConversationStatus::Resolved, Actor::System, at(6_000)))
-        .await
-        .unwrap();
-    let back = ingest(&store, chat("u-back", "c", at(7_000))).await;
-    assert!(back.reopened);
-    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
-    assert_eq!(store.recent_conversations(&customer, at(2_000)).await.unwrap(), 2);
-    assert_eq!(store.recent_conversations(&customer, at(7_000)).await.unwrap(), 0);
+    let callback = |key: &str, since, now| {
+        let mut c = chat("u-back", key, now);
+        (c.channel, c.threading, c.triage) = (ChannelKind::Callback, Threading::New, Some(repeat(since)));
+        c
+    };
+    let third = ingest(&store, callback("cb-1", since, at(3_000))).await;
+    assert_eq!(third.conversation.priority, Priority::High, "two others make a repeated contact");
+    // Conversations opened before the window do not count.
+    let fourth = ingest(&store, callback("cb-2", at(2_000), at(4_000))).await;
+    assert_eq!(fourth.conversation.priority, Priority::High, "the mail and the first callback are in the window");
+    let fifth = ingest(&store, callback("cb-3", at(3_500), at(5_000))).await;
+    assert_eq!(fifth.conversation.priority, Priority::Normal, "only one other since 3.5 s");
 
-    // Only this customer's conversations count; a customer with none has none.
-    ingest(&store, chat("u-other", "a", at(8_000))).await;
-    assert_eq!(store.recent_conversations(&customer, at(0)).await.unwrap(), 3);
-    let stranger = store.resolve_customer(&app_user("u-quiet"), at(9_000)).await.unwrap();
-    assert_eq!(store.recent_conversations(&stranger, at(0)).await.unwrap(), 0);
+    // Only this customer's conversations count.
+    let other = ingest(&store, NewInbound { triage: Some(repeat(since)), ..chat("u-other", "a", at(6_000)) }).await;
+    assert_eq!(other.conversation.priority, Priority::Normal);
+}
+
+async fn the_reason_a_conversation_is_an_emergency_is_kept(store: Arc<dyn Store>) {
+    let why = "a login from a device the customer does not have";
+    let stolen =
+        TriageResult { signal: Some(why.to_owned()), ..triage("account_compromised", Priority::Urgent, "security") };
+    let opened = ingest(&store, triaged("a", stolen, at(0))).await;
+    assert_eq!(opened.conversation.triage_signal.as_deref(), Some(why));
+    let read = store.conversation(&opened.conversation.id).await.unwrap().expect("stored");
+    assert_eq!(read.triage_signal.as_deref(), Some(why));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,6 +889,8 @@ fn triage(category: &str, priority: Priority, queue: &str) -> TriageResult {
         language: "zh".to_owned(),
         confidence: 0.93,
         queue: queue.to_owned(),
+        signal: None,
+        repeat: None,
     }
 }
 
@@ -1012,7 +1023,8 @@ macro_rules! conformance_suite {
                 email_threads_by_references,
                 chat_threads_to_the_latest_open_conversation,
                 a_resolved_conversation_reopens_and_a_closed_one_stays_closed,
-                recent_conversations_count_what_the_customer_opened_since,
+                a_customer_who_keeps_coming_back_is_triaged_as_a_repeated_contact,
+                the_reason_a_conversation_is_an_emergency_is_kept,
                 illegal_status_moves_are_refused_and_change_nothing,
                 outbox_claims_lease_retry_and_send,
                 a_failed_delivery_is_final,

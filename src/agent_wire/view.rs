@@ -29,6 +29,9 @@ pub struct Common {
     pub waiting_since: String,
     /// The customer pasted a secret that was redacted (an extension of the contract).
     pub secrets_redacted: bool,
+    /// Why triage filed it as a stolen account, in words for the agent (an extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub triage_signal: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -95,6 +98,7 @@ fn common(c: &Conversation, preview: String) -> Common {
         preview,
         waiting_since: to_rfc3339(c.waiting_since),
         secrets_redacted: c.secrets_redacted,
+        triage_signal: c.triage_signal.clone(),
     }
 }
 

@@ -79,6 +79,20 @@ pub struct TriageResult {
     pub confidence: f32,
     /// The queue the conversation is routed to.
     pub queue: String,
+    /// What the compromise detector found, when it filed the message as a stolen account.
+    pub signal: Option<String>,
+    /// The priority a repeated contact gets instead, when it would differ.
+    pub repeat: Option<RepeatRule>,
+}
+
+/// How a customer who keeps coming back is triaged: when they opened at least `at_least`
+/// other conversations since `since`, the conversation takes `priority`. Only the store can
+/// count them, in the transaction that files the message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepeatRule {
+    pub since: Millis,
+    pub at_least: u32,
+    pub priority: Priority,
 }
 
 /// One thread of messages with a customer on one channel.
@@ -109,6 +123,8 @@ pub struct Conversation {
     /// Since when the conversation has waited for an agent's attention.
     pub waiting_since: Millis,
     pub updated_at: Millis,
+    /// Why triage filed it as an emergency, for the agent; `None` for every other triage.
+    pub triage_signal: Option<String>,
 }
 
 impl Conversation {

@@ -34,5 +34,6 @@ pub fn conversation(status: ConversationStatus) -> Conversation {
         last_customer_message_at: Some(T0),
         waiting_since: T0,
         updated_at: T0,
+        triage_signal: None,
     }
 }

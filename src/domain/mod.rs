@@ -22,7 +22,7 @@ mod fixtures;
 
 pub use actor::Actor;
 pub use agent::{Agent, NewAgent};
-pub use conversation::{Conversation, Customer, Priority, TriageResult, UnknownPriority};
+pub use conversation::{Conversation, Customer, Priority, RepeatRule, TriageResult, UnknownPriority};
 pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message};
 pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};

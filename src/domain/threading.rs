@@ -75,6 +75,7 @@ pub fn opened(
         last_customer_message_at: None,
         waiting_since: now,
         updated_at: now,
+        triage_signal: None,
     }
 }
 

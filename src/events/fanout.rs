@@ -78,6 +78,7 @@ mod tests {
             last_customer_message_at: None,
             waiting_since: Millis(0),
             updated_at: Millis(0),
+            triage_signal: None,
         }
     }
 

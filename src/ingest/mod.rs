@@ -129,7 +129,8 @@ impl Ingestor {
         let subject = inbound.subject.map(|s| redact(&s));
         let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
         let subject = subject.map(|s| s.text);
-        let triage = p.triage.decide(channel, subject.as_deref(), &text.text, 0);
+        let received_at = p.clock.now();
+        let triage = p.triage.decide(channel, subject.as_deref(), &text.text, received_at);
         let notice_language = secrets.then(|| triage.language.clone());
         let message = NewInbound {
             channel,
@@ -142,7 +143,7 @@ impl Ingestor {
             text: text.text,
             secrets_redacted: secrets,
             triage: Some(triage),
-            received_at: p.clock.now(),
+            received_at,
         };
         Ok(Prepared { message, notice_language })
     }

@@ -91,10 +91,6 @@ pub trait Store: Send + Sync + 'static {
         channel: switchboard_channel::ChannelKind,
     ) -> Result<Option<Conversation>, StoreError>;
 
-    /// How many conversations of the customer were opened at or after `since`, on any channel
-    /// and whatever their status now (a customer who keeps coming back).
-    async fn recent_conversations(&self, customer: &CustomerId, since: Millis) -> Result<u32, StoreError>;
-
     /// Messages of a conversation, oldest first: customer-visible ones with `seq > after_seq`,
     /// in `seq` order, plus internal notes when `include_internal`.
     async fn messages(

@@ -116,6 +116,24 @@ async fn a_stolen_account_is_urgent_and_goes_to_the_security_queue() {
     assert_eq!(offer["conversation"]["priority"], "urgent", "{offer}");
     assert_eq!(offer["conversation"]["queue"], "security");
     assert_eq!(offer["conversation"]["category"], "account_compromised");
+    let why = offer["conversation"]["triage_signal"].as_str().unwrap_or_default();
+    assert!(!why.is_empty(), "the agent is told why it is urgent: {offer}");
+    agent.send(json!({ "type": "decline", "offer_id": offer["offer_id"] })).await;
+
+    // Told without any of the words a rule would look for, it is still an emergency.
+    let (mut other, _) = Ws::customer(&daemon, "u-device", None).await;
+    let text = "there's a login on a phone I have never owned and money is leaving my wallet right now";
+    other.send(json!({ "type": "send", "client_id": "1", "text": text })).await;
+    other.expect("ack").await;
+    let offer = loop {
+        let offer = agent.expect("offer").await;
+        if offer["conversation"]["preview"].as_str().is_some_and(|p| p.contains("phone")) {
+            break offer;
+        }
+    };
+    assert_eq!(offer["conversation"]["priority"], "urgent", "{offer}");
+    let why = offer["conversation"]["triage_signal"].as_str().unwrap_or_default();
+    assert!(!why.is_empty(), "the agent is told why it is urgent: {offer}");
 }
 
 #[tokio::test]

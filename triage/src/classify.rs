@@ -28,6 +28,9 @@ pub struct Decision {
     pub confidence: f32,
     /// How soon an agent must look at it.
     pub priority: Priority,
+    /// The priority were the customer a repeated contact (`triage.priority.repeat_contacts`
+    /// earlier conversations within `repeat_window_h`), which only the store can count.
+    pub priority_if_repeated: Priority,
     /// The language the customer wrote in.
     pub language: Language,
     /// The confidence is below `triage.low_confidence`: route to the general queue rather than
@@ -110,9 +113,11 @@ impl Triage {
                 }
             },
         };
+        let (priority, priority_if_repeated) = self.priority.assess(&category, &normalized, input.prior_contacts);
         Decision {
             signal: signal.map(str::to_owned),
-            priority: self.priority.decide(&category, &normalized, input.prior_contacts),
+            priority,
+            priority_if_repeated,
             language: detect_language(&text),
             low_confidence: confidence < self.low_confidence,
             category,

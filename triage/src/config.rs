@@ -95,6 +95,9 @@ pub struct PriorityConfig {
     /// Earlier contacts (`Input::prior_contacts`) at or above this count as a repeated contact.
     /// Default 2.
     pub repeat_contacts: u32,
+    /// Hours back in which a customer's earlier conversations count as contacts. Default 168
+    /// (a week).
+    pub repeat_window_h: u32,
     /// Wording that says the customer has written before ("third time", "第三次", "again").
     pub repeat_terms: Vec<String>,
     /// Angry wording ("ridiculous", "投诉", "气死", "!!!").
@@ -114,6 +117,7 @@ impl Default for PriorityConfig {
             large_amount: 5000.0,
             exchange_rates: defaults::EXCHANGE_RATES.iter().map(|&(c, r)| (c.to_owned(), r)).collect(),
             repeat_contacts: 2,
+            repeat_window_h: 168,
             repeat_terms: strings(defaults::REPEAT_TERMS),
             angry_terms: strings(defaults::ANGRY_TERMS),
             urgency_terms: strings(defaults::URGENCY_TERMS),

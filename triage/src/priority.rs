@@ -112,13 +112,16 @@ impl PriorityRules {
         })
     }
 
-    /// The priority of a message in `category`, from its normalised text and contact history.
-    pub fn decide(&self, category: &str, normalized: &str, prior_contacts: u32) -> Priority {
+    /// The priority of a message in `category`, from its normalised text and contact history,
+    /// and what it would be were the customer a repeated contact: the store
+    /// counts the customer's earlier conversations when it files the message, and takes the
+    /// second when there are enough.
+    pub fn assess(&self, category: &str, normalized: &str, prior_contacts: u32) -> (Priority, Priority) {
         let is = |list: &[String]| list.iter().any(|c| c == category);
         if is(&self.urgent) {
-            return Priority::Urgent;
+            return (Priority::Urgent, Priority::Urgent);
         }
-        let mut priority = if is(&self.low) { Priority::Low } else { Priority::Normal };
+        let base = if is(&self.low) { Priority::Low } else { Priority::Normal };
         let mut hits = Vec::new();
         self.terms.for_each(normalized, |term, range| hits.push((self.wording_of[term], range)));
         let calm_ranges: Vec<_> = hits.iter().filter(|(w, _)| *w == Wording::Calm).map(|(_, r)| r.clone()).collect();
@@ -129,14 +132,15 @@ impl PriorityRules {
             (has(Wording::Repeat), has(Wording::Angry), has(Wording::Urgency), !calm_ranges.is_empty());
         let large = is(&self.money)
             && largest_amount(normalized, &self.rates).is_some_and(|amount| amount >= self.large_amount);
-        let repeated = (self.repeat_contacts > 0 && prior_contacts >= self.repeat_contacts) || repeat_words;
-        for _ in [large, repeated, angry, urgency].iter().filter(|&&s| s) {
-            priority = priority.raised();
-        }
-        if calm {
-            priority = priority.lowered();
-        }
-        priority
+        let settle = |repeated: bool| {
+            let mut priority = base;
+            for _ in [large, repeated, angry, urgency].iter().filter(|&&s| s) {
+                priority = priority.raised();
+            }
+            if calm { priority.lowered() } else { priority }
+        };
+        let counts = self.repeat_contacts > 0;
+        (settle(repeat_words || (counts && prior_contacts >= self.repeat_contacts)), settle(repeat_words || counts))
     }
 }
 
@@ -146,7 +150,17 @@ mod tests {
     use crate::text::normalize;
 
     fn decide(category: &str, text: &str, prior: u32) -> Priority {
-        PriorityRules::new(&PriorityConfig::default()).unwrap().decide(category, &normalize(text), prior)
+        PriorityRules::new(&PriorityConfig::default()).unwrap().assess(category, &normalize(text), prior).0
+    }
+
+    #[test]
+    fn the_priority_a_repeated_contact_would_have_is_given_beside_it() {
+        let rules = PriorityRules::new(&PriorityConfig::default()).unwrap();
+        let text = normalize("my refund has not arrived");
+        assert_eq!(rules.assess("refund", &text, 0), (Priority::Normal, Priority::High));
+        assert_eq!(rules.assess("refund", &text, 2), (Priority::High, Priority::High));
+        let off = PriorityRules::new(&PriorityConfig { repeat_contacts: 0, ..PriorityConfig::default() }).unwrap();
+        assert_eq!(off.assess("refund", &text, 9), (Priority::Normal, Priority::Normal));
     }
 
     #[test]

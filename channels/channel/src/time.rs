@@ -21,6 +21,11 @@ impl Millis {
     pub fn plus(self, d: std::time::Duration) -> Self {
         Self(self.0.saturating_add(d.as_millis().min(i64::MAX as u128) as i64))
     }
+
+    /// This time minus a duration, saturating instead of overflowing.
+    pub fn minus(self, d: std::time::Duration) -> Self {
+        Self(self.0.saturating_sub(d.as_millis().min(i64::MAX as u128) as i64))
+    }
 }
 
 /// RFC 3339 with a `Z` suffix and second precision, as the wire contract shows times.

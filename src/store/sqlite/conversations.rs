@@ -102,7 +102,7 @@ fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation,
     let sql = concat!(
         "INSERT INTO conversations (",
         conversation_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     );
     execute(
         conn,
@@ -125,6 +125,7 @@ fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation,
             c.last_customer_message_at.map(|t| t.0),
             c.waiting_since.0,
             c.updated_at.0,
+            c.triage_signal,
         ],
     )?;
     queries::audit(conn, &c.id, &Actor::Customer, "opened", json!({ "channel": c.channel }), c.created_at)?;
@@ -288,17 +289,22 @@ fn apply_triage(
     fresh: bool,
     now: Millis,
 ) -> Result<bool, StoreError> {
-    if !triage_merge::merge(c, t, fresh, now) {
+    let prior_contacts = match &t.repeat {
+        Some(rule) => queries::conversations_opened_since(conn, &c.customer_id, rule.since, &c.id)?,
+        None => 0,
+    };
+    if !triage_merge::merge(c, t, fresh, prior_contacts, now) {
         return Ok(false);
     }
     execute(
         conn,
-        "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5 WHERE id = ?6",
-        params![c.category, c.priority.as_str(), c.language, c.queue, c.updated_at.0, c.id.as_str()],
+        "UPDATE conversations SET category = ?1, priority = ?2, language = ?3, queue = ?4, updated_at = ?5, \
+         triage_signal = ?6 WHERE id = ?7",
+        params![c.category, c.priority.as_str(), c.language, c.queue, c.updated_at.0, c.triage_signal, c.id.as_str()],
     )?;
     let detail = json!({
-        "category": t.category, "priority": t.priority, "language": t.language,
-        "confidence": t.confidence, "queue": t.queue,
+        "category": t.category, "priority": c.priority, "language": t.language,
+        "confidence": t.confidence, "queue": t.queue, "signal": t.signal, "prior_contacts": prior_contacts,
     });
     queries::audit(conn, &c.id, &Actor::System, "triage", detail, now)?;
     Ok(true)

@@ -128,13 +128,6 @@ impl Store for SqliteStore {
         self.read(move |c| queries::latest_conversation(c, customer.as_str(), channel.as_str())).await
     }
 
-    async fn recent_conversations(&self, customer: &CustomerId, since: Millis) -> Result<u32, StoreError> {
-        let sql = "SELECT COUNT(*) FROM conversations WHERE customer_id = ?1 AND created_at >= ?2";
-        let customer = customer.clone();
-        let count = self.read(move |c| queries::optional(c, sql, params![customer.as_str(), since.0], queries::first));
-        Ok(count.await?.unwrap_or_default())
-    }
-
     async fn messages(
         &self,
         id: &ConversationId,

@@ -1,10 +1,10 @@
 //! Small queries the write transactions and the read side share, and the helpers every query
 //! runs through: cached prepared statements and row mapping that reports bad rows.
 
-use rusqlite::{Connection, Params, Row};
+use rusqlite::{Connection, Params, Row, params};
 
 use super::rows;
-use crate::domain::{Conversation, ConversationId, Message, Millis};
+use crate::domain::{Conversation, ConversationId, CustomerId, Message, Millis};
 use crate::store::{Actor, StoreError};
 
 /// Maps one row to a value.
@@ -45,6 +45,19 @@ pub fn conversation(conn: &Connection, id: &ConversationId) -> Result<Option<Con
 
 pub fn existing_conversation(conn: &Connection, id: &ConversationId) -> Result<Conversation, StoreError> {
     conversation(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+}
+
+/// How many conversations the customer opened at or after `since`, on any channel, other than
+/// `except` (the one a message is being filed into).
+pub fn conversations_opened_since(
+    conn: &Connection,
+    customer: &CustomerId,
+    since: Millis,
+    except: &ConversationId,
+) -> Result<u32, StoreError> {
+    let sql = "SELECT COUNT(*) FROM conversations WHERE customer_id = ?1 AND created_at >= ?2 AND id != ?3";
+    let count = optional(conn, sql, params![customer.as_str(), since.0, except.as_str()], first)?;
+    Ok(count.unwrap_or_default())
 }
 
 /// The customer's newest conversation on a channel that is not closed.

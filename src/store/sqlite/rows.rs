@@ -13,7 +13,8 @@ use crate::store::{AuditEvent, StoreError};
 macro_rules! conversation_columns {
     () => {
         "id, customer_id, channel, status, subject, category, priority, language, queue, assignee, last_seq, \
-         secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at"
+         secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at, \
+         triage_signal"
     };
 }
 
@@ -70,6 +71,7 @@ pub fn conversation(row: &Row<'_>) -> Result<Conversation, StoreError> {
         last_customer_message_at: opt_millis(row, 14)?,
         waiting_since: Millis(row.get(15)?),
         updated_at: Millis(row.get(16)?),
+        triage_signal: row.get(17)?,
     })
 }
 
