@@ -822,7 +822,7 @@ async fn a_failing_write_rolls_back_alone_among_writes_committed_with_it(store: 
     assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0), "only the kept reply waits for delivery");
 }
 
-async fn a_chat_reply_delivered_live_is_recorded_sent_and_never_dispatched(store: Arc<dyn Store>) {
+async fn a_reply_delivered_live_is_recorded_sent_and_never_dispatched(store: Arc<dyn Store>) {
     let agent = add_agent(&store, "mei").await;
     let detail = || Some("delivered to the app".to_owned());
     let chat_id = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
@@ -833,9 +833,9 @@ async fn a_chat_reply_delivered_live_is_recorded_sent_and_never_dispatched(store
     assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 0));
     assert!(store.claim_outbox(at(10_000_000), LEASE, 10).await.unwrap().is_empty(), "nothing left to dispatch");
 
-    // Email does not deliver live: the dispatcher must still hand it to the adapter.
+    // A reply nothing delivered live (email has no live side) is handed to the dispatcher.
     let email_id = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await.conversation.id;
-    let not_live = NewOutbound { delivered_live: detail(), ..reply(&email_id, &agent, "r2", at(2_000)) };
+    let not_live = NewOutbound { delivered_live: None, ..reply(&email_id, &agent, "r2", at(2_000)) };
     let written = store.append_outbound(not_live).await.unwrap();
     assert_eq!(written.delivered_live, None);
     assert_eq!(store.outbox_counts().await.unwrap(), counts(1, 0));
@@ -1034,7 +1034,7 @@ macro_rules! conformance_suite {
                 a_write_limited_to_the_assignee_is_refused_for_anyone_else,
                 messages_queued_back_to_back_commit_in_call_order,
                 a_failing_write_rolls_back_alone_among_writes_committed_with_it,
-                a_chat_reply_delivered_live_is_recorded_sent_and_never_dispatched,
+                a_reply_delivered_live_is_recorded_sent_and_never_dispatched,
                 triage_sets_a_new_conversation_and_only_raises_an_open_one,
                 the_audit_log_records_what_happened,
                 agents_are_added_listed_and_disabled,

@@ -1,8 +1,5 @@
 //! What an agent's reply, an internal note or a system message does to its conversation: the
 //! `seq` it gets, the first-response time, the status move, and how it reaches the customer.
-
-use switchboard_channel::ChannelKind;
-
 use super::{Actor, AgentId, Conversation, ConversationStatus, Millis, StatusChange};
 
 /// What committing an outbound message changes.
@@ -52,19 +49,14 @@ pub enum Delivery {
     Live(String),
 }
 
-/// How a message on `channel` is delivered, if at all: `deliver` asks for it, and
-/// `delivered_live` is what the caller's own live delivery reported. Internal notes never are.
-pub fn delivery(
-    channel: ChannelKind,
-    deliver: bool,
-    internal: bool,
-    delivered_live: Option<String>,
-) -> Option<Delivery> {
+/// How a message is delivered, if at all: `deliver` asks for it, and `delivered_live` is what
+/// the live side of the conversation's channel reported (only a channel that has one, and
+/// whose customer was connected, reports anything). Internal notes never are.
+pub fn delivery(deliver: bool, internal: bool, delivered_live: Option<String>) -> Option<Delivery> {
     if !deliver || internal {
         return None;
     }
-    // Only chat delivers live: every other channel's adapter must be handed the message.
-    Some(match delivered_live.filter(|_| channel == ChannelKind::Chat) {
+    Some(match delivered_live {
         Some(detail) => Delivery::Live(detail),
         None => Delivery::Dispatch,
     })
@@ -124,13 +116,11 @@ mod tests {
     }
 
     #[test]
-    fn only_chat_delivers_live_and_notes_are_never_delivered() {
+    fn what_was_delivered_live_is_not_dispatched_and_notes_are_never_delivered() {
         let live = || Some("delivered to the app".to_owned());
-        assert_eq!(delivery(ChannelKind::Chat, true, false, live()), Some(Delivery::Live(live().unwrap())));
-        assert_eq!(delivery(ChannelKind::Chat, true, false, None), Some(Delivery::Dispatch));
-        assert_eq!(delivery(ChannelKind::Email, true, false, live()), Some(Delivery::Dispatch));
-        assert_eq!(delivery(ChannelKind::Callback, true, false, live()), Some(Delivery::Dispatch));
-        assert_eq!(delivery(ChannelKind::Chat, true, true, live()), None);
-        assert_eq!(delivery(ChannelKind::Chat, false, false, live()), None);
+        assert_eq!(delivery(true, false, live()), Some(Delivery::Live(live().unwrap())));
+        assert_eq!(delivery(true, false, None), Some(Delivery::Dispatch));
+        assert_eq!(delivery(true, true, live()), None);
+        assert_eq!(delivery(false, false, live()), None);
     }
 }

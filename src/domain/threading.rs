@@ -7,19 +7,8 @@ use switchboard_channel::ChannelKind;
 
 use super::{Actor, Conversation, ConversationId, ConversationStatus, CustomerId, Millis, Priority, StatusChange};
 
-/// How an inbound message finds its conversation when it is not a duplicate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Threading {
-    /// The conversation of the first of these external ids, in the order given, that names a
-    /// message on the same channel (email `In-Reply-To`/`References`); a new conversation
-    /// when none does.
-    ByReferences(Vec<String>),
-    /// The customer's newest conversation on the channel that is not closed (live chat);
-    /// a resolved one is reopened.
-    LatestOpen,
-    /// Always a new conversation (a callback request).
-    New,
-}
+/// How an inbound message finds its conversation: the adapter says, in its envelope.
+pub use switchboard_channel::Threading;
 
 /// A customer's message joining the conversation its threading found.
 #[derive(Clone, Debug, PartialEq)]

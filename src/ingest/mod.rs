@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use crate::domain::CustomerId;
 use crate::events::{Event, EventBus, Origin};
 use crate::routing::RoutingHandle;
-use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError, Threading};
+use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError};
 use crate::telemetry::names;
 use crate::triage::{Triager, redact, safety_notice};
 use clean::clean;
@@ -119,11 +119,6 @@ impl Ingestor {
             return Err(IngestError::Anonymous);
         }
         let channel = inbound.channel;
-        let threading = match channel {
-            ChannelKind::Email => Threading::ByReferences(inbound.thread_hints),
-            ChannelKind::Chat => Threading::LatestOpen,
-            ChannelKind::Callback => Threading::New,
-        };
         // Nothing below this line sees the secrets: not the store, not a log, not an agent.
         let text = redact(&inbound.text);
         let subject = inbound.subject.map(|s| redact(&s));
@@ -136,7 +131,7 @@ impl Ingestor {
             channel,
             external_id: inbound.external_id,
             key_scope: inbound.key_scope,
-            threading,
+            threading: inbound.threading,
             sender: inbound.sender,
             customer,
             subject,

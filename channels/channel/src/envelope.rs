@@ -81,6 +81,21 @@ pub struct Attachment {
     pub size: u64,
 }
 
+/// How an inbound message finds its conversation when it is not a duplicate. Each channel
+/// says which holds for its messages; the daemon applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Threading {
+    /// The conversation of the first of these keys, in the order given, that names a message
+    /// on the same channel (email `In-Reply-To`/`References`, newest first); a new
+    /// conversation when none does.
+    ByReferences(Vec<String>),
+    /// The customer's newest conversation on the channel that is not closed (live chat); a
+    /// resolved one is reopened.
+    LatestOpen,
+    /// Always a new conversation (a callback request).
+    New,
+}
+
 /// One customer message as it arrives, before it is deduplicated, redacted or stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbound {
@@ -93,9 +108,8 @@ pub struct Inbound {
     /// key itself so no two senders' keys can ever be mistaken for each other; `None` when
     /// the key is unique across the channel (an email Message-ID).
     pub key_scope: Option<String>,
-    /// Keys of earlier messages this one answers (email `In-Reply-To`/`References`), newest
-    /// first. The daemon files the message into the conversation one of them belongs to.
-    pub thread_hints: Vec<String>,
+    /// Which conversation the message belongs to.
+    pub threading: Threading,
     pub sender: SenderIdentity,
     /// The email subject; `None` on channels without one.
     pub subject: Option<String>,

@@ -11,6 +11,7 @@ use futures::FutureExt;
 use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, FrameReceiver, Handled, Serve, error_frame};
 use switchboard_channel::{
     Accepted, ChannelKind, ConnectionId, CustomerSignal, ErrorCode, Inbound, Millis, Origin, Refused, SenderIdentity,
+    Threading,
 };
 
 use crate::Shared;
@@ -216,7 +217,7 @@ fn inbound(me: &Customer, client_id: String, text: String) -> Inbound {
         external_id: client_id,
         // Scoped to the sender: another customer's identical client_id is another message.
         key_scope: Some(me.claims.sub.clone()),
-        thread_hints: Vec::new(),
+        threading: Threading::LatestOpen,
         sender: identity(&me.claims),
         subject: None,
         text,

@@ -219,31 +219,30 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
     if let Some(change) = change {
         conversation = apply_status(conn, conversation, &change)?;
     }
-    let (outbox_id, delivered_live) =
-        match reply::delivery(conversation.channel, m.deliver, m.internal, m.delivered_live.clone()) {
-            Some(delivery) => {
-                let (state, attempts, live) = match delivery {
-                    Delivery::Dispatch => ("pending", 0, None),
-                    Delivery::Live(detail) => ("sent", 1, Some(detail)),
-                };
-                execute(
-                    conn,
-                    "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, \
+    let (outbox_id, delivered_live) = match reply::delivery(m.deliver, m.internal, m.delivered_live.clone()) {
+        Some(delivery) => {
+            let (state, attempts, live) = match delivery {
+                Delivery::Dispatch => ("pending", 0, None),
+                Delivery::Live(detail) => ("sent", 1, Some(detail)),
+            };
+            execute(
+                conn,
+                "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, \
                      detail, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?6)",
-                    params![
-                        message.id.as_str(),
-                        conversation.id.as_str(),
-                        conversation.channel.as_str(),
-                        state,
-                        attempts,
-                        now.0,
-                        live,
-                    ],
-                )?;
-                (Some(conn.last_insert_rowid()), live)
-            }
-            None => (None, None),
-        };
+                params![
+                    message.id.as_str(),
+                    conversation.id.as_str(),
+                    conversation.channel.as_str(),
+                    state,
+                    attempts,
+                    now.0,
+                    live,
+                ],
+            )?;
+            (Some(conn.last_insert_rowid()), live)
+        }
+        None => (None, None),
+    };
     Ok(Appended { conversation, message, duplicate: false, outbox_id, delivered_live })
 }
 
