@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use switchboard_channel::ChannelKind;
 use switchboard_channel::websocket::{FrameReceiver, FrameSender, frame_queue};
 
-use crate::domain::{AgentId, Conversation, ConversationId, CustomerId, MessageId};
+use crate::domain::{AgentId, Conversation, ConversationId, CustomerId, MessageId, Millis};
 
 pub use switchboard_channel::websocket::Frame;
 
@@ -42,6 +42,10 @@ struct Followers {
     /// What the assignee's `assigned` frame held. A message committed before that frame was
     /// read may be published only after it went out; it must not reach the agent again.
     shown: Option<(AgentId, Shown)>,
+    /// When the newest state of the conversation seen here was written: events are published
+    /// by the tasks that committed them, not in commit order, and an older state must not
+    /// undo a newer assignment.
+    as_of: Millis,
 }
 
 /// The messages a conversation frame holds: every customer-visible one up to `max_seq` (seqs
@@ -166,11 +170,16 @@ impl Hub {
         left
     }
 
-    /// Records who follows a conversation from its current state.
+    /// Records who follows a conversation from a state of it. A state older than one already
+    /// seen (published late by the task that committed it) only fills in the customer.
     pub fn track(&self, conversation: &Conversation) {
         let mut inner = self.lock();
         let f = inner.conversations.entry(conversation.id.clone()).or_default();
         f.customer = Some((conversation.channel, conversation.customer_id.clone()));
+        if conversation.updated_at < f.as_of {
+            return;
+        }
+        f.as_of = conversation.updated_at;
         if f.assignee != conversation.assignee {
             f.shown = None;
         }

@@ -128,10 +128,33 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// Records a write at `now`. `updated_at` never moves back, even when the writer read its
+    /// clock before a write that committed first: whoever orders states by it (the hub,
+    /// other nodes) must see the later write as the later state.
+    pub fn touch(&mut self, now: Millis) {
+        self.updated_at = self.updated_at.max(now);
+    }
+
     /// The `seq` of its next customer-visible message: customer-visible messages are numbered
     /// 1, 2, 3 … per conversation with no gaps, so a client resuming after one it has misses
     /// none.
     pub const fn next_seq(&self) -> i64 {
         self.last_seq + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::ConversationStatus;
+    use crate::domain::fixtures::{at, conversation};
+
+    #[test]
+    fn a_write_stamped_before_an_earlier_commit_does_not_move_updated_at_back() {
+        let mut c = conversation(ConversationStatus::Queued);
+        c.touch(at(10));
+        c.touch(at(7));
+        assert_eq!(c.updated_at, at(10));
+        c.touch(at(11));
+        assert_eq!(c.updated_at, at(11));
     }
 }

@@ -24,7 +24,7 @@ pub fn reply(mut conversation: Conversation, agent: Option<&AgentId>, internal: 
     if answered_by.is_some() && conversation.first_response_at.is_none() {
         conversation.first_response_at = Some(now);
     }
-    conversation.updated_at = now;
+    conversation.touch(now);
     // The agent answered: the ball is with the customer. Anywhere else (a supervisor answering
     // a queued conversation) the status stays for routing to decide.
     let change =

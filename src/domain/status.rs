@@ -105,7 +105,7 @@ impl StatusChange {
         if c.status.is_waiting_for_agent() && !from.is_waiting_for_agent() {
             c.waiting_since = self.now;
         }
-        c.updated_at = self.now;
+        c.touch(self.now);
         Ok(c)
     }
 }

@@ -73,7 +73,7 @@ pub fn opened(
 pub fn customer_wrote(c: &mut Conversation, seq: i64, subject: Option<&str>, secrets_redacted: bool, now: Millis) {
     c.last_seq = seq;
     c.last_customer_message_at = Some(now);
-    c.updated_at = now;
+    c.touch(now);
     c.secrets_redacted |= secrets_redacted;
     if c.subject.is_none() {
         c.subject = subject.map(str::to_owned);

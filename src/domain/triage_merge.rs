@@ -24,7 +24,7 @@ pub fn merge(c: &mut Conversation, triage: &TriageResult, fresh: bool, prior_con
     }
     c.language = Some(triage.language.clone());
     c.queue = Some(triage.queue.clone());
-    c.updated_at = now;
+    c.touch(now);
     true
 }
 

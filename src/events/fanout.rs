@@ -212,6 +212,8 @@ mod tests {
     struct Stored {
         assignee: Option<AgentId>,
         seqs: Vec<i64>,
+        /// Bumped by every write, as `updated_at` is.
+        writes: i64,
     }
 
     #[test]
@@ -238,8 +240,10 @@ mod tests {
                     let conversation = {
                         let mut s = st.lock().unwrap();
                         s.seqs.push(seq);
+                        s.writes += 1;
                         let status = if s.assignee.is_some() { ConversationStatus::Assigned } else { c.status };
-                        Conversation { assignee: s.assignee.clone(), status, last_seq: seq, ..c.clone() }
+                        let updated_at = Millis(s.writes);
+                        Conversation { assignee: s.assignee.clone(), status, last_seq: seq, updated_at, ..c.clone() }
                     };
                     if seq % 3 == 0 {
                         std::thread::yield_now();
@@ -258,7 +262,9 @@ mod tests {
                 let assigned = {
                     let mut s = st.lock().unwrap();
                     s.assignee = Some(agent.clone());
-                    Conversation { assignee: Some(agent.clone()), status: ConversationStatus::Assigned, ..c.clone() }
+                    s.writes += 1;
+                    let (assignee, updated_at) = (Some(agent.clone()), Millis(s.writes));
+                    Conversation { assignee, status: ConversationStatus::Assigned, updated_at, ..c.clone() }
                 };
                 deliver(&h, &l, Event::Conversation(assigned));
                 std::thread::yield_now();
@@ -300,5 +306,36 @@ mod tests {
                 assert_eq!(seqs, (1..=MESSAGES).collect::<Vec<_>>(), "{id}: a message never reached the agent");
             }
         }
+    }
+
+    #[test]
+    fn a_state_published_late_does_not_undo_a_newer_assignment() {
+        let hub = Hub::new(16);
+        let (live, _) = chat_only();
+        let (customer, agent) = (CustomerId::from("cu_1"), AgentId::from("ag_1"));
+        let (mut console, _) = hub.register_agent(&agent);
+        let queued = Conversation {
+            assignee: None,
+            status: ConversationStatus::Queued,
+            updated_at: Millis(5),
+            ..conversation(ChannelKind::Chat, &customer, &agent)
+        };
+        let assigned = Conversation { assignee: Some(agent.clone()), updated_at: Millis(10), ..queued.clone() };
+        hub.track(&queued);
+        hub.hold_for(&queued.id, &agent);
+        hub.track(&assigned);
+        hub.release(
+            &queued.id,
+            Some((Arc::from(r#"{"type":"assigned"}"#), Shown { max_seq: 1, notes: HashSet::new() })),
+        );
+        // The task that committed m1 (shown in the assigned frame) and triaged the queued
+        // state publishes only now: first the state, then the message.
+        deliver(&hub, &live, Event::Conversation(queued.clone()));
+        let m1 = Message { seq: Some(1), text: "m1".into(), ..reply(&queued) };
+        deliver(&hub, &live, Event::Message { message: m1, conversation: assigned.clone(), origin: None });
+        let m2 = Message { seq: Some(2), text: "m2".into(), ..reply(&queued) };
+        deliver(&hub, &live, Event::Message { message: m2, conversation: assigned, origin: None });
+        let got: Vec<_> = received(&mut console).iter().map(|f| format!("{} {}", f["type"], f["text"])).collect();
+        assert_eq!(got, [r#""assigned" null"#, r#""message" "m2""#]);
     }
 }

@@ -6,7 +6,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// A point in time as Unix milliseconds (UTC). Decision code takes it as an argument instead
 /// of reading a clock, so it can be tested with fixed times.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Millis(pub i64);
 
