@@ -13,10 +13,9 @@ use switchboard_channel::{
 use crate::agent_wire::frames::ConsoleFrame;
 use crate::domain::{ConversationId, CustomerId};
 use crate::hub::Hub;
-use crate::ingest::{IngestError, Ingestor, Source};
+use crate::ingest::{Ingestor, Source, refused};
 use crate::live::customer_message;
-use crate::store::{Store, StoreError};
-use crate::telemetry::names;
+use crate::store::Store;
 
 /// The inbound sink of one channel.
 pub struct ChannelSink {
@@ -28,16 +27,6 @@ pub struct ChannelSink {
 }
 
 /// A store failure as an adapter is told of it; overload is counted, anything else logged.
-fn refused(e: StoreError) -> Refused {
-    if matches!(e, StoreError::Busy) {
-        metrics::counter!(names::STORE_BUSY).increment(1);
-        Refused::Busy
-    } else {
-        tracing::error!(error = %e, "Store failed");
-        Refused::Unavailable
-    }
-}
-
 #[async_trait]
 impl InboundSink for ChannelSink {
     fn submit(&self, inbound: Inbound, origin: Origin) -> BoxFuture<'static, Result<Accepted, Refused>> {
@@ -47,17 +36,12 @@ impl InboundSink for ChannelSink {
         };
         let committing = self.ingestor.ingest(inbound, source);
         Box::pin(async move {
-            match committing.await {
-                Ok(done) => Ok(Accepted {
-                    conversation_id: done.conversation.id.to_string(),
-                    message: customer_message(&done.message),
-                    duplicate: done.duplicate,
-                }),
-                Err(IngestError::Empty) => Err(Refused::Empty),
-                Err(IngestError::TooLong(max)) => Err(Refused::TooLong(max)),
-                Err(IngestError::Anonymous) => Err(Refused::Anonymous),
-                Err(IngestError::Store(e)) => Err(refused(e)),
-            }
+            let done = committing.await?;
+            Ok(Accepted {
+                conversation_id: done.conversation.id.to_string(),
+                message: customer_message(&done.message),
+                duplicate: done.duplicate,
+            })
         })
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use switchboard_channel::SharedClock;
-use switchboard_channel::{ChannelKind, Inbound};
+use switchboard_channel::{ChannelKind, Inbound, Refused};
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
@@ -20,17 +20,16 @@ use crate::telemetry::names;
 use crate::triage::{Triager, redact, safety_notice};
 use clean::clean;
 
-/// Why an inbound message was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    #[error("message text is empty")]
-    Empty,
-    #[error("message text is longer than {0} characters")]
-    TooLong(usize),
-    #[error("sender has no identity")]
-    Anonymous,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+/// Why a store failure stops a message or a session: overload (try again shortly) is
+/// counted, anything else logged; the sender hears neither detail.
+pub fn refused(e: StoreError) -> Refused {
+    if matches!(e, StoreError::Busy) {
+        metrics::counter!(names::STORE_BUSY).increment(1);
+        Refused::Busy
+    } else {
+        tracing::error!(error = %e, "Store failed");
+        Refused::Unavailable
+    }
 }
 
 /// Where an inbound message came from, as far as the daemon already knows.
@@ -85,7 +84,7 @@ impl Ingestor {
         &self,
         inbound: Inbound,
         source: Source,
-    ) -> impl Future<Output = Result<Ingested, IngestError>> + Send + 'static {
+    ) -> impl Future<Output = Result<Ingested, Refused>> + Send + 'static {
         let started = Instant::now();
         let channel = inbound.channel;
         let queued = self
@@ -94,7 +93,7 @@ impl Ingestor {
         let this = self.clone();
         async move {
             let (commit, notice_language) = queued?;
-            let ingested = commit.await?;
+            let ingested = commit.await.map_err(refused)?;
             if !ingested.duplicate {
                 this.committed(&ingested, channel, started, source.connection, notice_language);
             }
@@ -103,20 +102,20 @@ impl Ingestor {
     }
 
     /// Checks a message, redacts it into what the store keeps and triages it.
-    fn prepare(&self, mut inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, IngestError> {
+    fn prepare(&self, mut inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, Refused> {
         let p = &self.parts;
         // What the customer wrote is shown to agents: no control character reaches a console.
         inbound.text = clean(&inbound.text).into_owned();
         inbound.subject = inbound.subject.map(|s| clean(&s).into_owned());
         inbound.sender.name = inbound.sender.name.map(|n| clean(&n).into_owned());
         if inbound.text.trim().is_empty() {
-            return Err(IngestError::Empty);
+            return Err(Refused::Empty);
         }
         if inbound.text.chars().count() > p.max_text_chars {
-            return Err(IngestError::TooLong(p.max_text_chars));
+            return Err(Refused::TooLong(p.max_text_chars));
         }
         if inbound.sender.is_anonymous() {
-            return Err(IngestError::Anonymous);
+            return Err(Refused::Anonymous);
         }
         let channel = inbound.channel;
         // Nothing below this line sees the secrets: not the store, not a log, not an agent.
