@@ -1,1 +1,19 @@
-//! Email channel: IMAP in, SMTP out (filled in by the email issue).
+//! The email channel. What is here now is its pure core, which does no I/O and reads no clock:
+//! [`parse_mail`] turns raw RFC 5322 bytes into a [`ParsedMail`] (ids, people, subject, the new
+//! text with quoted history and signatures left out, the full text, attachments within
+//! [`ParseLimits`]), or a [`ParseError`] for a mail to quarantine.
+
+mod body;
+mod header;
+mod html;
+mod msgid;
+mod parse;
+mod quote;
+mod rfc2231;
+
+pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
+pub use msgid::{message_id_list, normalize_message_id};
+pub use parse::{
+    DropReason, DroppedAttachment, MailAttachment, MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail,
+    ReportParts, parse_mail,
+};
