@@ -4,7 +4,9 @@
 //! [`ParseLimits`]), or a [`ParseError`] for a mail to quarantine. Threading: signed
 //! plus-addresses and Message-IDs name a conversation ([`OwnMailbox`]), [`thread_hints`] order
 //! what a mail says about where it belongs, and [`reply_headers`] thread an outgoing reply.
+//! [`classify`] tells human mail from automatic replies, bounces, list mail and our own.
 
+mod auto;
 mod body;
 mod header;
 mod html;
@@ -14,6 +16,7 @@ mod quote;
 mod rfc2231;
 mod threading;
 
+pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
 pub use msgid::{message_id_list, normalize_message_id};
 pub use parse::{
