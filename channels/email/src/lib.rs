@@ -1,15 +1,25 @@
 //! The email channel. What is here now is its pure core, which does no I/O and reads no clock:
-//! [`parse_mail`] turns raw RFC 5322 bytes into a [`ParsedMail`] (ids, people, subject, the new
-//! text with quoted history and signatures left out, the full text, attachments within
-//! [`ParseLimits`]), or a [`ParseError`] for a mail to quarantine. Threading: signed
-//! plus-addresses and Message-IDs name a conversation ([`OwnMailbox`]), [`thread_hints`] order
-//! what a mail says about where it belongs, and [`reply_headers`] thread an outgoing reply.
-//! [`classify`] tells human mail from automatic replies, bounces, list mail and our own.
+//!
+//! - [`parse_mail`]: raw RFC 5322 bytes to a [`ParsedMail`] (ids, people, subject, the new
+//!   text and the full text, attachments within [`ParseLimits`], the headers the decisions
+//!   read), or a [`ParseError`] for a mail to quarantine;
+//! - quoted history and signatures left out of [`ParsedMail::text`] (Outlook, Gmail, QQ Mail,
+//!   Foxmail, Apple Mail, Thunderbird), in the HTML and in the text;
+//! - [`classify`]: human, automatic reply, bounce (with its [`DeliveryReport`]), list or bulk
+//!   mail, or our own mail looping back;
+//! - threading: signed plus-addresses and Message-IDs ([`make_token`], [`verify_token`],
+//!   [`OwnMailbox`]), the [`thread_hints`] of a mail, the `[#REF]` of a subject and the
+//!   [`reply_headers`] of an outgoing reply, with header values made safe ([`header_text`],
+//!   [`encode_text`], [`check_address`], [`mailbox`]);
+//! - [`to_inbound`]: a parsed mail as the channel contract's `Inbound` envelope.
+//!
+//! Fetching over IMAP and sending over SMTP come next, on top of this.
 
 mod auto;
 mod body;
 mod header;
 mod html;
+mod inbound;
 mod msgid;
 mod parse;
 mod quote;
@@ -18,6 +28,7 @@ mod threading;
 
 pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
+pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
 pub use parse::{
     DropReason, DroppedAttachment, MailAttachment, MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail,
