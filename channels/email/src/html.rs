@@ -5,6 +5,8 @@
 
 use html2text::{Element, Handle, RcDom};
 
+use crate::parse::guarded;
+
 /// What to do with one element while the document is pruned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Prune {
@@ -63,18 +65,16 @@ pub(crate) fn to_text(html: &str, rule: Option<&dyn Fn(&Tag<'_>) -> Prune>) -> S
         return mail_parser::decoders::html::html_to_text(html);
     }
     let config = html2text::config::plain_no_decorate().raw_mode(true).link_footnotes(true).allow_width_overflow();
-    let rendered = config.parse_html(html.as_bytes()).and_then(|dom| {
-        if let Some(rule) = rule {
-            prune(&dom, rule);
-        }
-        let tree = config.dom_to_render_tree(&dom)?;
-        config.render_to_string(tree, WIDTH)
-    });
-    match rendered {
-        Ok(text) => text,
-        // html2text refuses some documents (one with nothing renderable); mail-parser's
-        // simple converter never fails and still drops scripts and styles.
-        Err(_) => mail_parser::decoders::html::html_to_text(html),
+    // html2text refuses some documents (one with nothing renderable); mail-parser's simple
+    // converter never fails and still drops scripts and styles.
+    let fallback = || mail_parser::decoders::html::html_to_text(html);
+    let Some(Ok(dom)) = guarded(|| config.parse_html(html.as_bytes())) else { return fallback() };
+    if let Some(rule) = rule {
+        prune(&dom, rule);
+    }
+    match guarded(|| config.dom_to_render_tree(&dom).and_then(|tree| config.render_to_string(tree, WIDTH))) {
+        Some(Ok(text)) => text,
+        _ => fallback(),
     }
 }
 
