@@ -54,16 +54,28 @@ const WIDTH: usize = 10_000;
 
 /// html5ever's tree building and html2text's layout take time that grows with the square of
 /// the nesting depth (20,000 nested divs take seconds) and, for rendering, faster than the
-/// size. Documents past either bound are converted by mail-parser's linear converter instead:
-/// text without pruning, where the DOM's would take too long.
+/// size (5 MB take seconds). Documents past these bounds, and a mail's HTML past its
+/// [`DomBudget`], are converted by mail-parser's linear converter instead: text without
+/// pruning, where the DOM's would take too long.
 const MAX_DEPTH: usize = 512;
 const MAX_HTML_BYTES: usize = 1024 * 1024;
 
+/// How much HTML one mail may have rendered over the DOM: its largest document twice (the
+/// new part and the whole), however many HTML parts it has.
+pub(crate) struct DomBudget(usize);
+
+impl DomBudget {
+    pub(crate) const fn new() -> Self {
+        Self(2 * MAX_HTML_BYTES)
+    }
+}
+
 /// Renders HTML as text, after removing what `rule` says to remove.
-pub(crate) fn to_text(html: &str, rule: Option<&dyn Fn(&Tag<'_>) -> Prune>) -> String {
-    if html.len() > MAX_HTML_BYTES || nesting_depth(html) > MAX_DEPTH {
+pub(crate) fn to_text(html: &str, rule: Option<&dyn Fn(&Tag<'_>) -> Prune>, budget: &mut DomBudget) -> String {
+    if html.len() > MAX_HTML_BYTES.min(budget.0) || nesting_depth(html) > MAX_DEPTH {
         return mail_parser::decoders::html::html_to_text(html);
     }
+    budget.0 -= html.len();
     let config = html2text::config::plain_no_decorate().raw_mode(true).link_footnotes(true).allow_width_overflow();
     // html2text refuses some documents (one with nothing renderable); mail-parser's simple
     // converter never fails and still drops scripts and styles.
@@ -168,7 +180,7 @@ mod tests {
     use crate::body::tidy;
 
     fn text(html: &str) -> String {
-        tidy(&to_text(html, None))
+        tidy(&to_text(html, None, &mut DomBudget::new()))
     }
 
     #[test]
@@ -193,7 +205,7 @@ mod tests {
             _ if tag.attr("id").as_deref() == Some("cut") => Prune::CutRest,
             _ => Prune::Keep,
         };
-        assert_eq!(tidy(&to_text(html, Some(&rule))), "keep\n\nafter inner");
+        assert_eq!(tidy(&to_text(html, Some(&rule), &mut DomBudget::new())), "keep\n\nafter inner");
     }
 
     #[test]
@@ -207,13 +219,27 @@ mod tests {
     fn deep_nesting_is_pruned_without_recursion() {
         let html = format!("{}deep{}", "<blockquote><div>".repeat(200), "</div></blockquote>".repeat(200));
         let rule = |tag: &Tag<'_>| if tag.name() == "div" { Prune::Keep } else { Prune::Drop };
-        assert!(!to_text(&html, Some(&rule)).contains("deep"), "the outermost blockquote was dropped");
-        assert!(to_text(&html, None).contains("deep"));
+        assert!(
+            !to_text(&html, Some(&rule), &mut DomBudget::new()).contains("deep"),
+            "the outermost blockquote was dropped"
+        );
+        assert!(to_text(&html, None, &mut DomBudget::new()).contains("deep"));
+    }
+
+    #[test]
+    fn a_mail_past_its_budget_is_converted_linearly() {
+        let mut budget = DomBudget(10);
+        // The linear converter renders no link footnotes: that is how its text is told apart.
+        let html = "<a href=\"https://x.example/\">link</a>";
+        assert_eq!(tidy(&to_text(html, None, &mut budget)), "link");
+        let mut budget = DomBudget::new();
+        assert!(to_text(html, None, &mut budget).contains("https://x.example/"));
+        assert_eq!(budget.0, 2 * MAX_HTML_BYTES - html.len());
     }
 
     #[test]
     fn hostile_nesting_goes_to_the_linear_converter() {
         let html = format!("{}deep{}", "<center>".repeat(100_000), "</center>".repeat(100_000));
-        assert_eq!(tidy(&to_text(&html, Some(&|_: &Tag<'_>| Prune::Keep))), "deep");
+        assert_eq!(tidy(&to_text(&html, Some(&|_: &Tag<'_>| Prune::Keep), &mut DomBudget::new())), "deep");
     }
 }

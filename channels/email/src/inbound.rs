@@ -27,6 +27,9 @@ pub fn to_inbound(mail: &ParsedMail, own: &OwnMailbox) -> Inbound {
         };
         text.push_str(&format!("\n[Attachment not kept: {} ({}), {why}]", dropped.filename, size(dropped.size)));
     }
+    if mail.dropped_unlisted > 0 {
+        text.push_str(&format!("\n[{} more attachments not kept]", mail.dropped_unlisted));
+    }
     Inbound {
         channel: ChannelKind::Email,
         external_id: mail.dedupe_key.clone(),

@@ -187,7 +187,10 @@ pub struct ParsedMail {
     /// The whole body, for retrieval and for an agent who wants the history.
     pub full_text: String,
     pub attachments: Vec<MailAttachment>,
+    /// Attachments left out, at most [`ParseLimits::max_attachments`] of them listed…
     pub dropped: Vec<DroppedAttachment>,
+    /// …and how many more were left out unlisted.
+    pub dropped_unlisted: usize,
     pub headers: MailHeaders,
     /// Present when the mail is a `multipart/report`.
     pub report: Option<ReportParts>,
@@ -221,7 +224,8 @@ pub fn parse_mail(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMail, ParseE
     let subject = message.subject().map(header_text).filter(|s| !s.is_empty());
     let (text, full_text) = bodies(&message, subject.as_deref());
     let report = report_parts(&message);
-    let (attachments, dropped) = attachments(&message, source.as_ref(), report.is_some(), limits);
+    let Attachments { kept: attachments, dropped, dropped_unlisted } =
+        attachments(&message, source.as_ref(), report.is_some(), limits);
 
     Ok(ParsedMail {
         message_id,
@@ -238,6 +242,7 @@ pub fn parse_mail(raw: &[u8], limits: &ParseLimits) -> Result<ParsedMail, ParseE
         full_text,
         attachments,
         dropped,
+        dropped_unlisted,
         headers: kept_headers(&message),
         report,
     })
@@ -260,10 +265,11 @@ fn starts_with_header_field(source: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|b| (0x21..=0x7e).contains(b))
 }
 
-/// The message with its top-level header block in UTF-8. Old Chinese clients write raw GBK
+/// The message with its top-level header lines in UTF-8. Old Chinese clients write raw GBK
 /// into headers instead of RFC 2047 words; mail-parser reads raw header bytes as UTF-8 and
-/// would turn those names and subjects into replacement characters. GB18030 decodes GB2312
-/// and GBK alike, which is what such headers hold here.
+/// would turn those names and subjects into replacement characters. Each line that is not
+/// UTF-8 is read as GB18030, which decodes GB2312 and GBK alike, what such headers hold here;
+/// lines that are UTF-8 stay as they are.
 fn with_utf8_headers(raw: &[u8]) -> Cow<'_, [u8]> {
     let end = [&b"\r\n\r\n"[..], b"\n\n"]
         .iter()
@@ -274,9 +280,13 @@ fn with_utf8_headers(raw: &[u8]) -> Cow<'_, [u8]> {
     if std::str::from_utf8(head).is_ok() {
         return Cow::Borrowed(raw);
     }
-    let (decoded, _) = encoding_rs::GB18030.decode_without_bom_handling(head);
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 2);
-    out.extend_from_slice(decoded.as_bytes());
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(_) => out.extend_from_slice(line),
+            Err(_) => out.extend_from_slice(encoding_rs::GB18030.decode_without_bom_handling(line).0.as_bytes()),
+        }
+    }
     out.extend_from_slice(&raw[end..]);
     Cow::Owned(out)
 }
@@ -317,6 +327,7 @@ fn bodies(message: &Message<'_>, subject: Option<&str>) -> (String, String) {
 }
 
 fn body_from(message: &Message<'_>, ids: &[u32]) -> (String, String) {
+    let mut budget = html::DomBudget::new();
     let mut new = Vec::new();
     let mut full = Vec::new();
     for part in ids.iter().filter_map(|&id| message.part(id)) {
@@ -331,8 +342,8 @@ fn body_from(message: &Message<'_>, ids: &[u32]) -> (String, String) {
                 full.push(text);
             }
             PartType::Html(html) => {
-                new.push(body::tidy(&html::to_text(html, Some(&quote::html_rule))));
-                full.push(body::tidy(&html::to_text(html, None)));
+                new.push(body::tidy(&html::to_text(html, Some(&quote::html_rule), &mut budget)));
+                full.push(body::tidy(&html::to_text(html, None, &mut budget)));
             }
             _ => {}
         }
@@ -395,16 +406,17 @@ fn report_parts(message: &Message<'_>) -> Option<ReportParts> {
     Some(report)
 }
 
+/// A mail's attachments, as the limits sort them.
+struct Attachments {
+    kept: Vec<MailAttachment>,
+    dropped: Vec<DroppedAttachment>,
+    dropped_unlisted: usize,
+}
+
 /// The attachments, kept or dropped by the limits.
-fn attachments(
-    message: &Message<'_>,
-    source: &[u8],
-    is_report: bool,
-    limits: &ParseLimits,
-) -> (Vec<MailAttachment>, Vec<DroppedAttachment>) {
+fn attachments(message: &Message<'_>, source: &[u8], is_report: bool, limits: &ParseLimits) -> Attachments {
     let report_children: &[u32] = if is_report { message.root_part().sub_parts().unwrap_or_default() } else { &[] };
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
+    let mut sorted = Attachments { kept: Vec::new(), dropped: Vec::new(), dropped_unlisted: 0 };
     for (n, &id) in message.attachments.iter().enumerate() {
         let Some(part) = message.part(id) else { continue };
         let content_type = content_type_of(part).unwrap_or_else(|| {
@@ -433,7 +445,7 @@ fn attachments(
                 },
             );
         let size = bytes.len() as u64;
-        let reason = if kept.len() >= limits.max_attachments {
+        let reason = if sorted.kept.len() >= limits.max_attachments {
             Some(DropReason::TooMany(limits.max_attachments))
         } else if bytes.len() > limits.max_attachment_bytes {
             Some(DropReason::TooLarge(limits.max_attachment_bytes))
@@ -441,11 +453,13 @@ fn attachments(
             None
         };
         match reason {
-            Some(reason) => dropped.push(DroppedAttachment { filename, content_type, size, reason }),
-            None => kept.push(MailAttachment { filename, content_type, size, bytes: bytes.to_vec() }),
+            // A mail of ten thousand parts must not make a note of ten thousand lines.
+            Some(_) if sorted.dropped.len() >= limits.max_attachments => sorted.dropped_unlisted += 1,
+            Some(reason) => sorted.dropped.push(DroppedAttachment { filename, content_type, size, reason }),
+            None => sorted.kept.push(MailAttachment { filename, content_type, size, bytes: bytes.to_vec() }),
         }
     }
-    (kept, dropped)
+    sorted
 }
 
 /// The attachment's name as mail-parser decodes it, or, where that holds a broken character,
@@ -519,10 +533,12 @@ mod tests {
         raw.extend_from_slice(&encoding_rs::GBK.encode("李伟").0);
         raw.extend_from_slice(b" <li@x.example>\r\nSubject: ");
         raw.extend_from_slice(&encoding_rs::GBK.encode("退款").0);
-        raw.extend_from_slice(b"\r\n\r\nhello\r\n");
+        raw.extend_from_slice("\r\nTo: 客服 <support@x.example>\r\n\r\nhello\r\n".as_bytes());
         let mail = parse_mail(&raw, &ParseLimits::new()).expect("parses");
         assert_eq!(mail.subject.as_deref(), Some("退款"));
         assert_eq!(mail.from.name.as_deref(), Some("李伟"));
+        // A line already in UTF-8 is not read again as GBK.
+        assert_eq!(mail.to[0].name.as_deref(), Some("客服"));
     }
 
     #[test]

@@ -212,6 +212,22 @@ fn attachments_left_out_are_named_in_the_text() {
          [Attachment not kept: 2025年2月银行对账单（招商银行）.pdf (39.1 KB), larger than the 9.8 KB limit]"
     );
     assert_eq!(inbound.attachments.len(), 1);
+
+    let parts: String = (0..6)
+        .map(|i| format!("--b\r\nContent-Type: image/png; name=s{i}.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"))
+        .collect();
+    let many = format!(
+        "From: li.wei@example.cn\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nscreenshots\r\n{parts}--b--\r\n"
+    );
+    let limits = ParseLimits { max_attachments: 2, ..ParseLimits::new() };
+    let mail = parse_mail(many.as_bytes(), &limits).expect("parses");
+    assert_eq!((mail.attachments.len(), mail.dropped.len(), mail.dropped_unlisted), (2, 2, 2));
+    assert_eq!(
+        to_inbound(&mail, &own()).text,
+        "screenshots\n[Attachment not kept: s2.png (8 B), more than 2 attachments]\n\
+         [Attachment not kept: s3.png (8 B), more than 2 attachments]\n[2 more attachments not kept]"
+    );
 }
 
 #[test]
