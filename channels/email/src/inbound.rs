@@ -2,7 +2,8 @@
 
 use switchboard_channel::{Attachment, ChannelKind, Inbound, SenderIdentity};
 
-use crate::parse::{DropReason, ParsedMail};
+use crate::attachment::DropReason;
+use crate::parse::ParsedMail;
 use crate::threading::{OwnMailbox, thread_hints};
 
 /// The envelope of one mail: keyed by its dedupe key across the whole channel, threaded by

@@ -15,6 +15,7 @@
 //!
 //! Fetching over IMAP and sending over SMTP come next, on top of this.
 
+mod attachment;
 mod auto;
 mod body;
 mod header;
@@ -26,14 +27,12 @@ mod quote;
 mod rfc2231;
 mod threading;
 
+pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
 pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
 pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
-pub use parse::{
-    DropReason, DroppedAttachment, MailAttachment, MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail,
-    ReportParts, parse_mail,
-};
+pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
 pub use threading::{
     CONVERSATION_KEY_PREFIX, OwnMailbox, ReplyContext, ReplyHeaders, ThreadHint, ThreadingError, make_token,
     reply_headers, subject_reference, thread_hints, verify_token,

@@ -8,23 +8,23 @@
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use mail_parser::{Address, HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Address, Message, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 use switchboard_channel::Millis;
 
+use crate::attachment::{Attachments, DroppedAttachment, MailAttachment, attachments, content_type_of};
 use crate::body;
 use crate::header::header_text;
 use crate::html;
 use crate::msgid::{message_id_list, normalize_message_id};
 use crate::quote;
-use crate::rfc2231;
 
 /// How much of a mail is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseLimits {
     /// A larger raw message is refused whole ([`ParseError::TooLarge`]).
     pub max_message_bytes: usize,
-    /// A larger attachment is left out and noted; the mail is still taken.
+    /// A larger attachment is left out and listed; the mail is still taken.
     pub max_attachment_bytes: usize,
     /// Attachments past this many are left out and noted.
     pub max_attachments: usize,
@@ -51,8 +51,9 @@ pub enum ParseError {
     Empty,
     #[error("the message is {size} bytes, over the {limit}-byte limit")]
     TooLarge { size: usize, limit: usize },
-    /// Not a single header field: not an RFC 5322 message (a stray attachment, binary junk).
-    #[error("no header fields: not an email message")]
+    /// The bytes do not start with a header field: not an RFC 5322 message (a stray
+    /// attachment, binary junk, an HTML page).
+    #[error("no header field at the start: not an email message")]
     NotAMessage,
     /// No `From` address, so nobody to file it under or answer.
     #[error("no sender address in From")]
@@ -70,48 +71,6 @@ pub struct Mailbox {
     pub address: String,
     /// Decoded, without control characters; `None` when absent or just the address again.
     pub name: Option<String>,
-}
-
-/// An attachment kept, with its bytes (decoded from base64 or quoted-printable; a text
-/// attachment is given in UTF-8, as decoded from its charset).
-#[derive(Clone, PartialEq, Eq)]
-pub struct MailAttachment {
-    /// Decoded (RFC 2047 or RFC 2231), without any directory part or control character;
-    /// `attachment-N` when the mail names none.
-    pub filename: String,
-    /// `type/subtype`, lower case.
-    pub content_type: String,
-    pub size: u64,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for MailAttachment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The bytes would drown any log or test failure.
-        f.debug_struct("MailAttachment")
-            .field("filename", &self.filename)
-            .field("content_type", &self.content_type)
-            .field("size", &self.size)
-            .finish_non_exhaustive()
-    }
-}
-
-/// An attachment left out, so the agent can be told.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DroppedAttachment {
-    pub filename: String,
-    pub content_type: String,
-    pub size: u64,
-    pub reason: DropReason,
-}
-
-/// Why an attachment was left out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropReason {
-    /// Larger than [`ParseLimits::max_attachment_bytes`] (the limit is given).
-    TooLarge(usize),
-    /// Past [`ParseLimits::max_attachments`] (the limit is given).
-    TooMany(usize),
 }
 
 /// The top-level header fields the decisions about automatic mail and threading read, with
@@ -352,26 +311,6 @@ fn body_from(message: &Message<'_>, ids: &[u32]) -> (String, String) {
     (join(new), join(full))
 }
 
-/// `type/subtype` of a part, lower case.
-fn content_type_of(part: &MessagePart<'_>) -> Option<String> {
-    let ct = part.content_type()?;
-    let subtype = ct.subtype().unwrap_or("octet-stream");
-    Some(format!("{}/{}", ct.ctype(), subtype).to_ascii_lowercase())
-}
-
-/// Report parts are machine-readable: the delivery status and the returned message are read
-/// here and never listed as the customer's attachments.
-const REPORT_PART_TYPES: &[&str] = &[
-    "message/delivery-status",
-    "message/global-delivery-status",
-    "message/disposition-notification",
-    "message/global-disposition-notification",
-    "text/rfc822-headers",
-    "message/global-headers",
-    "message/rfc822",
-    "message/global",
-];
-
 /// The parts of a top-level `multipart/report`.
 fn report_parts(message: &Message<'_>) -> Option<ReportParts> {
     let root = message.root_part();
@@ -404,96 +343,6 @@ fn report_parts(message: &Message<'_>) -> Option<ReportParts> {
         }
     }
     Some(report)
-}
-
-/// A mail's attachments, as the limits sort them.
-struct Attachments {
-    kept: Vec<MailAttachment>,
-    dropped: Vec<DroppedAttachment>,
-    dropped_unlisted: usize,
-}
-
-/// The attachments, kept or dropped by the limits.
-fn attachments(message: &Message<'_>, source: &[u8], is_report: bool, limits: &ParseLimits) -> Attachments {
-    let report_children: &[u32] = if is_report { message.root_part().sub_parts().unwrap_or_default() } else { &[] };
-    let mut sorted = Attachments { kept: Vec::new(), dropped: Vec::new(), dropped_unlisted: 0 };
-    for (n, &id) in message.attachments.iter().enumerate() {
-        let Some(part) = message.part(id) else { continue };
-        let content_type = content_type_of(part).unwrap_or_else(|| {
-            match part.body {
-                PartType::Text(_) => "text/plain",
-                PartType::Html(_) => "text/html",
-                PartType::Message(_) => "message/rfc822",
-                _ => "application/octet-stream",
-            }
-            .to_owned()
-        });
-        if report_children.contains(&id) && REPORT_PART_TYPES.contains(&content_type.as_str()) {
-            continue;
-        }
-        let bytes: &[u8] = match part.body {
-            // mail-parser hands a nested message the outer message's bytes; its own are the
-            // part's body range.
-            PartType::Message(_) => source.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default(),
-            _ => part.contents(),
-        };
-        let filename =
-            attachment_name(part, source).as_deref().map(safe_filename).filter(|f| !f.is_empty()).unwrap_or_else(
-                || match part.body {
-                    PartType::Message(_) => format!("message-{}.eml", n + 1),
-                    _ => format!("attachment-{}", n + 1),
-                },
-            );
-        let size = bytes.len() as u64;
-        let reason = if sorted.kept.len() >= limits.max_attachments {
-            Some(DropReason::TooMany(limits.max_attachments))
-        } else if bytes.len() > limits.max_attachment_bytes {
-            Some(DropReason::TooLarge(limits.max_attachment_bytes))
-        } else {
-            None
-        };
-        match reason {
-            // A mail of ten thousand parts must not make a note of ten thousand lines.
-            Some(_) if sorted.dropped.len() >= limits.max_attachments => sorted.dropped_unlisted += 1,
-            Some(reason) => sorted.dropped.push(DroppedAttachment { filename, content_type, size, reason }),
-            None => sorted.kept.push(MailAttachment { filename, content_type, size, bytes: bytes.to_vec() }),
-        }
-    }
-    sorted
-}
-
-/// The attachment's name as mail-parser decodes it, or, where that holds a broken character,
-/// read again from the raw headers with RFC 2231 continuations joined before decoding.
-fn attachment_name(part: &MessagePart<'_>, source: &[u8]) -> Option<String> {
-    let decoded = part.attachment_name()?;
-    if !decoded.contains('\u{fffd}') {
-        return Some(decoded.to_owned());
-    }
-    let raw = |wanted: HeaderName<'_>| {
-        part.headers
-            .iter()
-            .find(|h| h.name == wanted)
-            .and_then(|h| source.get(h.offset_start as usize..h.offset_end as usize))
-    };
-    raw(HeaderName::ContentDisposition)
-        .and_then(|value| rfc2231::parameter(&String::from_utf8_lossy(value), "filename"))
-        .or_else(|| {
-            raw(HeaderName::ContentType).and_then(|value| rfc2231::parameter(&String::from_utf8_lossy(value), "name"))
-        })
-        .or_else(|| Some(decoded.to_owned()))
-}
-
-/// A file name safe to show and to store under: the last path component only (no `../`),
-/// without control characters, at most 255 bytes.
-fn safe_filename(name: &str) -> String {
-    let name = header_text(name);
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-    let base = if matches!(base, "." | "..") { "" } else { base };
-    let mut end = base.len().min(255);
-    while !base.is_char_boundary(end) {
-        end -= 1;
-    }
-    base[..end].to_owned()
 }
 
 /// The kept header fields of the top level, unfolded.
@@ -571,15 +420,6 @@ mod tests {
             parse_mail(b"From: a@x.example\r\n\r\nhi", &limits),
             Err(ParseError::TooLarge { size: 23, limit: 10 })
         );
-    }
-
-    #[test]
-    fn file_names_cannot_climb_out_or_carry_controls() {
-        assert_eq!(safe_filename("../../etc/passwd"), "passwd");
-        assert_eq!(safe_filename("C:\\Users\\li\\账单.pdf"), "账单.pdf");
-        assert_eq!(safe_filename("a\r\nb.txt"), "a b.txt");
-        assert_eq!(safe_filename(".."), "");
-        assert_eq!(safe_filename(&"长".repeat(100)).len(), 255);
     }
 
     #[test]
