@@ -170,6 +170,15 @@ mod tests {
     use crate::parse::parse_mail;
 
     #[test]
+    fn rfc2231_names_in_gbk_are_decoded() {
+        let raw = "From: li@x.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                   Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/pdf\r\n\
+                   Content-Disposition: attachment; filename*=gbk''%CD%CB%BF%EE%C9%EA%C7%EB.pdf\r\n\r\n%PDF\r\n--b--\r\n";
+        let mail = parse_mail(raw.as_bytes(), &ParseLimits::new()).expect("parses");
+        assert_eq!(mail.attachments[0].filename, "退款申请.pdf");
+    }
+
+    #[test]
     fn forwarded_messages_are_attachments_with_their_own_bytes() {
         let nested = "From: bank@x.example\r\nSubject: blocked\r\n\r\nYour card is blocked.\r\n";
         let encoded = data_encoding::BASE64.encode(nested.as_bytes());
