@@ -183,6 +183,47 @@ fn is_device_signature(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::html::{DomBudget, to_text};
+
+    /// What an HTML-only reply gives the agent: pruned, rendered, stripped.
+    fn new_part(html: &str) -> String {
+        strip(&tidy(&to_text(html, Some(&html_rule), &mut DomBudget::new())))
+    }
+
+    #[test]
+    fn outlook_for_windows_reply_header_cuts_the_rest() {
+        let html = "<div class=WordSection1><p class=MsoNormal>OK, thanks.<o:p></o:p></p>\
+                    <p class=MsoNormal><o:p>&nbsp;</o:p></p><div>\
+                    <div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'>\
+                    <p class=MsoNormal><b>From:</b> Wallet Support &lt;support@x.example&gt;<br><b>Date:</b> Tuesday</p></div></div>\
+                    <p class=MsoNormal>Hello, the old text</p></div>";
+        assert_eq!(new_part(html), "OK, thanks.");
+    }
+
+    #[test]
+    fn outlook_on_the_web_reply_header_cuts_the_rest() {
+        let html = "<div>Done.</div><div id=\"appendonsend\"></div><hr tabindex=\"-1\">\
+                    <div id=\"divRplyFwdMsg\" dir=\"ltr\"><b>From:</b> Support</div><div>old text</div>";
+        assert_eq!(new_part(html), "Done.");
+    }
+
+    #[test]
+    fn gmail_and_apple_quotes_are_dropped_and_what_follows_kept() {
+        let html = "<div dir=ltr>Yes.</div><div class=\"gmail_quote\"><div class=gmail_attr>On Mon, X wrote:</div>\
+                    <blockquote class=gmail_quote>old</blockquote></div>";
+        assert_eq!(new_part(html), "Yes.");
+        let html = "<div>Above</div><blockquote type=\"cite\"><div>old</div></blockquote><div>Below</div>";
+        assert_eq!(new_part(html), "Above\nBelow");
+    }
+
+    #[test]
+    fn qq_mail_html_quote_is_cut_by_its_marker() {
+        let html = "<div>收到</div><div><br></div>\
+                    <div style=\"font-size: 12px;\">------------------&nbsp;原始邮件&nbsp;------------------</div>\
+                    <div style=\"font-size: 12px;background:#efefef;padding:8px;\"><div><b>发件人:</b>&nbsp;\"客服\"</div>\
+                    <div><b>发送时间:</b>&nbsp;2025年3月4日</div></div><div><br></div>您好";
+        assert_eq!(new_part(html), "收到");
+    }
 
     #[test]
     fn outlook_chinese_header_block_is_history() {
