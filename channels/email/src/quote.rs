@@ -161,22 +161,18 @@ fn is_separator(line: &str) -> bool {
 }
 
 /// A mobile client's line under the message ("Sent from my iPhone", "发自我的iPhone",
-/// "从我的 iPhone 发送", "Get Outlook for Android").
+/// "发自我的华为手机", "从我的 iPhone 发送", "Get Outlook for Android").
 fn is_device_signature(line: &str) -> bool {
     let line = line.trim().to_lowercase();
     if line.chars().count() > 60 {
         return false;
     }
-    [
-        "sent from my ",
-        "sent from mail for windows",
-        "sent from outlook",
-        "get outlook for ",
-        "获取 outlook for",
-        "发自我的",
-    ]
-    .iter()
-    .any(|p| line.starts_with(p))
+    // The Chinese forms must name a device, or "发自我的…" could be the customer's own words.
+    let device = ["iphone", "ipad", "android", "手机", "平板", "设备"].iter().any(|d| line.ends_with(d));
+    ["sent from my ", "sent from mail for windows", "sent from outlook", "get outlook for ", "获取 outlook for"]
+        .iter()
+        .any(|p| line.starts_with(p))
+        || (line.starts_with("发自我的") && device)
         || (line.starts_with("从我的") && line.ends_with("发送"))
 }
 
@@ -277,6 +273,8 @@ mod tests {
     fn signature_separator_and_device_lines_go() {
         assert_eq!(strip("Thanks\n--\nDaniel Okafor\nLagos"), "Thanks");
         assert_eq!(strip("收到\n\n从我的 iPhone 发送"), "收到");
+        assert_eq!(strip("好的\n发自我的华为手机"), "好的");
+        assert_eq!(strip("转账失败\n发自我的工资卡"), "转账失败\n发自我的工资卡");
         assert_eq!(strip("ok\n\nGet Outlook for Android\n________________"), "ok");
     }
 
