@@ -1,1 +1,39 @@
-//! Email channel: IMAP in, SMTP out (filled in by the email issue).
+//! The email channel. What is here now is its pure core, which does no I/O and reads no clock:
+//!
+//! - [`parse_mail`]: raw RFC 5322 bytes to a [`ParsedMail`] (ids, people, subject, the new
+//!   text and the full text, attachments within [`ParseLimits`], the headers the decisions
+//!   read), or a [`ParseError`] for a mail to quarantine;
+//! - quoted history and signatures left out of [`ParsedMail::text`] (Outlook, Gmail, QQ Mail,
+//!   Foxmail, Apple Mail, Thunderbird), in the HTML and in the text;
+//! - [`classify`]: human, automatic reply, bounce (with its [`DeliveryReport`]), list or bulk
+//!   mail, or our own mail looping back;
+//! - threading: signed plus-addresses and Message-IDs ([`make_token`], [`verify_token`],
+//!   [`OwnMailbox`]), the [`thread_hints`] of a mail, the `[#REF]` of a subject and the
+//!   [`reply_headers`] of an outgoing reply, with header values made safe ([`header_text`],
+//!   [`encode_text`], [`check_address`], [`mailbox`]);
+//! - [`to_inbound`]: a parsed mail as the channel contract's `Inbound` envelope.
+//!
+//! Fetching over IMAP and sending over SMTP come next, on top of this.
+
+mod attachment;
+mod auto;
+mod body;
+mod header;
+mod html;
+mod inbound;
+mod msgid;
+mod parse;
+mod quote;
+mod rfc2231;
+mod threading;
+
+pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
+pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
+pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
+pub use inbound::to_inbound;
+pub use msgid::{message_id_list, normalize_message_id};
+pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
+pub use threading::{
+    CONVERSATION_KEY_PREFIX, OwnMailbox, ReplyContext, ReplyHeaders, ThreadHint, ThreadingError, make_token,
+    reply_headers, subject_reference, thread_hints, verify_token,
+};
