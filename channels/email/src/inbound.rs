@@ -1,6 +1,6 @@
 //! A parsed mail as the daemon ingests it: the channel contract's [`Inbound`] envelope.
 
-use switchboard_channel::{Attachment, ChannelKind, Inbound, SenderIdentity};
+use switchboard_channel::{Attachment, ChannelKind, Inbound, SenderIdentity, Threading};
 
 use crate::attachment::DropReason;
 use crate::parse::ParsedMail;
@@ -35,7 +35,7 @@ pub fn to_inbound(mail: &ParsedMail, own: &OwnMailbox) -> Inbound {
         channel: ChannelKind::Email,
         external_id: mail.dedupe_key.clone(),
         key_scope: None,
-        thread_hints: thread_hints(mail, own).iter().map(|hint| hint.key()).collect(),
+        threading: Threading::ByReferences(thread_hints(mail, own).iter().map(|hint| hint.key()).collect()),
         sender: SenderIdentity {
             email: Some(mail.from.address.clone()),
             name: mail.from.name.clone(),
