@@ -23,6 +23,20 @@ pub struct HttpConfig {
     /// Seconds a shutdown waits for connections and in-flight work to drain before exiting.
     #[serde(default = "HttpConfig::default_drain")]
     pub shutdown_drain_s: u64,
+    /// Seconds a request head may take, from its first byte (a new connection's first request:
+    /// from the accept); a connection slower than that is closed.
+    #[serde(default = "HttpConfig::default_header_read_timeout")]
+    pub header_read_timeout_s: u64,
+    /// Seconds a request body may take after its head; a slower one is answered 408.
+    #[serde(default = "HttpConfig::default_body_read_timeout")]
+    pub body_read_timeout_s: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[serde(default = "HttpConfig::default_keep_alive_idle")]
+    pub keep_alive_idle_s: u64,
+    /// Open connections at most, websockets included; a new one beyond is answered 503
+    /// `unavailable` and closed. Keep it below the process's open-file limit.
+    #[serde(default = "HttpConfig::default_max_connections")]
+    pub max_connections: usize,
 }
 
 impl HttpConfig {
@@ -32,11 +46,44 @@ impl HttpConfig {
     const fn default_drain() -> u64 {
         10
     }
+    const fn default_header_read_timeout() -> u64 {
+        10
+    }
+    const fn default_body_read_timeout() -> u64 {
+        30
+    }
+    const fn default_keep_alive_idle() -> u64 {
+        60
+    }
+    const fn default_max_connections() -> usize {
+        16_000
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("http.header_read_timeout_s", self.header_read_timeout_s),
+            ("http.body_read_timeout_s", self.body_read_timeout_s),
+            ("http.keep_alive_idle_s", self.keep_alive_idle_s),
+            ("http.max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen: Self::default_listen(), shutdown_drain_s: Self::default_drain() }
+        Self {
+            listen: Self::default_listen(),
+            shutdown_drain_s: Self::default_drain(),
+            header_read_timeout_s: Self::default_header_read_timeout(),
+            body_read_timeout_s: Self::default_body_read_timeout(),
+            keep_alive_idle_s: Self::default_keep_alive_idle(),
+            max_connections: Self::default_max_connections(),
+        }
     }
 }
 
@@ -460,5 +507,24 @@ impl Default for ConsoleConfig {
             rate_tolerance: Self::default_tolerance(),
             max_connections: Self::default_max_connections(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_bounds_of_zero_are_refused_by_name() {
+        let http = |change: fn(&mut HttpConfig)| {
+            let mut config = HttpConfig::default();
+            change(&mut config);
+            config.validate().unwrap_err().to_string()
+        };
+        assert!(http(|c| c.header_read_timeout_s = 0).starts_with("http.header_read_timeout_s:"));
+        assert!(http(|c| c.body_read_timeout_s = 0).starts_with("http.body_read_timeout_s:"));
+        assert!(http(|c| c.keep_alive_idle_s = 0).starts_with("http.keep_alive_idle_s:"));
+        assert!(http(|c| c.max_connections = 0).starts_with("http.max_connections:"));
+        assert!(HttpConfig::default().validate().is_ok());
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod error;
 mod ops;
+pub mod server;
 
 use std::sync::Arc;
 
