@@ -114,7 +114,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let listener = TcpListener::bind(state.config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, store = %redacted_url(&state.config.store.url), "Listening");
-    let router = http::router(state.clone()).merge(channels.routes());
+    let router = http::router(state.clone(), channels.routes());
     let limits = http::server::ServeLimits::from(&state.config.http);
     let server = tasks.spawn(http::server::serve(listener, router, limits, shutdown.clone()));
     systemd::ready();

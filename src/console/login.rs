@@ -11,7 +11,6 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard_channel::ErrorCode;
 
@@ -21,12 +20,6 @@ use crate::http::error::ApiError;
 
 /// Longest login or password looked at; anything longer is refused before hashing.
 const MAX_FIELD: usize = 256;
-
-#[derive(Deserialize)]
-pub struct LoginRequest {
-    login: String,
-    password: String,
-}
 
 /// Attempts allowed per login and per address.
 pub struct LoginLimits {
@@ -54,16 +47,31 @@ fn unauthorized() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "wrong login or password")
 }
 
+/// A string field of the request body, or an answer naming what is wrong with it.
+fn string_field<'a>(body: &'a Value, name: &str) -> Result<&'a str, ApiError> {
+    let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message);
+    let Some(fields) = body.as_object() else {
+        return Err(bad("body must be a JSON object".into()));
+    };
+    match fields.get(name) {
+        None | Some(Value::Null) => Err(bad(format!("field `{name}` is missing"))),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(bad(format!("field `{name}` must be a string"))),
+    }
+}
+
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, e.body_text()))?;
-    if req.login.len() > MAX_FIELD || req.password.len() > MAX_FIELD {
+    let Json(body) = body.map_err(ApiError::from_json_rejection)?;
+    let login = string_field(&body, "login")?;
+    let password = string_field(&body, "password")?;
+    if login.len() > MAX_FIELD || password.len() > MAX_FIELD {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "login or password too long"));
     }
-    if !state.login_limits.allow(&req.login, peer.ip()) {
+    if !state.login_limits.allow(login, peer.ip()) {
         tracing::warn!(address = %peer.ip(), "Login rate limited");
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -71,7 +79,7 @@ pub async fn login(
             "too many login attempts; wait a minute",
         ));
     }
-    let agent = state.store.agent_by_login(&req.login).await.map_err(|e| {
+    let agent = state.store.agent_by_login(login).await.map_err(|e| {
         tracing::error!(error = %e, "Agent lookup failed");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "try again shortly")
     })?;
@@ -79,9 +87,10 @@ pub async fn login(
         return Err(unauthorized());
     };
     let hash = agent.password_hash.clone();
+    let password = password.to_owned();
     // argon2 is deliberately slow: keep it off the async workers.
     let valid = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(req.password.as_bytes(), &h).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false);
@@ -92,4 +101,18 @@ pub async fn login(
     let (token, expires_at) = state.agent_tokens.issue(&agent.id, Millis::wall());
     tracing::info!(agent_id = %agent.id, "Logged in");
     Ok(Json(json!({ "token": token, "expires_at": to_rfc3339(expires_at) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_fields_are_named_when_wrong() {
+        let message = |body: Value, field: &str| string_field(&body, field).unwrap_err().message;
+        assert_eq!(message(json!({ "password": "x" }), "login"), "field `login` is missing");
+        assert_eq!(message(json!({ "login": 7 }), "login"), "field `login` must be a string");
+        assert_eq!(message(json!([1]), "login"), "body must be a JSON object");
+        assert_eq!(string_field(&json!({ "login": "kim" }), "login").unwrap(), "kim");
+    }
 }
