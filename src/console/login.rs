@@ -3,8 +3,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -41,6 +42,28 @@ impl LoginLimits {
         }
         self.by_address.check_key(&address).is_ok() && self.by_login.check_key(&login.to_lowercase()).is_ok()
     }
+}
+
+/// What passwords are checked against when there is no agent to check them for (unknown or
+/// disabled), so that such a login takes as long as a wrong password and the time of the
+/// answer does not tell which logins exist. Made once, on first use, the way
+/// `switchboard agent add` makes real hashes (argon2's defaults), from a random password
+/// nobody knows.
+fn dummy_hash() -> &'static str {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        let password: [u8; 32] = rand::random();
+        Argon2::default()
+            .hash_password(&password, &salt)
+            // Default parameters and a generated salt are always valid input.
+            .expect("argon2 hashes with its default parameters")
+            .to_string()
+    });
+    &DUMMY
+}
+
+fn verify(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 fn unauthorized() -> ApiError {
@@ -83,21 +106,20 @@ pub async fn login(
         tracing::error!(error = %e, "Agent lookup failed");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "try again shortly")
     })?;
-    let Some(agent) = agent.filter(|a| !a.disabled) else {
-        return Err(unauthorized());
-    };
-    let hash = agent.password_hash.clone();
+    let agent = agent.filter(|a| !a.disabled);
+    let hash = agent.as_ref().map(|a| a.password_hash.clone());
     let password = password.to_owned();
     // argon2 is deliberately slow: keep it off the async workers.
-    let valid = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    let valid = tokio::task::spawn_blocking(move || match &hash {
+        Some(hash) => verify(hash, &password),
+        None => verify(dummy_hash(), &password),
     })
     .await
     .unwrap_or(false);
-    if !valid {
-        tracing::info!(agent_id = %agent.id, "Login refused");
+    let Some(agent) = agent.filter(|_| valid) else {
+        tracing::info!(address = %peer.ip(), "Login refused");
         return Err(unauthorized());
-    }
+    };
     let (token, expires_at) = state.agent_tokens.issue(&agent.id, Millis::wall());
     tracing::info!(agent_id = %agent.id, "Logged in");
     Ok(Json(json!({ "token": token, "expires_at": to_rfc3339(expires_at) })))
@@ -106,6 +128,16 @@ pub async fn login(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_has_the_parameters_of_real_ones() {
+        let dummy = PasswordHash::new(dummy_hash()).unwrap();
+        let (params, defaults) = (argon2::Params::try_from(&dummy).unwrap(), argon2::Params::default());
+        let costs = |p: &argon2::Params| (p.m_cost(), p.t_cost(), p.p_cost());
+        assert_eq!(costs(&params), costs(&defaults));
+        assert_eq!(dummy.algorithm, argon2::Algorithm::default().ident());
+        assert!(!verify(dummy_hash(), ""));
+    }
 
     #[test]
     fn body_fields_are_named_when_wrong() {
