@@ -383,9 +383,15 @@ pub struct ConsoleConfig {
     /// Seconds an agent session token from `POST /v1/agent/login` stays valid.
     #[serde(default = "ConsoleConfig::default_ttl")]
     pub token_ttl_s: u64,
-    /// Login attempts allowed per minute for one login name, and separately for one address.
+    /// Failed logins allowed per minute for one login name, whatever address they come from;
+    /// beyond, that name is refused with 429 until the count has decayed.
     #[serde(default = "ConsoleConfig::default_login_rate")]
     pub login_attempts_per_minute: u32,
+    /// Failed logins allowed per minute from one client address (an IPv6 address by its /64),
+    /// over all names: loose, as many agents may share an address behind a NAT. Beyond, only
+    /// an agent who has logged in from that address before gets in, with the right password.
+    #[serde(default = "ConsoleConfig::default_login_failures_per_address")]
+    pub login_failures_per_address_per_minute: u32,
     /// Seconds between an open agent session's checks that its account is still enabled: a
     /// disabled agent's sessions close (4401) within this time.
     #[serde(default = "ConsoleConfig::default_access_check")]
@@ -421,6 +427,9 @@ impl ConsoleConfig {
     }
     const fn default_login_rate() -> u32 {
         10
+    }
+    const fn default_login_failures_per_address() -> u32 {
+        100
     }
     const fn default_access_check() -> u64 {
         30
@@ -470,6 +479,9 @@ impl ConsoleConfig {
         if self.login_attempts_per_minute == 0 {
             return Err(invalid("console.login_attempts_per_minute", "must be at least 1"));
         }
+        if self.login_failures_per_address_per_minute == 0 {
+            return Err(invalid("console.login_failures_per_address_per_minute", "must be at least 1"));
+        }
         if self.access_check_s == 0 {
             return Err(invalid("console.access_check_s", "must be at least 1"));
         }
@@ -498,6 +510,7 @@ impl Default for ConsoleConfig {
             token_secret: Secret::default(),
             token_ttl_s: Self::default_ttl(),
             login_attempts_per_minute: Self::default_login_rate(),
+            login_failures_per_address_per_minute: Self::default_login_failures_per_address(),
             access_check_s: Self::default_access_check(),
             outbound_queue: Self::default_outbound_queue(),
             max_frame_bytes: Self::default_max_frame(),
@@ -515,7 +528,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listener_bounds_of_zero_are_refused_by_name() {
+    fn listener_and_login_bounds_of_zero_are_refused_by_name() {
         let http = |change: fn(&mut HttpConfig)| {
             let mut config = HttpConfig::default();
             change(&mut config);
@@ -526,5 +539,8 @@ mod tests {
         assert!(http(|c| c.keep_alive_idle_s = 0).starts_with("http.keep_alive_idle_s:"));
         assert!(http(|c| c.max_connections = 0).starts_with("http.max_connections:"));
         assert!(HttpConfig::default().validate().is_ok());
+        let console = ConsoleConfig { login_failures_per_address_per_minute: 0, ..ConsoleConfig::default() };
+        let err = console.validate().unwrap_err().to_string();
+        assert!(err.starts_with("console.login_failures_per_address_per_minute:"), "{err}");
     }
 }
