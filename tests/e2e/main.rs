@@ -8,6 +8,7 @@ mod client;
 mod chat_flow;
 mod cli;
 mod crash;
+mod http_limits;
 mod limits;
 mod outage;
 mod reconnect;
