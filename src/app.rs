@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -88,7 +87,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         clock: clock.clone(),
         slots: ConnectionSlots::new(config.console.max_connections, "agent"),
         agent_tokens: AgentTokens::new(config.console.token_secret.expose(), config.console.token_ttl_s),
-        login_limits: LoginLimits::new(config.console.login_attempts_per_minute),
+        login_limits: LoginLimits::new(&config.console, clock.clone()),
         outbox_wake,
         shutdown: shutdown.clone(),
         config: config.console.clone(),
@@ -99,14 +98,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let listener = TcpListener::bind(config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, store = %redacted_url(&config.store.url), "Listening");
-    // Frames are small and latency matters more than packet count: no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let router = http::router(ops).merge(console::routes(console)).merge(channels.routes());
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let server = tasks.spawn(async move { server.await });
+    let routes = console::routes(console).merge(channels.routes());
+    let router = http::router(ops, routes);
+    let limits = http::server::ServeLimits::from(&config.http);
+    let server = tasks.spawn(http::server::serve(listener, router, limits, shutdown.clone()));
     systemd::ready();
     tasks.spawn(systemd::watchdog(store.clone(), shutdown.child_token()));
 
@@ -118,10 +113,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     if tokio::time::timeout(drain, tasks.wait()).await.is_err() {
         tracing::warn!(drain_s = drain.as_secs(), "Drain deadline passed; exiting with work in flight");
     }
-    match server.await {
-        Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server ended with an error"),
-        Err(e) if !e.is_cancelled() => tracing::warn!(error = %e, "HTTP server task failed"),
-        _ => {}
+    if let Err(e) = server.await
+        && !e.is_cancelled()
+    {
+        tracing::warn!(error = %e, "HTTP server task failed");
     }
     tracing::info!("Stopped");
     Ok(())

@@ -87,6 +87,7 @@ impl Config {
 
     /// Checks what the types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.http.validate()?;
         self.store.validate()?;
         self.outbox.validate()?;
         self.routing.validate()?;

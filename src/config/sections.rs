@@ -23,6 +23,20 @@ pub struct HttpConfig {
     /// Seconds a shutdown waits for connections and in-flight work to drain before exiting.
     #[serde(default = "HttpConfig::default_drain")]
     pub shutdown_drain_s: u64,
+    /// Seconds a request head may take, from its first byte (a new connection's first request:
+    /// from the accept); a connection slower than that is closed.
+    #[serde(default = "HttpConfig::default_header_read_timeout")]
+    pub header_read_timeout_s: u64,
+    /// Seconds a request body may take after its head; a slower one is answered 408.
+    #[serde(default = "HttpConfig::default_body_read_timeout")]
+    pub body_read_timeout_s: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[serde(default = "HttpConfig::default_keep_alive_idle")]
+    pub keep_alive_idle_s: u64,
+    /// Open connections at most, websockets included; a new one beyond is answered 503
+    /// `unavailable` and closed. Keep it below the process's open-file limit.
+    #[serde(default = "HttpConfig::default_max_connections")]
+    pub max_connections: usize,
 }
 
 impl HttpConfig {
@@ -32,11 +46,44 @@ impl HttpConfig {
     const fn default_drain() -> u64 {
         10
     }
+    const fn default_header_read_timeout() -> u64 {
+        10
+    }
+    const fn default_body_read_timeout() -> u64 {
+        30
+    }
+    const fn default_keep_alive_idle() -> u64 {
+        60
+    }
+    const fn default_max_connections() -> usize {
+        16_000
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("http.header_read_timeout_s", self.header_read_timeout_s),
+            ("http.body_read_timeout_s", self.body_read_timeout_s),
+            ("http.keep_alive_idle_s", self.keep_alive_idle_s),
+            ("http.max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen: Self::default_listen(), shutdown_drain_s: Self::default_drain() }
+        Self {
+            listen: Self::default_listen(),
+            shutdown_drain_s: Self::default_drain(),
+            header_read_timeout_s: Self::default_header_read_timeout(),
+            body_read_timeout_s: Self::default_body_read_timeout(),
+            keep_alive_idle_s: Self::default_keep_alive_idle(),
+            max_connections: Self::default_max_connections(),
+        }
     }
 }
 
@@ -345,9 +392,15 @@ pub struct ConsoleConfig {
     /// Seconds an agent session token from `POST /v1/agent/login` stays valid.
     #[serde(default = "ConsoleConfig::default_ttl")]
     pub token_ttl_s: u64,
-    /// Login attempts allowed per minute for one login name, and separately for one address.
+    /// Failed logins allowed per minute for one login name, whatever address they come from;
+    /// beyond, that name is refused with 429 until the count has decayed.
     #[serde(default = "ConsoleConfig::default_login_rate")]
     pub login_attempts_per_minute: u32,
+    /// Failed logins allowed per minute from one client address (an IPv6 address by its /64),
+    /// over all names: loose, as many agents may share an address behind a NAT. Beyond, only
+    /// an agent who has logged in from that address before gets in, with the right password.
+    #[serde(default = "ConsoleConfig::default_login_failures_per_address")]
+    pub login_failures_per_address_per_minute: u32,
     /// Seconds between an open agent session's checks that its account is still enabled: a
     /// disabled agent's sessions close (4401) within this time.
     #[serde(default = "ConsoleConfig::default_access_check")]
@@ -383,6 +436,9 @@ impl ConsoleConfig {
     }
     const fn default_login_rate() -> u32 {
         10
+    }
+    const fn default_login_failures_per_address() -> u32 {
+        100
     }
     const fn default_access_check() -> u64 {
         30
@@ -432,6 +488,9 @@ impl ConsoleConfig {
         if self.login_attempts_per_minute == 0 {
             return Err(invalid("console.login_attempts_per_minute", "must be at least 1"));
         }
+        if self.login_failures_per_address_per_minute == 0 {
+            return Err(invalid("console.login_failures_per_address_per_minute", "must be at least 1"));
+        }
         if self.access_check_s == 0 {
             return Err(invalid("console.access_check_s", "must be at least 1"));
         }
@@ -460,6 +519,7 @@ impl Default for ConsoleConfig {
             token_secret: Secret::default(),
             token_ttl_s: Self::default_ttl(),
             login_attempts_per_minute: Self::default_login_rate(),
+            login_failures_per_address_per_minute: Self::default_login_failures_per_address(),
             access_check_s: Self::default_access_check(),
             outbound_queue: Self::default_outbound_queue(),
             max_frame_bytes: Self::default_max_frame(),
@@ -469,5 +529,27 @@ impl Default for ConsoleConfig {
             rate_tolerance: Self::default_tolerance(),
             max_connections: Self::default_max_connections(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_and_login_bounds_of_zero_are_refused_by_name() {
+        let http = |change: fn(&mut HttpConfig)| {
+            let mut config = HttpConfig::default();
+            change(&mut config);
+            config.validate().unwrap_err().to_string()
+        };
+        assert!(http(|c| c.header_read_timeout_s = 0).starts_with("http.header_read_timeout_s:"));
+        assert!(http(|c| c.body_read_timeout_s = 0).starts_with("http.body_read_timeout_s:"));
+        assert!(http(|c| c.keep_alive_idle_s = 0).starts_with("http.keep_alive_idle_s:"));
+        assert!(http(|c| c.max_connections = 0).starts_with("http.max_connections:"));
+        assert!(HttpConfig::default().validate().is_ok());
+        let console = ConsoleConfig { login_failures_per_address_per_minute: 0, ..ConsoleConfig::default() };
+        let err = console.validate().unwrap_err().to_string();
+        assert!(err.starts_with("console.login_failures_per_address_per_minute:"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ mod chat_flow;
 mod cli;
 mod crash;
 mod hostile;
+mod http_limits;
 mod limits;
 mod outage;
 mod reconnect;
