@@ -284,6 +284,9 @@ async fn run(opts: Options) {
         // bunching never trips them; the limiter itself still runs on every frame.
         .env("SWITCHBOARD__CHAT__RATE_PER_S", "1000")
         .env("SWITCHBOARD__CHAT__RATE_BURST", "1000")
+        // A load agent answers fifty customers at machine speed, far past any person.
+        .env("SWITCHBOARD__CONSOLE__RATE_PER_S", "10000")
+        .env("SWITCHBOARD__CONSOLE__RATE_BURST", "10000")
         .env("SWITCHBOARD__ROUTING__AGENT_CAPACITY", opts.capacity().to_string())
         .env("SWITCHBOARD__CONSOLE__LOGIN_ATTEMPTS_PER_MINUTE", "10000")
         .env("SWITCHBOARD__STORE__SYNCHRONOUS", &opts.synchronous)
