@@ -23,11 +23,6 @@ pub mod names {
     pub const OUTBOX_FAILED: &str = "switchboard_outbox_failed";
     /// Counter: messages refused because too many writes were waiting for the store.
     pub const STORE_BUSY: &str = "switchboard_store_busy_total";
-    /// Gauge, label `kind` (`chat`, `agent`): open websocket connections (kept by the
-    /// websocket module's connection slots, under this name).
-    pub const OPEN_CONNECTIONS: &str = "switchboard_open_connections";
-    /// Counter, label `kind`: websocket upgrades refused because the side was at its cap.
-    pub const CONNECTIONS_REFUSED: &str = "switchboard_connections_refused_total";
 }
 
 /// Installs the log subscriber. `RUST_LOG`, when set, overrides the configured level.
