@@ -16,3 +16,4 @@ mod reconnect;
 mod secrets;
 mod security;
 mod slow;
+mod wire;
