@@ -19,7 +19,7 @@ use switchboard::store::{
     Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Store,
     StoreError, Threading,
 };
-use switchboard_channel::{ChannelKind, SenderIdentity};
+use switchboard_channel::{ChannelKind, SenderIdentity, ThreadKey};
 
 /// 2026-11-22T08:15:00Z: every test's time starts here.
 const T0: Millis = Millis(1_795_335_300_000);
@@ -76,7 +76,7 @@ fn email(from: &str, message_id: &str, references: &[&str], now: Millis) -> NewI
         channel: ChannelKind::Email,
         external_id: message_id.to_owned(),
         key_scope: None,
-        threading: Threading::ByReferences(references.iter().map(|r| r.to_string()).collect()),
+        threading: Threading::ByReferences(references.iter().map(|r| ThreadKey::Message(r.to_string())).collect()),
         sender: email_sender(from),
         customer: None,
         subject: Some("Transfer has not arrived".to_owned()),
@@ -386,6 +386,28 @@ async fn customer_identities_resolve_to_one_customer(store: Arc<dyn Store>) {
     assert!(mallory.emails.is_empty(), "{:?}", mallory.emails);
     let zhang = store.customer(&customer).await.unwrap().unwrap();
     assert_eq!(zhang.emails, ["zhang@example.com"]);
+}
+
+async fn a_conversation_key_files_into_the_senders_own_conversation_only(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<k1@mail>", &[], at(0))).await;
+    let id = first.conversation.id.clone();
+    let by_key = |from: &str, message_id: &str, conversation: &str, t| NewInbound {
+        threading: Threading::ByReferences(vec![ThreadKey::Conversation(conversation.to_owned())]),
+        ..email(from, message_id, &[], at(t))
+    };
+    // The adapter vouches for the key (a signed plus-address): no message reference needed.
+    let answer = ingest(&store, by_key("li@example.com", "<k2@mail>", id.as_str(), 1_000)).await;
+    assert_eq!((answer.opened, &answer.conversation.id), (false, &id));
+    // Someone else holding the key (a forwarded mail) gets a conversation of their own.
+    let stranger = ingest(&store, by_key("wang@example.com", "<k3@mail>", id.as_str(), 2_000)).await;
+    assert!(stranger.opened);
+    assert_ne!(stranger.conversation.id, id);
+    // A key naming no conversation is passed over for the next reference.
+    let mut unknown = by_key("li@example.com", "<k4@mail>", "cv_gone", 3_000);
+    if let Threading::ByReferences(keys) = &mut unknown.threading {
+        keys.push(ThreadKey::Message("<k1@mail>".to_owned()));
+    }
+    assert_eq!(ingest(&store, unknown).await.conversation.id, id);
 }
 
 async fn email_threads_by_references(store: Arc<dyn Store>) {
@@ -1016,6 +1038,7 @@ macro_rules! conformance_suite {
             conformance_suite!(@cases $open;
                 a_repeated_external_id_writes_nothing_and_returns_the_original,
                 idempotency_keys_of_different_senders_never_collide,
+                a_conversation_key_files_into_the_senders_own_conversation_only,
                 replays_come_in_pages_of_customer_visible_messages,
                 seq_is_gapless_under_concurrent_appends,
                 concurrent_first_messages_open_one_conversation,

@@ -86,14 +86,24 @@ pub struct Attachment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Threading {
     /// The conversation of the first of these keys, in the order given, that names a message
-    /// on the same channel (email `In-Reply-To`/`References`, newest first); a new
-    /// conversation when none does.
-    ByReferences(Vec<String>),
+    /// on the same channel or a conversation (email: our signed references first, then
+    /// `In-Reply-To` and `References`, newest first); a new conversation when none does.
+    ByReferences(Vec<ThreadKey>),
     /// The customer's newest conversation on the channel that is not closed (live chat); a
     /// resolved one is reopened.
     LatestOpen,
     /// Always a new conversation (a callback request).
     New,
+}
+
+/// A reference that may place a message in an earlier conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThreadKey {
+    /// A conversation by its id, which the adapter vouches for (it verified its own signature
+    /// on it, as email does for a signed plus-address or one of our own Message-IDs).
+    Conversation(String),
+    /// An earlier message on the same channel, by its key (an email Message-ID).
+    Message(String),
 }
 
 /// One customer message as it arrives, before it is deduplicated, redacted or stored.

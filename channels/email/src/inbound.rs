@@ -35,7 +35,7 @@ pub fn to_inbound(mail: &ParsedMail, own: &OwnMailbox) -> Inbound {
         channel: ChannelKind::Email,
         external_id: mail.dedupe_key.clone(),
         key_scope: None,
-        threading: Threading::ByReferences(thread_hints(mail, own).iter().map(|hint| hint.key()).collect()),
+        threading: Threading::ByReferences(thread_hints(mail, own)),
         sender: SenderIdentity {
             email: Some(mail.from.address.clone()),
             name: mail.from.name.clone(),

@@ -34,6 +34,6 @@ pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
 pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
 pub use threading::{
-    CONVERSATION_KEY_PREFIX, OwnMailbox, ReplyContext, ReplyHeaders, ThreadHint, ThreadingError, make_token,
-    reply_headers, subject_reference, thread_hints, verify_token,
+    OwnMailbox, ReplyContext, ReplyHeaders, ThreadingError, make_token, reply_headers, subject_reference, thread_hints,
+    verify_token,
 };

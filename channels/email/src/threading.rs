@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use switchboard_channel::Secret;
+use switchboard_channel::{Secret, ThreadKey};
 
 use crate::header::{HeaderError, check_address, encode_text, header_text};
 use crate::msgid::valid_id;
@@ -193,33 +193,10 @@ impl OwnMailbox {
     }
 }
 
-/// One hint of where a mail belongs, strongest first in [`thread_hints`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ThreadHint {
-    /// A conversation named by a signed token of ours.
-    Conversation(String),
-    /// An earlier message's id.
-    Message(String),
-}
-
-/// The prefix of a conversation hint's key. Message keys are Message-IDs, which always have an
-/// `@`, or `sha256:` hashes; `conversation:ID` has none and so can never be mistaken for one.
-pub const CONVERSATION_KEY_PREFIX: &str = "conversation:";
-
-impl ThreadHint {
-    /// The hint as the daemon's thread hints carry it.
-    pub fn key(&self) -> String {
-        match self {
-            ThreadHint::Conversation(id) => format!("{CONVERSATION_KEY_PREFIX}{id}"),
-            ThreadHint::Message(id) => id.clone(),
-        }
-    }
-}
-
 /// Where a mail belongs, strongest hint first and each once: conversations named by a signed
 /// plus-address it was sent to, then by one of our own Message-IDs it answers; then the ids of
 /// `In-Reply-To`, then of `References`, newest first.
-pub fn thread_hints(mail: &ParsedMail, own: &OwnMailbox) -> Vec<ThreadHint> {
+pub fn thread_hints(mail: &ParsedMail, own: &OwnMailbox) -> Vec<ThreadKey> {
     let recipients = mail
         .to
         .iter()
@@ -231,9 +208,9 @@ pub fn thread_hints(mail: &ParsedMail, own: &OwnMailbox) -> Vec<ThreadHint> {
     let conversations = recipients
         .filter_map(|address| own.conversation_of_address(address.trim_matches(['<', '>'])))
         .chain(ids.iter().filter_map(|id| own.conversation_of_message_id(id)))
-        .map(ThreadHint::Conversation);
-    let messages = ids.iter().map(|id| ThreadHint::Message((*id).clone()));
-    let mut hints: Vec<ThreadHint> = Vec::new();
+        .map(ThreadKey::Conversation);
+    let messages = ids.iter().map(|id| ThreadKey::Message((*id).clone()));
+    let mut hints: Vec<ThreadKey> = Vec::new();
     for hint in conversations.chain(messages) {
         if !hints.contains(&hint) {
             hints.push(hint);

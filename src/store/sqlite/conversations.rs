@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::SenderIdentity;
+use switchboard_channel::{SenderIdentity, ThreadKey};
 
 use super::queries::{self, execute, existing_conversation};
 use crate::domain::reply::{self, Delivery, Reply};
@@ -35,8 +35,19 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         Threading::ByReferences(refs) => {
             let mut found = None;
             for key in refs {
-                if let Some(earlier) = queries::message_by_key(conn, channel, "", key)? {
-                    found = queries::conversation(conn, &earlier.conversation_id)?;
+                let conversation = match key {
+                    // Vouched for by the adapter, but only ever the sender's own: a mail
+                    // forwarded to someone else must not let them write into it.
+                    ThreadKey::Conversation(id) => {
+                        queries::conversation(conn, &ConversationId(id.clone()))?.filter(|c| c.customer_id == customer)
+                    }
+                    ThreadKey::Message(key) => match queries::message_by_key(conn, channel, "", key)? {
+                        Some(earlier) => queries::conversation(conn, &earlier.conversation_id)?,
+                        None => None,
+                    },
+                };
+                if conversation.is_some() {
+                    found = conversation;
                     break;
                 }
             }

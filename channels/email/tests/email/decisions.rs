@@ -1,9 +1,9 @@
 //! What the channel decides about the fixtures: automatic or human, where each belongs, the
 //! envelope the daemon gets, and the headers of our answer.
 
-use switchboard_channel::{Attachment, ChannelKind, Secret, SenderIdentity, Threading};
+use switchboard_channel::{Attachment, ChannelKind, Secret, SenderIdentity, ThreadKey, Threading};
 use switchboard_email::{
-    DeliveryReport, MailKind, ParseLimits, ReplyContext, Severity, ThreadHint, classify, parse_mail, reply_headers,
+    DeliveryReport, MailKind, ParseLimits, ReplyContext, Severity, classify, parse_mail, reply_headers,
     subject_reference, thread_hints, to_inbound, verify_token,
 };
 
@@ -122,11 +122,11 @@ fn replies_are_threaded_by_plus_address_then_ids_newest_first() {
     assert_eq!(
         hints,
         [
-            ThreadHint::Conversation(CONV_REFUND.to_owned()),
-            ThreadHint::Message(
+            ThreadKey::Conversation(CONV_REFUND.to_owned()),
+            ThreadKey::Message(
                 "05hnc0clbcu8qbjv9adhob9u9td6mv35hsoorn8ua09r308.24h36h2lcproh680@help.wallet.example".to_owned()
             ),
-            ThreadHint::Message(
+            ThreadKey::Message(
                 "TYCPR01MB8469D4E5F60718293A4B5C6D7E8F9@TYCPR01MB8469.jpnprd01.prod.outlook.com".to_owned()
             ),
         ]
@@ -141,7 +141,7 @@ fn a_forged_token_names_no_conversation() {
     let forged = mail.replace("05hnc0clblv8v451", "05hnc0clblv8v452");
     let mail = parse_mail(forged.as_bytes(), &ParseLimits::new()).expect("parses");
     let hints = thread_hints(&mail, &own());
-    assert!(!hints.iter().any(|h| matches!(h, ThreadHint::Conversation(_))), "{hints:?}");
+    assert!(!hints.iter().any(|h| matches!(h, ThreadKey::Conversation(_))), "{hints:?}");
     // The ids are still ids: the daemon looks them up and finds nothing of ours.
     assert_eq!(hints.len(), 1);
 }
@@ -152,7 +152,7 @@ fn our_message_id_alone_names_the_conversation() {
     let mail = String::from_utf8(raw("thunderbird_html_reply.eml")).expect("ascii");
     let plain = mail.replace("support+05hnc0clblv8v451mb1t9pfm0sc2ic2fcrplh33bqkv6lrg@", "support@");
     let mail = parse_mail(plain.as_bytes(), &ParseLimits::new()).expect("parses");
-    assert_eq!(thread_hints(&mail, &own()).first(), Some(&ThreadHint::Conversation(CONV_CARD.to_owned())));
+    assert_eq!(thread_hints(&mail, &own()).first(), Some(&ThreadKey::Conversation(CONV_CARD.to_owned())));
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn subject_references_are_extracted_from_replies() {
 }
 
 /// The references an envelope threads by.
-fn hints(inbound: &switchboard_channel::Inbound) -> &[String] {
+fn hints(inbound: &switchboard_channel::Inbound) -> &[ThreadKey] {
     match &inbound.threading {
         Threading::ByReferences(keys) => keys,
         other => panic!("mail threads by its references, not {other:?}"),
@@ -185,9 +185,11 @@ fn the_inbound_envelope_carries_what_the_daemon_needs() {
     assert_eq!(
         hints(&inbound),
         [
-            format!("conversation:{CONV_TRANSFER}"),
-            "05hnc0clbg51mb1t9pfm0sc2ieibbhll7ehvfpmnbkh5ss0.k2gq58t4kmjafa59@help.wallet.example".to_owned(),
-            "202503040902111523417@foxmail.com".to_owned(),
+            ThreadKey::Conversation(CONV_TRANSFER.to_owned()),
+            ThreadKey::Message(
+                "05hnc0clbg51mb1t9pfm0sc2ieibbhll7ehvfpmnbkh5ss0.k2gq58t4kmjafa59@help.wallet.example".to_owned()
+            ),
+            ThreadKey::Message("202503040902111523417@foxmail.com".to_owned()),
         ]
     );
     assert_eq!(
@@ -282,9 +284,9 @@ fn a_customer_answer_to_our_reply_comes_back_to_its_conversation() {
     let mail = parse_mail(answer.as_bytes(), &ParseLimits::new()).expect("parses");
     assert_eq!(mail.subject.as_deref(), Some("Re: 转账未到账 😟 [#P3X8D2]"));
     let inbound = to_inbound(&mail, &own);
-    assert_eq!(hints(&inbound)[0], format!("conversation:{CONV_TRANSFER}"));
-    assert_eq!(hints(&inbound)[1], reply.message_id);
-    assert!(hints(&inbound).contains(&"202503040902111523417@foxmail.com".to_owned()));
+    assert_eq!(hints(&inbound)[0], ThreadKey::Conversation(CONV_TRANSFER.to_owned()));
+    assert_eq!(hints(&inbound)[1], ThreadKey::Message(reply.message_id.clone()));
+    assert!(hints(&inbound).contains(&ThreadKey::Message("202503040902111523417@foxmail.com".to_owned())));
 }
 
 #[test]
