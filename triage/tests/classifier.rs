@@ -23,39 +23,10 @@ fn triage_can_be_shared_between_threads() {
     shareable::<Triage>();
 }
 
-#[test]
-fn compromised_recall_is_complete_on_the_held_out_fifth() {
-    let holdout = Holdout { fraction: 0.2, seed: 42 };
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("wallet.model");
-    cli::train(&[wallet_data()], &model, Some(holdout), &mut std::io::sink()).unwrap();
-    let triage = Triage::new(&TriageConfig { model: Some(model), ..TriageConfig::default() }).unwrap();
-    let (_, held_out) = dataset::split(&dataset::load(&wallet_data()).unwrap(), holdout.fraction, holdout.seed);
+/// Every stolen-account example is filed as one, urgent, and at least 95% of all are right.
+fn assert_never_misses_a_theft(triage: &Triage, held_out: &[dataset::Example]) {
     let mut correct = 0;
-    for example in &held_out {
-        let input = Input {
-            subject: example.subject.as_deref(),
-            body: &example.text,
-            channel: example.channel,
-            prior_contacts: 0,
-        };
-        let decision = triage.classify(&input);
-        if example.category == "account_compromised" {
-            assert_eq!(decision.category, "account_compromised", "missed: {}", example.text);
-            assert_eq!(decision.priority, Priority::Urgent);
-        }
-        correct += usize::from(decision.category == example.category);
-    }
-    let accuracy = correct as f64 / held_out.len() as f64;
-    assert!(accuracy >= 0.95, "held-out accuracy {accuracy}");
-}
-
-#[test]
-fn the_built_in_model_passes_the_own_held_out_set() {
-    let held_out = dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/wallet-holdout.jsonl")).unwrap();
-    let triage = default_triage();
-    let mut correct = 0;
-    for example in &held_out {
+    for example in held_out {
         let input = Input {
             subject: example.subject.as_deref(),
             body: &example.text,
@@ -71,6 +42,24 @@ fn the_built_in_model_passes_the_own_held_out_set() {
     }
     let accuracy = correct as f64 / held_out.len() as f64;
     assert!(accuracy >= 0.95, "held-out accuracy {accuracy}");
+}
+
+#[test]
+fn compromised_recall_is_complete_on_the_held_out_fifth() {
+    let holdout = Holdout { fraction: 0.2, seed: 42 };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wallet.model");
+    cli::train(&[wallet_data()], &model, Some(holdout), &mut std::io::sink()).unwrap();
+    let triage = Triage::new(&TriageConfig { model: Some(model), ..TriageConfig::default() }).unwrap();
+    let (_, held_out) = dataset::split(&dataset::load(&wallet_data()).unwrap(), holdout.fraction, holdout.seed);
+    assert_never_misses_a_theft(&triage, &held_out);
+}
+
+#[test]
+fn the_built_in_model_passes_the_own_held_out_set() {
+    let held_out = dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/wallet-holdout.jsonl")).unwrap();
+    let triage = default_triage();
+    assert_never_misses_a_theft(&triage, &held_out);
 }
 
 #[test]
