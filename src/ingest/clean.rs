@@ -7,8 +7,16 @@ use std::borrow::Cow;
 /// Customer text as consoles may show it. Line breaks become `\n`, tabs stay; every other C0
 /// or C1 control and DEL is dropped; a bidirectional embedding, override or isolate (the
 /// characters that make a file name ending in `exe` read as one ending in `txt`) is replaced by a visible `[U+202E]`
-/// marker, so an agent sees that the text tried to reorder itself.
-pub fn clean(text: &str) -> Cow<'_, str> {
+/// marker, so an agent sees that the text tried to reorder itself. Text with nothing to clean
+/// (nearly all of it) is handed back as it came, without a copy.
+pub fn clean(text: String) -> String {
+    match cleaned(&text) {
+        Cow::Owned(changed) => changed,
+        Cow::Borrowed(_) => text,
+    }
+}
+
+fn cleaned(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_cleaning) {
         return Cow::Borrowed(text);
     }
@@ -49,19 +57,19 @@ mod tests {
     #[test]
     fn ordinary_text_is_left_alone() {
         for text in ["转账没到账，订单号 123", "Hello,\n\tthe app crashes.", "שלום \u{200F}mark"] {
-            assert!(matches!(clean(text), Cow::Borrowed(_)), "{text:?}");
+            assert!(matches!(cleaned(text), Cow::Borrowed(_)), "{text:?}");
         }
     }
 
     #[test]
     fn terminal_controls_are_dropped_and_line_breaks_kept() {
-        assert_eq!(clean("a\u{0}b\u{7}c\u{1b}[2Jd\u{7f}e\u{85}f"), "abc[2Jdef");
-        assert_eq!(clean("one\r\ntwo\rthree\n"), "one\ntwo\nthree\n");
+        assert_eq!(clean("a\u{0}b\u{7}c\u{1b}[2Jd\u{7f}e\u{85}f".to_owned()), "abc[2Jdef");
+        assert_eq!(clean("one\r\ntwo\rthree\n".to_owned()), "one\ntwo\nthree\n");
     }
 
     #[test]
     fn reordering_characters_are_shown_not_obeyed() {
-        assert_eq!(clean("invoice\u{202E}fdp.exe"), "invoice[U+202E]fdp.exe");
-        assert_eq!(clean("\u{2067}x\u{2069}"), "[U+2067]x[U+2069]");
+        assert_eq!(clean("invoice\u{202E}fdp.exe".to_owned()), "invoice[U+202E]fdp.exe");
+        assert_eq!(clean("\u{2067}x\u{2069}".to_owned()), "[U+2067]x[U+2069]");
     }
 }

@@ -105,9 +105,9 @@ impl Ingestor {
     fn prepare(&self, mut inbound: Inbound, customer: Option<CustomerId>) -> Result<Prepared, Refused> {
         let p = &self.parts;
         // What the customer wrote is shown to agents: no control character reaches a console.
-        inbound.text = clean(&inbound.text).into_owned();
-        inbound.subject = inbound.subject.map(|s| clean(&s).into_owned());
-        inbound.sender.name = inbound.sender.name.map(|n| clean(&n).into_owned());
+        inbound.text = clean(inbound.text);
+        inbound.subject = inbound.subject.map(clean);
+        inbound.sender.name = inbound.sender.name.map(clean);
         if inbound.text.trim().is_empty() {
             return Err(Refused::Empty);
         }
