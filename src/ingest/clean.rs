@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 /// Customer text as consoles may show it. Line breaks become `\n`, tabs stay; every other C0
-/// or C1 control and DEL is dropped; a bidirectional embedding, override or isolate (the
-/// characters that make a file name ending in `exe` read as one ending in `txt`) is replaced by a visible `[U+202E]`
-/// marker, so an agent sees that the text tried to reorder itself. Text with nothing to clean
-/// (nearly all of it) is handed back as it came, without a copy.
+/// or C1 control and DEL is dropped; a bidirectional embedding, override or isolate (what
+/// makes a file name ending in `exe` read as one ending in `txt`) is replaced by a visible
+/// `[U+202E]` marker, so an agent sees that the text tried to reorder itself. Text with
+/// nothing to clean (nearly all of it) is handed back as it came, without a copy.
 pub fn clean(text: String) -> String {
     match cleaned(&text) {
         Cow::Owned(changed) => changed,
