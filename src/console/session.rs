@@ -16,7 +16,7 @@ use switchboard_channel::{CustomerEvent, ErrorCode};
 use super::ConsoleState;
 use crate::agent_wire::frames::{AgentFrame, AgentInfo, ConsoleFrame};
 use crate::agent_wire::view;
-use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis};
+use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis, permissions};
 use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
 use crate::routing::{AgentStatus, RequestError};
@@ -250,10 +250,10 @@ impl Session<'_> {
             .conversation(&ConversationId(id.to_owned()))
             .await?
             .ok_or_else(|| Refusal(ErrorCode::NotFound, format!("conversation {id} not found")))?;
-        if self.agent.supervisor || c.assignee.as_ref() == Some(&self.agent.id) {
-            Ok(c)
-        } else {
-            Err(Refusal(ErrorCode::Forbidden, format!("conversation {id} is not assigned to you")))
+        let assignee_only = (!self.agent.supervisor).then_some(&self.agent.id);
+        match permissions::may_act(&c, assignee_only) {
+            Ok(()) => Ok(c),
+            Err(refused) => Err(Refusal(ErrorCode::Forbidden, refused.to_string())),
         }
     }
 

@@ -14,14 +14,19 @@ pub enum WriteRefused {
     Closed(ConversationId),
 }
 
+/// Whether a writer limited to conversations assigned to `assignee_only` (`None`: a
+/// supervisor or the system) may act on `c` at all: write into it, transfer or resolve it.
+pub fn may_act(c: &Conversation, assignee_only: Option<&AgentId>) -> Result<(), WriteRefused> {
+    match assignee_only {
+        Some(agent) if c.assignee.as_ref() != Some(agent) => Err(WriteRefused::NotAssignee(c.id.clone())),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a message may be written into `c` by a writer limited to conversations assigned to
 /// `assignee_only` (`None`: a supervisor or the system, who may write anywhere).
 pub fn may_write(c: &Conversation, assignee_only: Option<&AgentId>) -> Result<(), WriteRefused> {
-    if let Some(agent) = assignee_only
-        && c.assignee.as_ref() != Some(agent)
-    {
-        return Err(WriteRefused::NotAssignee(c.id.clone()));
-    }
+    may_act(c, assignee_only)?;
     if c.status == ConversationStatus::Closed {
         return Err(WriteRefused::Closed(c.id.clone()));
     }
