@@ -18,6 +18,8 @@
 mod attachment;
 mod auto;
 mod body;
+mod config;
+mod credentials;
 mod header;
 mod html;
 mod inbound;
@@ -29,6 +31,11 @@ mod threading;
 
 pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
 pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
+pub use config::{
+    AfterIngest, AuthMethod, DkimConfig, EmailConfig, ImapConfig, MailboxConfig, OAuthConfig, SmtpConfig, StartFrom,
+    TlsMode,
+};
+pub use credentials::{AccessTokens, Credentials, LoginSecret, xoauth2_response};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
 pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};

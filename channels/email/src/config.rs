@@ -1,0 +1,212 @@
+//! `[email]`: the email channel's configuration section: the mailboxes, each with the IMAP
+//! account mail is fetched from and the SMTP account its replies leave through.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use switchboard_channel::Secret;
+
+/// `[email]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// Key the plus-address and Message-ID tokens are signed with (at least 32 bytes). Required
+    /// when any mailbox is configured; changing it breaks threading of replies to older mail.
+    #[serde(default)]
+    pub thread_secret: Secret,
+    #[serde(default)]
+    pub mailboxes: Vec<MailboxConfig>,
+}
+
+/// One `[[email.mailboxes]]` table.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// Short name, unique among the mailboxes (`support`); it labels logs, metrics and
+    /// `/readyz`.
+    pub name: String,
+    /// The address customers write to (`support@wallet.example`).
+    pub address: String,
+    /// Display name on outgoing mail (`Wallet Support`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub imap: ImapConfig,
+    pub smtp: SmtpConfig,
+}
+
+/// How a connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    Implicit,
+    /// Plaintext upgraded with STARTTLS before login (IMAP 143, SMTP 587); refused when the
+    /// server does not offer it.
+    Starttls,
+    /// Plaintext throughout: only when set explicitly, for a server on the same host.
+    None,
+}
+
+/// How a client logs in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// Username and password (`LOGIN` / `AUTH PLAIN`).
+    #[default]
+    Plain,
+    /// OAuth 2.0 access token (`AUTHENTICATE XOAUTH2`), from [`OAuthConfig`].
+    Xoauth2,
+}
+
+/// Where XOAUTH2 access tokens come from: a command that prints one, or a refresh token
+/// exchanged at a token endpoint. Tokens are refreshed before they expire.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthConfig {
+    /// A command (run without a shell, split on whitespace) whose standard output is an access
+    /// token, or a JSON object with `access_token` and `expires_in`.
+    #[serde(default)]
+    pub token_command: Option<String>,
+    /// The provider's token endpoint (`https://login.microsoftonline.com/…/oauth2/v2.0/token`).
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Secret,
+    #[serde(default)]
+    pub refresh_token: Secret,
+    /// Space-separated scopes to ask for.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// `imap` of a mailbox.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// PEM file of extra CA certificates to trust (a private CA); the built-in web roots are
+    /// trusted too.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    pub username: String,
+    #[serde(default)]
+    pub password: Secret,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    #[serde(default)]
+    pub oauth: OAuthConfig,
+    /// The folder watched (`INBOX`).
+    pub folder: String,
+    /// More folders watched the same way (a spam folder a provider files some mail in).
+    #[serde(default)]
+    pub extra_folders: Vec<String>,
+    /// After a mail is committed: `seen` sets `\Seen`, `move` moves it to `processed_folder`.
+    #[serde(default)]
+    pub after_ingest: AfterIngest,
+    #[serde(default)]
+    pub processed_folder: Option<String>,
+    /// On the first start on a folder: `all` ingests the mail already there, in batches;
+    /// `new` only what arrives from now on.
+    #[serde(default)]
+    pub start_from: StartFrom,
+    /// Mails fetched and committed per round.
+    #[serde(default = "ImapConfig::default_batch")]
+    pub batch: u32,
+    /// Longest an IDLE runs before it is re-issued (servers drop it at 30 minutes).
+    #[serde(default = "ImapConfig::default_idle_s")]
+    pub idle_s: u64,
+    /// How often a server without IDLE is polled.
+    #[serde(default = "ImapConfig::default_poll_s")]
+    pub poll_s: u64,
+    /// Longest any single IMAP command may take; a whole batch fetch gets `fetch_timeout_s`.
+    #[serde(default = "ImapConfig::default_command_timeout_s")]
+    pub command_timeout_s: u64,
+    #[serde(default = "ImapConfig::default_fetch_timeout_s")]
+    pub fetch_timeout_s: u64,
+}
+
+impl ImapConfig {
+    const fn default_batch() -> u32 {
+        500
+    }
+    const fn default_idle_s() -> u64 {
+        25 * 60
+    }
+    const fn default_poll_s() -> u64 {
+        60
+    }
+    const fn default_command_timeout_s() -> u64 {
+        30
+    }
+    const fn default_fetch_timeout_s() -> u64 {
+        120
+    }
+}
+
+/// What happens to a mail on the server once it is committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterIngest {
+    #[default]
+    Seen,
+    Move,
+}
+
+/// Where fetching starts on a folder seen for the first time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartFrom {
+    #[default]
+    All,
+    New,
+}
+
+/// `smtp` of a mailbox.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Secret,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    #[serde(default)]
+    pub oauth: OAuthConfig,
+    /// Longest one send may take, connection included.
+    #[serde(default = "SmtpConfig::default_timeout_s")]
+    pub timeout_s: u64,
+    /// Also send an HTML part (the text, escaped, with line breaks kept).
+    #[serde(default)]
+    pub html: bool,
+    /// DKIM signing of outgoing mail, when set.
+    #[serde(default)]
+    pub dkim: Option<DkimConfig>,
+}
+
+impl SmtpConfig {
+    const fn default_timeout_s() -> u64 {
+        30
+    }
+}
+
+/// `smtp.dkim` of a mailbox.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimConfig {
+    /// The signing domain (`d=`).
+    pub domain: String,
+    /// The selector (`s=`).
+    pub selector: String,
+    /// PEM file of the RSA or Ed25519 private key.
+    pub key_file: PathBuf,
+}
