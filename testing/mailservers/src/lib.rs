@@ -15,11 +15,14 @@
 //! ```
 
 mod dovecot;
+mod dump_watch;
 mod imap_client;
 mod ports;
 mod process;
+mod smtp_sink;
 mod system;
 
 pub use dovecot::Dovecot;
 pub use imap_client::{ImapClient, Response};
 pub use ports::free_port;
+pub use smtp_sink::{ReceivedMail, SinkMode, SmtpSink, SmtpStage};
