@@ -19,10 +19,12 @@ mod dump_watch;
 mod imap_client;
 mod ports;
 mod process;
+mod proxy;
 mod smtp_sink;
 mod system;
 
 pub use dovecot::Dovecot;
 pub use imap_client::{ImapClient, Response};
 pub use ports::free_port;
+pub use proxy::CutProxy;
 pub use smtp_sink::{ReceivedMail, SinkMode, SmtpSink, SmtpStage};
