@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 use switchboard_channel::{
-    Accepted, ChannelKind, ConnectionId, CustomerMessage, CustomerSignal, Inbound, InboundSink, Origin, Refused,
-    SenderIdentity, SessionStart, SharedClock,
+    Accepted, ChannelKind, ConnectionId, CustomerMessage, CustomerSignal, Inbound, InboundSink, Origin, Quarantined,
+    Refused, SenderIdentity, SessionStart, SharedClock,
 };
 
 use crate::agent_wire::frames::ConsoleFrame;
@@ -16,6 +16,7 @@ use crate::hub::Hub;
 use crate::ingest::{Ingestor, Source, refused};
 use crate::live::customer_message;
 use crate::store::Store;
+use crate::telemetry::names;
 
 /// The inbound sink of one channel.
 pub struct ChannelSink {
@@ -69,5 +70,42 @@ impl InboundSink for ChannelSink {
             CustomerSignal::Read { seq } => ConsoleFrame::Read { conversation_id: conversation_id.clone(), seq },
         };
         self.hub.to_conversation_agents(&ConversationId(conversation_id), Arc::from(frame.to_json()), None, None);
+    }
+
+    async fn load_state(&self, key: &str) -> Result<Option<String>, Refused> {
+        self.store.load_state(self.channel, key).await.map_err(refused)
+    }
+
+    async fn save_state(&self, key: &str, value: &str) -> Result<(), Refused> {
+        self.store.save_state(self.channel, key, value, self.clock.now()).await.map_err(refused)
+    }
+
+    async fn quarantine(&self, item: Quarantined) -> Result<(), Refused> {
+        let now = self.clock.now();
+        let id = self
+            .store
+            .quarantine(self.channel, item.account.as_deref(), &item.reason, &item.raw, now)
+            .await
+            .map_err(refused)?;
+        metrics::counter!(names::QUARANTINED, "channel" => self.channel.as_str()).increment(1);
+        tracing::warn!(quarantine_id = id, channel = %self.channel, account = item.account, reason = item.reason, "Message quarantined");
+        Ok(())
+    }
+
+    async fn delivery_failed(&self, external_id: &str, reason: &str) -> Result<Option<String>, Refused> {
+        let now = self.clock.now();
+        let bounced = self.store.delivery_failed(self.channel, external_id, reason, now).await.map_err(refused)?;
+        Ok(bounced.map(|b| {
+            tracing::info!(conversation_id = %b.conversation_id, seq = b.seq, "Reply bounced");
+            self.ingestor.delivery_failed(&b.conversation_id, b.seq, reason);
+            b.conversation_id.0
+        }))
+    }
+
+    async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused> {
+        let id = ConversationId(conversation_id.to_owned());
+        // One acknowledgement per conversation, however often the adapter asks.
+        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), text).await.map_err(refused)?;
+        Ok(())
     }
 }

@@ -23,6 +23,8 @@ pub mod names {
     pub const OUTBOX_FAILED: &str = "switchboard_outbox_failed";
     /// Counter: messages refused because too many writes were waiting for the store.
     pub const STORE_BUSY: &str = "switchboard_store_busy_total";
+    /// Counter, label `channel`: messages an adapter could not read, kept in quarantine.
+    pub const QUARANTINED: &str = "switchboard_quarantined_total";
 }
 
 /// Installs the log subscriber. `RUST_LOG`, when set, overrides the configured level.

@@ -220,6 +220,11 @@ async fn conversation(db: &Database, store: &Arc<dyn Store>, channel: ChannelKin
             secrets_redacted: false,
             triage: None,
             received_at: db.clock.now(),
+            account: None,
+            join: Default::default(),
+            email: None,
+            attachments: Vec::new(),
+            full_text: None,
         })
         .await
         .expect("ingest")
@@ -240,6 +245,7 @@ async fn reply(db: &Database, store: &Arc<dyn Store>, conversation: &Conversatio
             deliver: true,
             assignee_only: None,
             delivered_live: None,
+            cc: Vec::new(),
             now: db.clock.now(),
         })
         .await

@@ -96,6 +96,11 @@ impl World {
                 secrets_redacted: false,
                 triage: None,
                 received_at: self.clock.now(),
+                account: None,
+                join: Default::default(),
+                email: None,
+                attachments: Vec::new(),
+                full_text: None,
             })
             .await
             .expect("ingest")

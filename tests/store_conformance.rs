@@ -67,6 +67,11 @@ fn chat(user: &str, client_id: &str, now: Millis) -> NewInbound {
         secrets_redacted: false,
         triage: None,
         received_at: now,
+        account: None,
+        join: Default::default(),
+        email: None,
+        attachments: Vec::new(),
+        full_text: None,
     }
 }
 
@@ -84,6 +89,11 @@ fn email(from: &str, message_id: &str, references: &[&str], now: Millis) -> NewI
         secrets_redacted: false,
         triage: None,
         received_at: now,
+        account: None,
+        join: Default::default(),
+        email: None,
+        attachments: Vec::new(),
+        full_text: None,
     }
 }
 
@@ -98,6 +108,7 @@ fn reply(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis)
         deliver: true,
         assignee_only: None,
         delivered_live: None,
+        cc: Vec::new(),
         now,
     }
 }

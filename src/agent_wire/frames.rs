@@ -5,6 +5,8 @@ use switchboard_channel::websocket::{FrameError, parse_frame};
 
 /// Longest `client_id` accepted, in characters.
 const MAX_CLIENT_ID_LEN: usize = 64;
+/// Most `cc` addresses one reply may add.
+const MAX_CC: usize = 20;
 
 use super::view::{ConversationView, MessageView, Summary};
 
@@ -12,17 +14,51 @@ use super::view::{ConversationView, MessageView, Summary};
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentFrame {
-    Hello { token: String },
-    Status { status: String },
-    Accept { offer_id: String },
-    Decline { offer_id: String },
-    Open { conversation_id: String },
-    Reply { conversation_id: String, client_id: String, text: String },
-    Note { conversation_id: String, client_id: String, text: String },
-    Transfer { conversation_id: String, queue: Option<String>, agent: Option<String> },
-    Resolve { conversation_id: String },
-    CallbackOutcome { conversation_id: String, outcome: String, note: Option<String> },
-    Typing { conversation_id: String, on: bool },
+    Hello {
+        token: String,
+    },
+    Status {
+        status: String,
+    },
+    Accept {
+        offer_id: String,
+    },
+    Decline {
+        offer_id: String,
+    },
+    Open {
+        conversation_id: String,
+    },
+    Reply {
+        conversation_id: String,
+        client_id: String,
+        text: String,
+        /// More recipients of an email reply.
+        #[serde(default)]
+        cc: Vec<String>,
+    },
+    Note {
+        conversation_id: String,
+        client_id: String,
+        text: String,
+    },
+    Transfer {
+        conversation_id: String,
+        queue: Option<String>,
+        agent: Option<String>,
+    },
+    Resolve {
+        conversation_id: String,
+    },
+    CallbackOutcome {
+        conversation_id: String,
+        outcome: String,
+        note: Option<String>,
+    },
+    Typing {
+        conversation_id: String,
+        on: bool,
+    },
 }
 
 impl AgentFrame {
@@ -49,6 +85,20 @@ impl AgentFrame {
                 kind: "reply".into(),
                 reason: format!("client_id must be 1 to {MAX_CLIENT_ID_LEN} characters"),
             });
+        }
+        if let AgentFrame::Reply { cc, .. } = &frame {
+            if cc.len() > MAX_CC {
+                return Err(FrameError::Invalid {
+                    kind: "reply".into(),
+                    reason: format!("at most {MAX_CC} cc addresses"),
+                });
+            }
+            if let Some(bad) = cc.iter().find(|a| switchboard_email::check_address(a).is_err()) {
+                return Err(FrameError::Invalid {
+                    kind: "reply".into(),
+                    reason: format!("cc {bad:?} is not an address"),
+                });
+            }
         }
         Ok(frame)
     }

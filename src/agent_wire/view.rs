@@ -2,6 +2,7 @@
 //! contract, built from stored values.
 
 use serde::Serialize;
+use switchboard_channel::{Authentication, EmailDetails};
 
 use crate::domain::{Conversation, Customer, Message, to_rfc3339};
 use crate::hub::Shown;
@@ -32,6 +33,8 @@ pub struct Common {
     /// Why triage filed it as a stolen account, in words for the agent (an extension).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub triage_signal: Option<String>,
+    /// The reference customers see (`[#K3F9Q2MX]` in email subjects) (an extension).
+    pub reference: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +69,52 @@ pub struct MessageView {
     pub text: String,
     pub sent_at: String,
     pub channel: &'static str,
+    /// The people on an email and whether its sender was authenticated (an extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailView>,
+    /// Files that came with it, each fetched with the agent's token (an extension).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
+    /// Where the whole message, quoted history included, is read (an extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EmailView {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// `pass`, `fail` or `unknown`.
+    pub authentication: &'static str,
+    /// Set when the sender may be forged: what the agent is told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub url: String,
+}
+
+fn email_view(e: &EmailDetails) -> EmailView {
+    let (authentication, warning) = match &e.authentication {
+        Authentication::Pass => ("pass", None),
+        Authentication::Fail(reason) => (
+            "fail",
+            Some(format!(
+                "The sender could not be authenticated ({reason}): this mail may be forged. \
+                 Verify the customer another way before acting on their account."
+            )),
+        ),
+        Authentication::Unknown => ("unknown", None),
+    };
+    EmailView { from: e.from.clone(), to: e.to.clone(), cc: e.cc.clone(), authentication, warning }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,6 +148,7 @@ fn common(c: &Conversation, preview: String) -> Common {
         waiting_since: to_rfc3339(c.waiting_since),
         secrets_redacted: c.secrets_redacted,
         triage_signal: c.triage_signal.clone(),
+        reference: c.reference.clone(),
     }
 }
 
@@ -118,6 +168,19 @@ pub fn message(m: &Message) -> MessageView {
         text: m.text.clone(),
         sent_at: to_rfc3339(m.created_at),
         channel: m.channel.as_str(),
+        email: m.email.as_ref().map(email_view),
+        attachments: m
+            .attachments
+            .iter()
+            .map(|a| AttachmentView {
+                id: a.id.clone(),
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                url: format!("/v1/attachments/{}", a.id),
+            })
+            .collect(),
+        original_url: m.has_original.then(|| format!("/v1/messages/{}/original", m.id)),
     }
 }
 

@@ -217,11 +217,11 @@ impl Session<'_> {
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
                 vec![ConsoleFrame::Conversation { conversation }]
             }
-            AgentFrame::Reply { conversation_id, client_id, text } => {
-                return self.write(conversation_id, client_id, text, false).map(Reaction::Committing);
+            AgentFrame::Reply { conversation_id, client_id, text, cc } => {
+                return self.write(conversation_id, client_id, text, Writing::Reply { cc }).map(Reaction::Committing);
             }
             AgentFrame::Note { conversation_id, client_id, text } => {
-                return self.write(conversation_id, client_id, text, true).map(Reaction::Committing);
+                return self.write(conversation_id, client_id, text, Writing::Note).map(Reaction::Committing);
             }
             AgentFrame::Transfer { conversation_id, queue, agent } => {
                 self.transfer(conversation_id, queue, agent).await?
@@ -265,8 +265,12 @@ impl Session<'_> {
         conversation_id: String,
         client_id: String,
         text: String,
-        internal: bool,
+        writing: Writing,
     ) -> Result<BoxFuture<'static, Written>, Refusal> {
+        let (internal, cc) = match writing {
+            Writing::Reply { cc } => (false, cc),
+            Writing::Note => (true, Vec::new()),
+        };
         if text.trim().is_empty() {
             return Err(Refusal(ErrorCode::BadRequest, "text is empty".into()));
         }
@@ -301,6 +305,7 @@ impl Session<'_> {
             // Whether this agent may write here is checked with the write, not before it.
             assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
             delivered_live,
+            cc,
             now: self.state.clock.now(),
         });
         Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
@@ -392,6 +397,13 @@ impl Session<'_> {
 
 /// Answers an agent's frames.
 struct Frames<'a, 'b>(&'a Session<'b>);
+
+/// What an agent writes: a reply to the customer (with the cc of an email), or an internal
+/// note.
+enum Writing {
+    Reply { cc: Vec<String> },
+    Note,
+}
 
 /// A reply or note whose commit was under way: its client id and how the commit ended.
 struct Written {

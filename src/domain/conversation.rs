@@ -125,6 +125,10 @@ pub struct Conversation {
     pub updated_at: Millis,
     /// Why triage filed it as an emergency, for the agent; `None` for every other triage.
     pub triage_signal: Option<String>,
+    /// Its public reference ([`super::reference::reference`]).
+    pub reference: String,
+    /// The channel account it came in on (an email mailbox), which replies leave through.
+    pub account: Option<String>,
 }
 
 impl Conversation {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use switchboard_channel::ChannelKind;
+use switchboard_channel::{ChannelKind, EmailDetails};
 
 use super::{AgentId, ConversationId, MessageId, Millis};
 
@@ -96,4 +96,18 @@ pub struct Message {
     pub external_id: Option<String>,
     pub text: String,
     pub created_at: Millis,
+    /// What an agent sees of an email beyond its text (an agent's reply: the cc it added).
+    pub email: Option<EmailDetails>,
+    pub attachments: Vec<StoredAttachment>,
+    /// True when the raw original is kept (an inbound mail), to be read in full.
+    pub has_original: bool,
+}
+
+/// A file kept with a message; its bytes are fetched by id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAttachment {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
 }

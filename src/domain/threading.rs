@@ -3,6 +3,8 @@
 //! agent) or opens a new one, and it counts on the conversation it lands in. The store runs
 //! the lookup [`Threading`] names; [`join`] decides on what it found.
 
+use std::time::Duration;
+
 use switchboard_channel::ChannelKind;
 
 use super::{Actor, Conversation, ConversationId, ConversationStatus, CustomerId, Millis, Priority, StatusChange};
@@ -20,21 +22,51 @@ pub struct Join {
     pub reopened: bool,
 }
 
-/// How a customer's message joins the conversation its threading found; `None` when it
-/// opens a new one instead (nothing was found, or only a closed conversation).
-pub fn join(found: Option<Conversation>, now: Millis) -> Option<Join> {
+/// What a message's sender and channel allow when it finds a conversation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JoinRules {
+    /// Sent by a machine: it never reopens a resolved conversation (an out-of-office answer to
+    /// the agent's last reply lands there without bringing it back to anyone).
+    pub automatic: bool,
+    /// A resolved conversation is reopened only when it was resolved at most this long ago;
+    /// after that the message opens a new conversation that follows it. `None`: always.
+    pub reopen_within: Option<Duration>,
+}
+
+/// Where a customer's message goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Placement {
+    Join(Join),
+    /// A new conversation, following the one found when that was resolved too long ago.
+    Open {
+        follows: Option<ConversationId>,
+    },
+}
+
+/// How a customer's message joins the conversation its threading found, or opens a new one
+/// (nothing was found, only a closed conversation, or one resolved longer ago than the rules
+/// allow to reopen).
+pub fn join(found: Option<Conversation>, rules: JoinRules, now: Millis) -> Placement {
     use ConversationStatus::*;
-    let conversation = found.filter(|c| c.status != Closed)?;
+    let Some(conversation) = found.filter(|c| c.status != Closed) else {
+        return Placement::Open { follows: None };
+    };
     let (to, assignee) = match conversation.status {
+        Resolved if rules.automatic => {
+            return Placement::Join(Join { conversation, change: None, reopened: false });
+        }
+        Resolved if rules.reopen_within.is_some_and(|within| conversation.updated_at.plus(within) < now) => {
+            return Placement::Open { follows: Some(conversation.id) };
+        }
         // Routed afresh: whoever resolved it may be away or busy by now.
         Resolved => (Reopened, Some(None)),
         // The customer answered: the ball is back with the agent.
         WaitingOnCustomer => (Assigned, None),
-        _ => return Some(Join { conversation, change: None, reopened: false }),
+        _ => return Placement::Join(Join { conversation, change: None, reopened: false }),
     };
     let change =
         StatusChange { to, assignee, queue: None, actor: Actor::Customer, reason: "customer_message".into(), now };
-    Some(Join { conversation, change: Some(change), reopened: to == Reopened })
+    Placement::Join(Join { conversation, change: Some(change), reopened: to == Reopened })
 }
 
 /// The conversation a customer's first message opens: queued for routing, at normal priority
@@ -47,7 +79,7 @@ pub fn opened(
     now: Millis,
 ) -> Conversation {
     Conversation {
-        id,
+        id: id.clone(),
         customer_id: customer,
         channel,
         status: ConversationStatus::Queued,
@@ -65,6 +97,8 @@ pub fn opened(
         waiting_since: now,
         updated_at: now,
         triage_signal: None,
+        reference: super::reference::reference(&id),
+        account: None,
     }
 }
 
@@ -88,14 +122,39 @@ mod tests {
 
     #[test]
     fn nothing_found_or_a_closed_conversation_opens_a_new_one() {
-        assert_eq!(join(None, at(1)), None);
-        assert_eq!(join(Some(conversation(Closed)), at(1)), None);
+        let open = Placement::Open { follows: None };
+        assert_eq!(join(None, JoinRules::default(), at(1)), open);
+        assert_eq!(join(Some(conversation(Closed)), JoinRules::default(), at(1)), open);
+    }
+
+    #[test]
+    fn a_conversation_resolved_too_long_ago_is_followed_by_a_new_one() {
+        let rules = JoinRules { automatic: false, reopen_within: Some(Duration::from_secs(3600)) };
+        let found = conversation(Resolved);
+        assert!(matches!(
+            join(Some(found.clone()), rules, at(3_600_000)),
+            Placement::Join(Join { reopened: true, .. })
+        ));
+        assert_eq!(join(Some(found.clone()), rules, at(3_600_001)), Placement::Open { follows: Some(found.id) });
+    }
+
+    #[test]
+    fn automatic_mail_lands_in_a_resolved_conversation_without_reopening_it() {
+        let rules = JoinRules { automatic: true, reopen_within: None };
+        let found = conversation(Resolved);
+        let expected = Join { conversation: found.clone(), change: None, reopened: false };
+        assert_eq!(join(Some(found), rules, at(5)), Placement::Join(expected));
+        // Still open: it joins as any message does.
+        assert!(matches!(
+            join(Some(conversation(WaitingOnCustomer)), rules, at(5)),
+            Placement::Join(Join { change: Some(_), .. })
+        ));
     }
 
     #[test]
     fn a_resolved_conversation_reopens_for_routing_afresh() {
-        let Some(Join { conversation: c, change: Some(change), reopened: true }) =
-            join(Some(conversation(Resolved)), at(5))
+        let Placement::Join(Join { conversation: c, change: Some(change), reopened: true }) =
+            join(Some(conversation(Resolved)), JoinRules::default(), at(5))
         else {
             panic!("a resolved conversation is reopened");
         };
@@ -111,8 +170,8 @@ mod tests {
 
     #[test]
     fn an_answer_to_a_waiting_agent_hands_the_conversation_back_to_them() {
-        let Some(Join { conversation: c, change: Some(change), reopened: false }) =
-            join(Some(conversation(WaitingOnCustomer)), at(5))
+        let Placement::Join(Join { conversation: c, change: Some(change), reopened: false }) =
+            join(Some(conversation(WaitingOnCustomer)), JoinRules::default(), at(5))
         else {
             panic!("a waiting conversation goes back to its agent");
         };
@@ -126,7 +185,7 @@ mod tests {
         for status in [Queued, Offered, Assigned, Reopened] {
             let found = conversation(status);
             let expected = Join { conversation: found.clone(), change: None, reopened: false };
-            assert_eq!(join(Some(found), at(5)), Some(expected), "{status}");
+            assert_eq!(join(Some(found), JoinRules::default(), at(5)), Placement::Join(expected), "{status}");
         }
     }
 

@@ -79,6 +79,8 @@ mod tests {
             waiting_since: Millis(0),
             updated_at: Millis(0),
             triage_signal: None,
+            reference: "K3F9Q2MX".into(),
+            account: None,
         }
     }
 
@@ -96,6 +98,9 @@ mod tests {
             external_id: None,
             text: format!("reply on {}", c.channel.as_str()),
             created_at: Millis(0),
+            email: None,
+            attachments: Vec::new(),
+            has_original: false,
         }
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::CustomerId;
+use crate::domain::threading::JoinRules;
 use crate::events::{Event, EventBus, Origin};
 use crate::routing::RoutingHandle;
 use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError};
@@ -123,6 +124,7 @@ impl Ingestor {
         let subject = inbound.subject.map(|s| redact(&s));
         let secrets = text.any() || subject.as_ref().is_some_and(|s| s.any());
         let subject = subject.map(|s| s.text);
+        let full_text = inbound.full_text.map(|full| redact(&clean(full)).text);
         let received_at = p.clock.now();
         let triage = p.triage.decide(channel, subject.as_deref(), &text.text, received_at);
         let notice_language = secrets.then(|| triage.language.clone());
@@ -138,6 +140,11 @@ impl Ingestor {
             secrets_redacted: secrets,
             triage: Some(triage),
             received_at,
+            account: inbound.account,
+            join: JoinRules { automatic: inbound.automatic, reopen_within: inbound.reopen_within },
+            email: inbound.email,
+            attachments: inbound.attachments,
+            full_text,
         };
         Ok(Prepared { message, notice_language })
     }
@@ -186,32 +193,58 @@ impl Ingestor {
 
     /// Tells the customer we never ask for secrets, and what to do if they shared one.
     async fn send_safety_notice(&self, c: &crate::domain::Conversation, ingested: &Ingested, language: &str) {
+        // One notice per message that carried a secret, however often it is retried.
+        let key = format!("safety-notice:{}", ingested.message.id);
+        match self.send_system(&c.id, key, safety_notice(language)).await {
+            Ok(true) => tracing::info!(conversation_id = %c.id, "Safety notice sent"),
+            Ok(false) => {}
+            Err(e) => tracing::error!(conversation_id = %c.id, error = %e, "Safety notice not recorded"),
+        }
+    }
+
+    /// Commits a message the system writes to the customer and has it delivered; once per
+    /// `key`. True when it was written now (not before).
+    pub async fn send_system(
+        &self,
+        conversation_id: &crate::domain::ConversationId,
+        key: String,
+        text: &str,
+    ) -> Result<bool, StoreError> {
         let p = &self.parts;
-        let notice = NewOutbound {
-            conversation_id: c.id.clone(),
+        let message = NewOutbound {
+            conversation_id: conversation_id.clone(),
             author: OutboundAuthor::System,
-            // One notice per message that carried a secret, however often it is retried.
-            idempotency_key: Some(format!("safety-notice:{}", ingested.message.id)),
-            text: safety_notice(language).to_owned(),
+            idempotency_key: Some(key),
+            text: text.to_owned(),
             internal: false,
             deliver: true,
             assignee_only: None,
             // Rare enough to leave to the dispatcher, whatever the channel.
             delivered_live: None,
+            cc: Vec::new(),
             now: p.clock.now(),
         };
-        match p.store.append_outbound(notice).await {
-            Ok(appended) if !appended.duplicate => {
-                tracing::info!(conversation_id = %c.id, "Safety notice sent");
-                p.events.publish(Event::Message {
-                    conversation: appended.conversation,
-                    message: appended.message,
-                    origin: None,
-                });
-                p.outbox_wake.notify_one();
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(conversation_id = %c.id, error = %e, "Safety notice not recorded"),
+        let appended = p.store.append_outbound(message).await?;
+        if appended.duplicate {
+            return Ok(false);
         }
+        p.events.publish(Event::Message {
+            conversation: appended.conversation,
+            message: appended.message,
+            origin: None,
+        });
+        p.outbox_wake.notify_one();
+        Ok(true)
+    }
+
+    /// Tells the agents that a reply sent earlier failed after all (a bounce).
+    pub fn delivery_failed(&self, conversation_id: &crate::domain::ConversationId, seq: i64, reason: &str) {
+        self.parts.events.publish(Event::Delivery {
+            conversation_id: conversation_id.to_string(),
+            seq,
+            state: crate::events::DeliveryState::Failed,
+            detail: reason.to_owned(),
+            origin: None,
+        });
     }
 }

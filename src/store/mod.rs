@@ -12,14 +12,18 @@ pub mod sqlite;
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 
-use crate::domain::{Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
+use switchboard_channel::ChannelKind;
+
+use crate::domain::{
+    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, StoredAttachment,
+};
 // Arguments of store calls that the domain's rules take too, so they are defined there.
 pub use crate::domain::threading::Threading;
 pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
-    Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
-    OutboxCounts,
+    Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
+    OutboxCounts, QuarantineItem,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -158,4 +162,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// The audit log of a conversation, oldest first.
     async fn audit_events(&self, id: &ConversationId) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// What a channel adapter saved under `key` (its cursors, its suppressed addresses).
+    async fn load_state(&self, channel: ChannelKind, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Saves an adapter's value under `key`, replacing what was there.
+    async fn save_state(&self, channel: ChannelKind, key: &str, value: &str, now: Millis) -> Result<(), StoreError>;
+
+    /// Keeps a message an adapter could not read; returns its quarantine id.
+    async fn quarantine(
+        &self,
+        channel: ChannelKind,
+        account: Option<&str>,
+        reason: &str,
+        raw: &[u8],
+        now: Millis,
+    ) -> Result<i64, StoreError>;
+
+    /// The newest quarantined messages, at most `limit`.
+    async fn quarantined(&self, limit: u32) -> Result<Vec<QuarantineItem>, StoreError>;
+
+    /// A quarantined message's raw bytes.
+    async fn quarantined_raw(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// An attachment's listing, the conversation it belongs to, and its bytes.
+    async fn attachment(&self, id: &str) -> Result<Option<(StoredAttachment, ConversationId, Vec<u8>)>, StoreError>;
+
+    /// The whole of a message as it arrived (an email's text with its quoted history,
+    /// redacted), and its conversation.
+    async fn original(&self, message_id: &str) -> Result<Option<(ConversationId, Vec<u8>)>, StoreError>;
+
+    /// Marks the reply a channel sent under `external_id` failed with `reason` (a bounce that
+    /// came back after it was accepted) and records it in the audit log; `None` when no reply
+    /// of ours has that id.
+    async fn delivery_failed(
+        &self,
+        channel: ChannelKind,
+        external_id: &str,
+        reason: &str,
+        now: Millis,
+    ) -> Result<Option<Bounced>, StoreError>;
 }

@@ -1,8 +1,8 @@
 //! The arguments and results of store calls.
 
-use switchboard_channel::{ChannelKind, SenderIdentity};
+use switchboard_channel::{Attachment, ChannelKind, EmailDetails, SenderIdentity};
 
-use crate::domain::threading::Threading;
+use crate::domain::threading::{JoinRules, Threading};
 use crate::domain::{AgentId, Conversation, ConversationId, Message, Millis, TriageResult};
 
 /// An inbound customer message, already redacted.
@@ -27,6 +27,15 @@ pub struct NewInbound {
     /// transaction as [`crate::domain::triage_merge::merge`] decides.
     pub triage: Option<TriageResult>,
     pub received_at: Millis,
+    /// The channel account it came in on; a conversation it opens keeps it for replies.
+    pub account: Option<String>,
+    /// What the sender and the channel allow when the message finds a conversation.
+    pub join: JoinRules,
+    pub email: Option<EmailDetails>,
+    /// Kept with the message, their bytes stored once each.
+    pub attachments: Vec<Attachment>,
+    /// The whole message, redacted, when `text` is only its new part.
+    pub full_text: Option<String>,
 }
 
 /// What `ingest` did.
@@ -77,6 +86,8 @@ pub struct NewOutbound {
     /// (`None` leaves the delivery to the dispatcher). Its outbox row is then recorded as
     /// sent in the same transaction, with this as the detail, and never dispatched.
     pub delivered_live: Option<String>,
+    /// More recipients of an email reply.
+    pub cc: Vec<String>,
     pub now: Millis,
 }
 
@@ -137,4 +148,24 @@ pub struct AuditEvent {
     /// Details as JSON text (from/to status, reason, queue).
     pub detail: String,
     pub at: Millis,
+}
+
+/// A message an adapter could not read, as operators list them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuarantineItem {
+    pub id: i64,
+    pub channel: String,
+    pub account: Option<String>,
+    pub reason: String,
+    /// Bytes of the raw message.
+    pub size: u64,
+    pub at: Millis,
+}
+
+/// A reply the far side reported undeliverable after it was sent (a bounce).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounced {
+    pub conversation_id: ConversationId,
+    /// The reply's `seq`.
+    pub seq: i64,
 }

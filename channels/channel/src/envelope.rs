@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -72,13 +73,51 @@ impl SenderIdentity {
     }
 }
 
-/// A file that came with a message. Only metadata crosses the boundary; the bytes stay with
-/// the adapter's own storage.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A file that came with a message. The daemon stores its bytes with the message, in the same
+/// transaction, and serves them to agents.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub size: u64,
+    pub content: Arc<[u8]>,
+}
+
+impl fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an agent is shown of an email beside its text: the people on it, and whether the
+/// sender could be authenticated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailDetails {
+    /// `From`, as `Name <address>`.
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// The mail's own Message-ID, bare.
+    pub message_id: Option<String>,
+    pub authentication: Authentication,
+}
+
+/// Whether the sender of a mail is who it says, as the receiving provider's
+/// `Authentication-Results` (from a trusted server) or our own DKIM/DMARC check found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", content = "reason", rename_all = "snake_case")]
+pub enum Authentication {
+    /// DMARC (or an aligned DKIM or SPF) passed.
+    Pass,
+    /// It failed: the mail may be forged. The reason is shown to the agent.
+    Fail(String),
+    /// Nothing trusted said either way.
+    #[default]
+    Unknown,
 }
 
 /// How an inbound message finds its conversation when it is not a duplicate. Each channel
@@ -104,6 +143,9 @@ pub enum ThreadKey {
     Conversation(String),
     /// An earlier message on the same channel, by its key (an email Message-ID).
     Message(String),
+    /// A conversation's public reference the sender typed (`[#K3F9Q2MX]` in a subject):
+    /// anyone can type one, so it counts only when the sender is that conversation's customer.
+    Reference(String),
 }
 
 /// One customer message as it arrives, before it is deduplicated, redacted or stored.
@@ -126,4 +168,19 @@ pub struct Inbound {
     /// Plain text, as the customer wrote it (the daemon redacts secrets before storing).
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// The adapter's account it came in on (an email mailbox's name); replies leave through
+    /// the same one.
+    pub account: Option<String>,
+    /// Sent by a machine (an auto-reply, a bounce, bulk mail): it never reopens a resolved
+    /// conversation and is never answered automatically.
+    pub automatic: bool,
+    /// What an agent sees of an email beyond its text.
+    pub email: Option<EmailDetails>,
+    /// The whole message, quoted history and signature included, when `text` is only its new
+    /// part (an email reply): kept, redacted like the text, so the full original can be read.
+    pub full_text: Option<String>,
+    /// A resolved conversation the message finds is reopened only when it was resolved at
+    /// most this long ago; after that the message opens a new conversation that follows it.
+    /// `None`: always reopened.
+    pub reopen_within: Option<std::time::Duration>,
 }

@@ -89,4 +89,33 @@ pub trait InboundSink: Send + Sync + 'static {
 
     /// Passes a connected customer's signal on to the agents of the conversation.
     fn signal(&self, conversation_id: &str, signal: CustomerSignal, from: ConnectionId);
+
+    /// A value the adapter saved under `key` (its own namespace: an IMAP folder's cursor).
+    async fn load_state(&self, key: &str) -> Result<Option<String>, Refused>;
+
+    /// Saves a value under `key`, durably, replacing what was there.
+    async fn save_state(&self, key: &str, value: &str) -> Result<(), Refused>;
+
+    /// Keeps a message that could not be read (raw, with why) where operators list it,
+    /// instead of ingesting it. Durable when this returns.
+    async fn quarantine(&self, item: Quarantined) -> Result<(), Refused>;
+
+    /// What the far side later reported about a delivered reply, found by the id the adapter
+    /// gave it (a bounce naming one of our Message-IDs): the reply is marked failed with the
+    /// reason and its agent told. The conversation, when the id was ours.
+    async fn delivery_failed(&self, external_id: &str, reason: &str) -> Result<Option<String>, Refused>;
+
+    /// Sends the customer an automatic message in a conversation (an acknowledgement of their
+    /// mail), committed and delivered like an agent's reply but written by the system.
+    async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused>;
+}
+
+/// A message an adapter could not read, kept raw for an operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quarantined {
+    /// The adapter's account it came from (a mailbox).
+    pub account: Option<String>,
+    /// Why it could not be read.
+    pub reason: String,
+    pub raw: std::sync::Arc<[u8]>,
 }

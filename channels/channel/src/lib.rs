@@ -21,8 +21,11 @@ pub use adapter::Adapter;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use codes::ErrorCode;
 pub use context::{ChannelContext, ChannelMetrics};
-pub use envelope::{Attachment, ChannelKind, Inbound, SenderIdentity, ThreadKey, Threading, UnknownChannel};
-pub use inbound::{Accepted, CustomerSignal, InboundSink, Origin, Refused, SessionStart};
+pub use envelope::{
+    Attachment, Authentication, ChannelKind, EmailDetails, Inbound, SenderIdentity, ThreadKey, Threading,
+    UnknownChannel,
+};
+pub use inbound::{Accepted, CustomerSignal, InboundSink, Origin, Quarantined, Refused, SessionStart};
 pub use live::{ConnectionId, CustomerEvent, CustomerMessage, LivePush};
 pub use outbound::{DeliveryError, DeliveryReceipt, Outbound, OutboundChannel, Recipient};
 pub use secret::Secret;

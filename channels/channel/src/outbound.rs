@@ -27,6 +27,15 @@ pub struct Outbound {
     pub recipient: Recipient,
     /// The conversation subject (email threading uses it).
     pub subject: Option<String>,
+    /// The conversation's public reference (`[#K3F9Q2]` in an email subject).
+    pub reference: String,
+    /// The adapter's account the conversation came in on (an email mailbox's name).
+    pub account: Option<String>,
+    /// More recipients the agent added (email `Cc`).
+    pub cc: Vec<String>,
+    /// Written by the system, not by an agent (an acknowledgement): email marks it
+    /// `Auto-Submitted: auto-replied`.
+    pub automatic: bool,
     /// Plain text to send.
     pub text: String,
     /// Display name of the agent who wrote it.

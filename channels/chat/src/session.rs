@@ -222,6 +222,11 @@ fn inbound(me: &Customer, client_id: String, text: String) -> Inbound {
         subject: None,
         text,
         attachments: Vec::new(),
+        account: None,
+        automatic: false,
+        email: None,
+        full_text: None,
+        reopen_within: None,
     }
 }
 

@@ -4,11 +4,12 @@
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::{SenderIdentity, ThreadKey};
+use switchboard_channel::{EmailDetails, SenderIdentity, ThreadKey};
 
+use super::files;
 use super::queries::{self, execute, existing_conversation};
 use crate::domain::reply::{self, Delivery, Reply};
-use crate::domain::threading::{self, Join, Threading};
+use crate::domain::threading::{self, Join, Placement, Threading};
 use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
     TriageResult, identity, permissions, triage_merge,
@@ -31,43 +32,21 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         Some(known) => known.clone(),
         None => resolve_customer(conn, &m.sender, now)?,
     };
-    let found = match &m.threading {
-        Threading::ByReferences(refs) => {
-            let mut found = None;
-            for key in refs {
-                let conversation = match key {
-                    // Vouched for by the adapter, but only ever the sender's own: a mail
-                    // forwarded to someone else must not let them write into it.
-                    ThreadKey::Conversation(id) => {
-                        queries::conversation(conn, &ConversationId(id.clone()))?.filter(|c| c.customer_id == customer)
-                    }
-                    ThreadKey::Message(key) => match queries::message_by_key(conn, channel, "", key)? {
-                        Some(earlier) => queries::conversation(conn, &earlier.conversation_id)?,
-                        None => None,
-                    },
-                };
-                if conversation.is_some() {
-                    found = conversation;
-                    break;
-                }
-            }
-            found
-        }
-        Threading::LatestOpen => queries::latest_conversation(conn, customer.as_str(), channel)?,
-        Threading::New => None,
-    };
-    let (mut conversation, opened, reopened) = match threading::join(found, now) {
-        Some(Join { conversation, change: Some(change), reopened }) => {
+    let found = find_conversation(conn, m, &customer)?;
+    let (mut conversation, opened, reopened) = match threading::join(found, m.join, now) {
+        Placement::Join(Join { conversation, change: Some(change), reopened }) => {
             (apply_status(conn, conversation, &change)?, false, reopened)
         }
-        Some(Join { conversation, change: None, reopened }) => (conversation, false, reopened),
-        None => {
-            let new = threading::opened(ConversationId::generate(), customer, m.channel, m.sender.lang.clone(), now);
-            (open_conversation(conn, new)?, true, false)
+        Placement::Join(Join { conversation, change: None, reopened }) => (conversation, false, reopened),
+        Placement::Open { follows } => {
+            let mut new =
+                threading::opened(ConversationId::generate(), customer, m.channel, m.sender.lang.clone(), now);
+            new.account = m.account.clone();
+            (open_conversation(conn, new, follows.as_ref())?, true, false)
         }
     };
     let seq = conversation.next_seq();
-    let message = Message {
+    let mut message = Message {
         id: MessageId::generate(),
         conversation_id: conversation.id.clone(),
         seq: Some(seq),
@@ -80,8 +59,16 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         external_id: Some(m.external_id.clone()),
         text: m.text.clone(),
         created_at: now,
+        email: m.email.clone(),
+        attachments: Vec::new(),
+        has_original: m.full_text.is_some(),
     };
     queries::insert_message(conn, &message)?;
+    files::attach(conn, &mut message, &m.attachments, now)?;
+    if let Some(original) = &m.full_text {
+        let blob = files::put_blob(conn, original.as_bytes(), now)?;
+        execute(conn, "UPDATE messages SET original_blob = ?1 WHERE id = ?2", [&blob, message.id.as_str()])?;
+    }
     queries::insert_key(conn, channel, scope, &m.external_id, &message)?;
     threading::customer_wrote(&mut conversation, seq, m.subject.as_deref(), m.secrets_redacted, now);
     let c = &conversation;
@@ -108,12 +95,49 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
     Ok(Ingested { conversation, message, duplicate: false, opened, reopened, triaged })
 }
 
-/// Stores a conversation just opened, and records that it was.
-fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation, StoreError> {
+/// The conversation the message's threading names, if any.
+fn find_conversation(
+    conn: &Connection,
+    m: &NewInbound,
+    customer: &CustomerId,
+) -> Result<Option<Conversation>, StoreError> {
+    let channel = m.channel.as_str();
+    let refs = match &m.threading {
+        Threading::ByReferences(refs) => refs,
+        Threading::LatestOpen => return queries::latest_conversation(conn, customer.as_str(), channel),
+        Threading::New => return Ok(None),
+    };
+    for key in refs {
+        let conversation = match key {
+            // Vouched for by the adapter, but only ever the sender's own: a mail forwarded
+            // to someone else must not let them write into it.
+            ThreadKey::Conversation(id) => {
+                queries::conversation(conn, &ConversationId(id.clone()))?.filter(|c| &c.customer_id == customer)
+            }
+            ThreadKey::Message(key) => match queries::message_by_key(conn, channel, "", key)? {
+                Some(earlier) => queries::conversation(conn, &earlier.conversation_id)?,
+                None => None,
+            },
+            ThreadKey::Reference(reference) => queries::conversation_by_reference(conn, reference, customer)?,
+        };
+        if conversation.is_some() {
+            return Ok(conversation);
+        }
+    }
+    Ok(None)
+}
+
+/// Stores a conversation just opened, and records that it was (and which one it follows).
+fn open_conversation(
+    conn: &Connection,
+    c: Conversation,
+    follows: Option<&ConversationId>,
+) -> Result<Conversation, StoreError> {
     let sql = concat!(
         "INSERT INTO conversations (",
         conversation_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+        ", follows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+         ?20, ?21)"
     );
     execute(
         conn,
@@ -137,9 +161,13 @@ fn open_conversation(conn: &Connection, c: Conversation) -> Result<Conversation,
             c.waiting_since.0,
             c.updated_at.0,
             c.triage_signal,
+            c.reference,
+            c.account,
+            follows.map(|f| f.as_str()),
         ],
     )?;
-    queries::audit(conn, &c.id, &Actor::Customer, "opened", json!({ "channel": c.channel }), c.created_at)?;
+    let detail = json!({ "channel": c.channel, "account": c.account, "follows": follows });
+    queries::audit(conn, &c.id, &Actor::Customer, "opened", detail, c.created_at)?;
     Ok(c)
 }
 
@@ -216,6 +244,9 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
         external_id: None,
         text: m.text.clone(),
         created_at: now,
+        email: (!m.cc.is_empty()).then(|| EmailDetails { cc: m.cc.clone(), ..EmailDetails::default() }),
+        attachments: Vec::new(),
+        has_original: false,
     };
     queries::insert_message(conn, &message)?;
     if let Some(key) = &m.idempotency_key {

@@ -7,6 +7,7 @@ mod rows;
 mod checkpointer;
 mod conversations;
 mod error;
+mod files;
 mod outbox;
 mod queries;
 mod schema;
@@ -26,11 +27,13 @@ use self::queries::execute;
 use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
-    Appended, AuditEvent, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
-    StatusChange, Store, StoreError,
+    Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
+    QuarantineItem, StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
-use crate::domain::{Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent};
+use crate::domain::{
+    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, StoredAttachment,
+};
 
 pub struct SqliteStore {
     writer: Writer,
@@ -278,6 +281,61 @@ impl Store for SqliteStore {
         let sql = concat!("SELECT ", audit_columns!(), " FROM events WHERE conversation_id = ?1 ORDER BY id");
         let id = id.clone();
         self.read(move |c| queries::all(c, sql, [id.as_str()], rows::audit_event)).await
+    }
+
+    async fn load_state(&self, channel: ChannelKind, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        let sql = "SELECT value FROM channel_state WHERE channel = ?1 AND key = ?2";
+        self.read(move |c| queries::optional(c, sql, [channel.as_str(), &key], queries::first)).await
+    }
+
+    async fn save_state(&self, channel: ChannelKind, key: &str, value: &str, now: Millis) -> Result<(), StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        let sql = "INSERT INTO channel_state (channel, key, value, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                   ON CONFLICT (channel, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+        self.writer.write(move |c| execute(c, sql, params![channel.as_str(), key, value, now.0]).map(drop)).await
+    }
+
+    async fn quarantine(
+        &self,
+        channel: ChannelKind,
+        account: Option<&str>,
+        reason: &str,
+        raw: &[u8],
+        now: Millis,
+    ) -> Result<i64, StoreError> {
+        let (account, reason, raw) = (account.map(str::to_owned), reason.to_owned(), raw.to_vec());
+        self.writer.write(move |c| files::quarantine(c, channel.as_str(), account.as_deref(), &reason, &raw, now)).await
+    }
+
+    async fn quarantined(&self, limit: u32) -> Result<Vec<QuarantineItem>, StoreError> {
+        self.read(move |c| files::quarantined(c, limit)).await
+    }
+
+    async fn quarantined_raw(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let sql = "SELECT b.content FROM quarantine q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?1";
+        self.read(move |c| queries::optional(c, sql, [id], queries::first)).await
+    }
+
+    async fn attachment(&self, id: &str) -> Result<Option<(StoredAttachment, ConversationId, Vec<u8>)>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| files::attachment(c, &id)).await
+    }
+
+    async fn original(&self, message_id: &str) -> Result<Option<(ConversationId, Vec<u8>)>, StoreError> {
+        let id = message_id.to_owned();
+        self.read(move |c| files::original(c, &id)).await
+    }
+
+    async fn delivery_failed(
+        &self,
+        channel: ChannelKind,
+        external_id: &str,
+        reason: &str,
+        now: Millis,
+    ) -> Result<Option<Bounced>, StoreError> {
+        let (external_id, reason) = (external_id.to_owned(), reason.to_owned());
+        self.writer.write(move |c| outbox::bounced(c, channel, &external_id, &reason, now)).await
     }
 }
 

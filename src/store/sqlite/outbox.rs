@@ -3,18 +3,19 @@
 use std::time::Duration;
 
 use rusqlite::{Connection, Row, params};
-use switchboard_channel::{ChannelKind, Outbound, Recipient};
+use switchboard_channel::{ChannelKind, EmailDetails, Outbound, Recipient};
 
 use super::queries::{self, execute};
-use crate::domain::Millis;
-use crate::store::{ClaimedDelivery, DeliveryOutcome, StoreError};
+use crate::domain::{Actor, AuthorRole, Direction, Millis};
+use crate::store::{Bounced, ClaimedDelivery, DeliveryOutcome, StoreError};
 
 pub fn claim(conn: &Connection, now: Millis, lease: Duration, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError> {
     let sql = "SELECT o.id, o.channel, o.attempts, o.created_at, o.conversation_id, m.id, m.seq, m.text, \
                 m.author_name, c.subject, c.customer_id, cu.name, \
                 (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'app_user' ORDER BY created_at LIMIT 1), \
                 (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'email' ORDER BY created_at LIMIT 1), \
-                (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'phone' ORDER BY created_at LIMIT 1) \
+                (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'phone' ORDER BY created_at LIMIT 1), \
+                c.reference, c.account, m.email, m.author_role \
          FROM outbox o JOIN messages m ON m.id = o.message_id JOIN conversations c ON c.id = o.conversation_id \
          JOIN customers cu ON cu.id = c.customer_id \
          WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.id LIMIT ?2";
@@ -58,6 +59,20 @@ fn delivery(row: &Row<'_>) -> Result<ClaimedDelivery, StoreError> {
                 name: row.get(11)?,
             },
             subject: row.get(9)?,
+            reference: match row.get::<_, Option<String>>(15)? {
+                Some(reference) => reference,
+                None => crate::domain::reference::reference(&crate::domain::ConversationId(row.get(4)?)),
+            },
+            account: row.get(16)?,
+            cc: match row.get::<_, Option<String>>(17)? {
+                Some(json) => {
+                    serde_json::from_str::<EmailDetails>(&json)
+                        .map_err(|e| StoreError::Corrupt(format!("messages.email: {e}")))?
+                        .cc
+                }
+                None => Vec::new(),
+            },
+            automatic: row.get::<_, String>(18)? == AuthorRole::System.as_str(),
             text: row.get(7)?,
             author_name: row.get(8)?,
             thread_refs: Vec::new(),
@@ -90,4 +105,28 @@ pub fn record(conn: &Connection, id: i64, outcome: &DeliveryOutcome, now: Millis
         execute(conn, "UPDATE messages SET external_id = ?1 WHERE id = ?2", [external, &message_id])?;
     }
     Ok(())
+}
+
+/// Marks the reply sent under `external_id` failed after the fact (a bounce).
+pub fn bounced(
+    conn: &Connection,
+    channel: ChannelKind,
+    external_id: &str,
+    reason: &str,
+    now: Millis,
+) -> Result<Option<Bounced>, StoreError> {
+    let Some(message) = queries::message_by_key(conn, channel.as_str(), "", external_id)? else {
+        return Ok(None);
+    };
+    if message.direction != Direction::Outbound {
+        return Ok(None);
+    }
+    execute(
+        conn,
+        "UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE message_id = ?3",
+        params![reason, now.0, message.id.as_str()],
+    )?;
+    let detail = serde_json::json!({ "message": message.id, "reason": reason });
+    queries::audit(conn, &message.conversation_id, &Actor::System, "bounced", detail, now)?;
+    Ok(Some(Bounced { conversation_id: message.conversation_id, seq: message.seq.unwrap_or_default() }))
 }

@@ -75,6 +75,21 @@ pub fn latest_conversation(
     optional(conn, sql, [customer, channel], rows::conversation)
 }
 
+/// The newest conversation of `customer` with this public reference (references are typed by
+/// people, so only the customer's own count).
+pub fn conversation_by_reference(
+    conn: &Connection,
+    reference: &str,
+    customer: &CustomerId,
+) -> Result<Option<Conversation>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations WHERE reference = ?1 AND customer_id = ?2 ORDER BY created_at DESC LIMIT 1"
+    );
+    optional(conn, sql, [reference, customer.as_str()], rows::conversation)
+}
+
 /// The message an idempotency or threading key names on a channel, within a sender's scope
 /// (`""` for keys unique across the channel).
 pub fn message_by_key(conn: &Connection, channel: &str, scope: &str, key: &str) -> Result<Option<Message>, StoreError> {
@@ -90,7 +105,8 @@ pub fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> 
     execute(
         conn,
         "INSERT INTO messages (id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, \
-         internal, external_id, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         internal, external_id, text, created_at, email, attachments) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         rusqlite::params![
             m.id.as_str(),
             m.conversation_id.as_str(),
@@ -104,6 +120,9 @@ pub fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> 
             m.external_id,
             m.text,
             m.created_at.0,
+            m.email.as_ref().map(|e| serde_json::to_string(e).expect("email details serialize")),
+            (!m.attachments.is_empty())
+                .then(|| serde_json::to_string(&m.attachments).expect("attachment lists serialize")),
         ],
     )?;
     Ok(())

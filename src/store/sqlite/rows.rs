@@ -14,7 +14,7 @@ macro_rules! conversation_columns {
     () => {
         "id, customer_id, channel, status, subject, category, priority, language, queue, assignee, last_seq, \
          secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at, \
-         triage_signal"
+         triage_signal, reference, account"
     };
 }
 
@@ -22,7 +22,7 @@ macro_rules! conversation_columns {
 macro_rules! message_columns {
     () => {
         "id, conversation_id, seq, direction, author_role, author_agent, author_name, channel, internal, \
-         external_id, text, created_at"
+         external_id, text, created_at, email, attachments, original_blob IS NOT NULL"
     };
 }
 
@@ -72,6 +72,12 @@ pub fn conversation(row: &Row<'_>) -> Result<Conversation, StoreError> {
         waiting_since: Millis(row.get(15)?),
         updated_at: Millis(row.get(16)?),
         triage_signal: row.get(17)?,
+        // Conversations opened before references were stored get theirs from the id.
+        reference: match row.get::<_, Option<String>>(18)? {
+            Some(reference) => reference,
+            None => crate::domain::reference::reference(&ConversationId(row.get(0)?)),
+        },
+        account: row.get(19)?,
     })
 }
 
@@ -89,7 +95,22 @@ pub fn message(row: &Row<'_>) -> Result<Message, StoreError> {
         external_id: row.get(9)?,
         text: row.get(10)?,
         created_at: Millis(row.get(11)?),
+        email: json_column(row, 12, "messages.email")?,
+        attachments: json_column(row, 13, "messages.attachments")?.unwrap_or_default(),
+        has_original: row.get(14)?,
     })
+}
+
+/// A JSON column read into its type; NULL is `None`.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    index: usize,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
+    match row.get::<_, Option<String>>(index)? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{column}: {e}"))),
+        None => Ok(None),
+    }
 }
 
 pub fn agent(row: &Row<'_>) -> Result<Agent, StoreError> {
