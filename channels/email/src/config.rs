@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_channel::Secret;
 
 /// `[email]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
     /// Key the plus-address and Message-ID tokens are signed with (at least 32 bytes). Required
@@ -16,6 +16,139 @@ pub struct EmailConfig {
     pub thread_secret: Secret,
     #[serde(default)]
     pub mailboxes: Vec<MailboxConfig>,
+    /// A reply to a conversation resolved longer ago than this opens a new one that follows
+    /// it, instead of reopening it.
+    #[serde(default = "EmailConfig::default_reopen_within_days")]
+    pub reopen_within_days: u64,
+    /// `authserv-id`s (RFC 8601) whose `Authentication-Results` are believed: the receiving
+    /// provider's own (`mx.google.com`, `*.prod.outlook.com`). Headers from any other server
+    /// may have been written by the sender and are ignored.
+    #[serde(default)]
+    pub trusted_authserv_ids: Vec<String>,
+    /// How long a hard-bounced address gets no more mail.
+    #[serde(default = "EmailConfig::default_suppress_days")]
+    pub suppress_hard_bounces_days: u64,
+    /// A larger mail is quarantined whole.
+    #[serde(default = "EmailConfig::default_max_message_bytes")]
+    pub max_message_bytes: usize,
+    /// A larger attachment is left out, with a note in the message; the mail is still taken.
+    #[serde(default = "EmailConfig::default_max_attachment_bytes")]
+    pub max_attachment_bytes: usize,
+    #[serde(default = "EmailConfig::default_max_attachments")]
+    pub max_attachments: usize,
+    #[serde(default)]
+    pub acknowledgement: AcknowledgementConfig,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            thread_secret: Secret::default(),
+            mailboxes: Vec::new(),
+            reopen_within_days: Self::default_reopen_within_days(),
+            trusted_authserv_ids: Vec::new(),
+            suppress_hard_bounces_days: Self::default_suppress_days(),
+            max_message_bytes: Self::default_max_message_bytes(),
+            max_attachment_bytes: Self::default_max_attachment_bytes(),
+            max_attachments: Self::default_max_attachments(),
+            acknowledgement: AcknowledgementConfig::default(),
+        }
+    }
+}
+
+impl EmailConfig {
+    const fn default_reopen_within_days() -> u64 {
+        30
+    }
+    const fn default_suppress_days() -> u64 {
+        30
+    }
+    const fn default_max_message_bytes() -> usize {
+        25 * 1024 * 1024
+    }
+    const fn default_max_attachment_bytes() -> usize {
+        20 * 1024 * 1024
+    }
+    const fn default_max_attachments() -> usize {
+        50
+    }
+
+    /// Checks what the types alone cannot; the error names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.mailboxes.is_empty() {
+            return Ok(());
+        }
+        if self.thread_secret.expose().len() < 32 {
+            return Err("email.thread_secret: must be at least 32 bytes when a mailbox is configured".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, m) in self.mailboxes.iter().enumerate() {
+            let key = |k: &str| format!("email.mailboxes[{i}].{k}");
+            if m.name.is_empty() || !names.insert(m.name.as_str()) {
+                return Err(format!("{}: must be set and unique", key("name")));
+            }
+            if crate::header::check_address(&m.address).is_err() {
+                return Err(format!("{}: {:?} is not an address", key("address"), m.address));
+            }
+            if m.imap.after_ingest == AfterIngest::Move && m.imap.processed_folder.is_none() {
+                return Err(format!("{}: must be set when after_ingest = \"move\"", key("imap.processed_folder")));
+            }
+            if m.imap.batch == 0 {
+                return Err(format!("{}: must be at least 1", key("imap.batch")));
+            }
+            if m.imap.idle_s == 0 || m.imap.idle_s > 29 * 60 {
+                return Err(format!("{}: must be between 1 and 1740 (servers end IDLE at 30 minutes)", key("imap.idle_s")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[email.acknowledgement]`: the automatic answer to a customer's first mail of a
+/// conversation, with its reference. Never sent to automatic mail.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgementConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    /// One acknowledgement per sender within this many minutes, however many conversations
+    /// they open.
+    #[serde(default = "AcknowledgementConfig::default_per_sender_minutes")]
+    pub per_sender_minutes: u64,
+    /// The Chinese text; `{reference}` becomes the conversation's reference.
+    #[serde(default = "AcknowledgementConfig::default_zh")]
+    pub zh: String,
+    /// The English text, for everyone else.
+    #[serde(default = "AcknowledgementConfig::default_en")]
+    pub en: String,
+}
+
+impl AcknowledgementConfig {
+    const fn default_per_sender_minutes() -> u64 {
+        60
+    }
+    fn default_zh() -> String {
+        "您好，我们已收到您的邮件，工单编号 [#{reference}]。客服人员会尽快回复您。\n\n\
+         请注意：我们绝不会向您索取密码、助记词、私钥或短信验证码。"
+            .into()
+    }
+    fn default_en() -> String {
+        "Hello, we have received your email and filed it as [#{reference}]. An agent will answer you as soon as \
+         possible.\n\nPlease note: we will never ask you for your password, recovery phrase, private keys or SMS \
+         codes."
+            .into()
+    }
+}
+
+impl Default for AcknowledgementConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            per_sender_minutes: Self::default_per_sender_minutes(),
+            zh: Self::default_zh(),
+            en: Self::default_en(),
+        }
+    }
 }
 
 /// One `[[email.mailboxes]]` table.
@@ -95,6 +228,10 @@ pub struct ImapConfig {
     pub username: String,
     #[serde(default)]
     pub password: Secret,
+    /// The environment variable the password is read from instead, so it stays out of the
+    /// file.
+    #[serde(default)]
+    pub password_env: Option<String>,
     #[serde(default)]
     pub auth: AuthMethod,
     #[serde(default)]
@@ -178,6 +315,9 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Secret,
+    /// The environment variable the password is read from instead.
+    #[serde(default)]
+    pub password_env: Option<String>,
     #[serde(default)]
     pub auth: AuthMethod,
     #[serde(default)]

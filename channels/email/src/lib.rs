@@ -16,6 +16,7 @@
 //! Fetching over IMAP and sending over SMTP come next, on top of this.
 
 mod attachment;
+mod authenticity;
 mod auto;
 mod body;
 mod config;
@@ -30,9 +31,10 @@ mod rfc2231;
 mod threading;
 
 pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
+pub use authenticity::authentication;
 pub use auto::{Classification, DeliveryReport, MailKind, Severity, classify};
 pub use config::{
-    AfterIngest, AuthMethod, DkimConfig, EmailConfig, ImapConfig, MailboxConfig, OAuthConfig, SmtpConfig, StartFrom,
+    AcknowledgementConfig, AfterIngest, AuthMethod, DkimConfig, EmailConfig, ImapConfig, MailboxConfig, OAuthConfig, SmtpConfig, StartFrom,
     TlsMode,
 };
 pub use credentials::{AccessTokens, Credentials, LoginSecret, xoauth2_response};

@@ -93,6 +93,7 @@ const KEPT_HEADERS: &[&str] = &[
     "original-message-id",
     "delivered-to",
     "x-original-to",
+    "authentication-results",
 ];
 
 /// At most this many values of one field are kept (Received-style repetition is unbounded).
