@@ -33,10 +33,35 @@ impl ImapError {
     pub(super) fn of_command(command: &'static str, error: async_imap::error::Error) -> ImapError {
         use async_imap::error::Error;
         match error {
-            Error::No(reason) | Error::Bad(reason) => ImapError::Refused { command, reason },
+            Error::No(reason) | Error::Bad(reason) => ImapError::Refused { command, reason: server_text(&reason) },
             Error::Io(error) => ImapError::Closed(format!("{command}: {error}")),
             Error::ConnectionLost => ImapError::Closed(format!("{command}: the server closed the connection")),
             other => ImapError::Protocol(format!("{command}: {other}")),
         }
+    }
+}
+
+/// What the server said in a NO or BAD. async-imap words these `code: Some(..), info:
+/// Some("text")`; the text (which carries any `[CODE]` Dovecot and others put first) is what a
+/// reader needs.
+pub(super) fn server_text(reason: &str) -> String {
+    match reason.split_once("info: Some(\"") {
+        Some((_, text)) => text.strip_suffix("\")").unwrap_or(text).replace("\\\"", "\""),
+        None => reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_text_is_taken_out_of_async_imaps_wording() {
+        assert_eq!(
+            server_text(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(server_text(r#"code: Some(Alert), info: Some("say \"hi\"")"#), r#"say "hi""#);
+        assert_eq!(server_text("code: None, info: None"), "code: None, info: None");
     }
 }

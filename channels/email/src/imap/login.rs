@@ -7,6 +7,7 @@ use async_imap::{Authenticator, Client, Session};
 use tokio::time::timeout;
 
 use super::ImapError;
+use super::error::server_text;
 use super::stream::MailStream;
 use crate::{Credentials, LoginSecret, xoauth2_response};
 
@@ -43,7 +44,9 @@ pub(crate) async fn log_in(
 fn login_error(user: &str, error: async_imap::error::Error) -> ImapError {
     use async_imap::error::Error;
     match error {
-        Error::No(reason) | Error::Bad(reason) => ImapError::Login(format!("the server refused {user}: {reason}")),
+        Error::No(reason) | Error::Bad(reason) => {
+            ImapError::Login(format!("the server refused {user}: {}", server_text(&reason)))
+        }
         // async-imap checks the quoted strings before sending; the message names the character
         // only, never the secret.
         Error::Validate(invalid) => ImapError::Login(format!("the username or password cannot be sent: {invalid}")),
