@@ -72,3 +72,21 @@ async fn no_access_token_is_a_login_error_that_says_why() {
     let error = ImapClient::connect(&endpoint).await.unwrap_err();
     assert_eq!(error, ImapError::Login("no access token for support@example.com: refresh token revoked".into()));
 }
+
+#[test]
+fn the_client_can_be_driven_from_a_spawned_task() {
+    fn spawnable<T: Send + 'static>(_: T) {}
+    // Never run: it only has to compile, which needs every future of the client to be Send.
+    let endpoint = crate::common::endpoint_at(1);
+    spawnable(async move {
+        let mut client = ImapClient::connect(&endpoint).await?;
+        client.select("INBOX").await?;
+        let uids = client.uids_above(0).await?;
+        client.fetch(&uids).await?;
+        client.mark_seen(&uids).await?;
+        client.move_to(&uids, "Done").await?;
+        client.wait(std::time::Duration::from_secs(1), &tokio_util::sync::CancellationToken::new()).await?;
+        client.logout().await;
+        Ok::<(), ImapError>(())
+    });
+}
