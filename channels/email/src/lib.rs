@@ -23,6 +23,7 @@ mod config;
 mod credentials;
 mod header;
 mod html;
+mod imap;
 mod inbound;
 mod msgid;
 mod parse;
@@ -39,6 +40,7 @@ pub use config::{
 };
 pub use credentials::{AccessTokens, Credentials, LoginSecret, xoauth2_response};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
+pub use imap::{FetchedMail, FolderStatus, ImapClient, ImapEndpoint, ImapError, Wake};
 pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
 pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
