@@ -1,0 +1,158 @@
+//! What happens to one fetched mail: parsed, classified, and then submitted as a customer
+//! message (automatic mail marked so, a bounce attached to the conversation of the mail that
+//! bounced and its delivery marked failed), dropped (our own mail looping back), or
+//! quarantined (a mail that cannot be read). Answers only once the daemon has it durably.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use switchboard_channel::{Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading};
+
+use crate::auto::{MailKind, Severity, classify};
+use crate::authenticity::authentication;
+use crate::config::AcknowledgementConfig;
+use crate::inbound::to_inbound;
+use crate::parse::{ParseLimits, parse_mail};
+use crate::suppression::Suppression;
+use crate::threading::OwnMailbox;
+
+/// What became of a mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Committed (or found committed before) in this conversation.
+    Ingested { conversation_id: String, duplicate: bool },
+    /// Our own mail come back: nothing to do.
+    Dropped,
+    /// Unreadable: kept aside for an operator.
+    Quarantined,
+}
+
+/// How one mailbox takes its mail.
+pub struct Intake {
+    pub mailbox: String,
+    pub own: OwnMailbox,
+    pub limits: ParseLimits,
+    pub trusted_authserv_ids: Vec<String>,
+    pub reopen_within: Duration,
+    pub acknowledgement: AcknowledgementConfig,
+    pub suppression: Suppression,
+    pub sink: Arc<dyn InboundSink>,
+    pub clock: Arc<dyn Clock>,
+    /// When each sender was last acknowledged.
+    pub acknowledged: Mutex<HashMap<String, Millis>>,
+}
+
+impl Intake {
+    /// Takes one raw mail. The submit is queued when this is called, so a batch taken one
+    /// after another commits in that order.
+    pub fn take(&self, raw: Arc<[u8]>) -> futures::future::BoxFuture<'_, Result<Outcome, Refused>> {
+        let mail = match parse_mail(&raw, &self.limits) {
+            Ok(mail) => mail,
+            Err(e) => return Box::pin(self.quarantine(raw, e.to_string())),
+        };
+        let class = classify(&mail, &self.own);
+        let mut inbound = to_inbound(&mail, &self.own);
+        inbound.account = Some(self.mailbox.clone());
+        inbound.reopen_within = Some(self.reopen_within);
+        if let Some(email) = inbound.email.as_mut() {
+            email.authentication = authentication(&mail, &self.trusted_authserv_ids);
+        }
+        let mut bounce = None;
+        match &class.kind {
+            MailKind::OwnLoop => {
+                tracing::debug!(mailbox = self.mailbox, reason = class.reason, "Own mail came back; dropped");
+                return Box::pin(async { Ok(Outcome::Dropped) });
+            }
+            MailKind::Human => {}
+            MailKind::AutoReply | MailKind::Bulk => inbound.automatic = true,
+            MailKind::Bounce(report) => {
+                inbound.automatic = true;
+                // The report belongs with the mail that bounced, before any other hint.
+                if let (Some(id), Threading::ByReferences(keys)) = (&report.original_message_id, &mut inbound.threading) {
+                    keys.insert(0, ThreadKey::Message(id.clone()));
+                    if let Some(conversation) = self.own.conversation_of_message_id(id) {
+                        keys.insert(0, ThreadKey::Conversation(conversation));
+                    }
+                }
+                bounce = Some(report.clone());
+            }
+        }
+        let human = matches!(class.kind, MailKind::Human);
+        let sender = mail.from.address.clone();
+        let language_zh = mail.text.chars().chain(mail.subject.iter().flat_map(|s| s.chars())).any(is_cjk);
+        let committing = self.sink.submit(inbound, Origin::default());
+        Box::pin(async move {
+            let accepted = match committing.await {
+                Ok(accepted) => accepted,
+                Err(e @ (Refused::Busy | Refused::Unavailable)) => return Err(e),
+                // Nothing the mail says can be fixed by fetching it again: keep it aside.
+                Err(refused) => return self.quarantine(raw, refused.to_string()).await,
+            };
+            if !accepted.duplicate {
+                if let Some(report) = &bounce {
+                    self.bounced(report).await?;
+                }
+                // The first message of a conversation: the customer hears we have it.
+                if human && accepted.message.seq == 1 {
+                    self.acknowledge(&accepted.conversation_id, &sender, language_zh).await?;
+                }
+            }
+            Ok(Outcome::Ingested { conversation_id: accepted.conversation_id, duplicate: accepted.duplicate })
+        })
+    }
+
+    async fn quarantine(&self, raw: Arc<[u8]>, reason: String) -> Result<Outcome, Refused> {
+        let item = Quarantined { account: Some(self.mailbox.clone()), reason, raw };
+        self.sink.quarantine(item).await?;
+        Ok(Outcome::Quarantined)
+    }
+
+    /// A failed delivery marks our reply failed; a hard bounce stops mail to the address.
+    async fn bounced(&self, report: &crate::auto::DeliveryReport) -> Result<(), Refused> {
+        if !matches!(report.severity, Severity::Hard | Severity::Unknown) || report.action.as_deref() == Some("delayed")
+        {
+            return Ok(());
+        }
+        let reason = match (&report.status, &report.diagnostic) {
+            (Some(status), Some(diagnostic)) => format!("bounced: {status} {diagnostic}"),
+            (Some(status), None) => format!("bounced: {status}"),
+            (None, Some(diagnostic)) => format!("bounced: {diagnostic}"),
+            (None, None) => "bounced".to_owned(),
+        };
+        if let Some(id) = &report.original_message_id {
+            self.sink.delivery_failed(id, &reason).await?;
+        }
+        if report.severity == Severity::Hard
+            && let Some(recipient) = &report.recipient
+        {
+            self.suppression.suppress(recipient, &reason).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the acknowledgement, at most once per sender within the configured time.
+    async fn acknowledge(&self, conversation_id: &str, sender: &str, zh: bool) -> Result<(), Refused> {
+        let ack = &self.acknowledgement;
+        if !ack.enabled {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let window = Duration::from_secs(ack.per_sender_minutes * 60);
+        {
+            let mut last = self.acknowledged.lock().expect("acknowledgement times lock");
+            if last.get(sender).is_some_and(|at| at.plus(window) > now) {
+                return Ok(());
+            }
+            last.retain(|_, at| at.plus(window) > now);
+            last.insert(sender.to_owned(), now);
+        }
+        let text = if zh { &ack.zh } else { &ack.en };
+        self.sink.acknowledge(conversation_id, text).await
+    }
+}
+
+/// A character of Chinese, Japanese or Korean script.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
