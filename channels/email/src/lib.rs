@@ -24,6 +24,7 @@ mod header;
 mod html;
 mod inbound;
 mod msgid;
+mod oauth;
 mod parse;
 mod quote;
 mod rfc2231;
@@ -39,6 +40,7 @@ pub use credentials::{AccessTokens, Credentials, LoginSecret, xoauth2_response};
 pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
 pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
+pub use oauth::{CommandTokens, RefreshTokens, token_source};
 pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
 pub use threading::{
     OwnMailbox, ReplyContext, ReplyHeaders, ThreadingError, make_token, reply_headers, subject_reference, thread_hints,
