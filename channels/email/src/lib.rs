@@ -28,6 +28,7 @@ mod oauth;
 mod parse;
 mod quote;
 mod rfc2231;
+mod smtp;
 mod threading;
 
 pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
@@ -42,6 +43,7 @@ pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
 pub use oauth::{CommandTokens, RefreshTokens, token_source};
 pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
+pub use smtp::{OutgoingMail, SmtpSender, SmtpSetupError};
 pub use threading::{
     OwnMailbox, ReplyContext, ReplyHeaders, ThreadingError, make_token, reply_headers, subject_reference, thread_hints,
     verify_token,
