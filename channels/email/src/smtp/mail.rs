@@ -164,3 +164,152 @@ fn text_html(text: &str) -> String {
     html.push_str("</body></html>");
     html
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail() -> OutgoingMail {
+        OutgoingMail {
+            from: (Some("Wallet Support".into()), "support@help.wallet.example".into()),
+            to: vec!["li.wei@customer.example".into()],
+            cc: Vec::new(),
+            reply_to: "support+abc@help.wallet.example".into(),
+            subject: "Re: Refund [#K7Q2M9]".into(),
+            message_id: "abc.def@help.wallet.example".into(),
+            in_reply_to: Some("first@customer.example".into()),
+            references: vec!["first@customer.example".into()],
+            auto_submitted: false,
+            text: "Hello".into(),
+            html: None,
+            extra_headers: vec![("X-Loop".into(), "support@help.wallet.example".into())],
+        }
+    }
+
+    fn formatted(mail: &OutgoingMail) -> String {
+        String::from_utf8(mail.message(false).expect("builds").formatted()).expect("utf-8")
+    }
+
+    /// The header section's lines, each folded continuation joined to its header.
+    fn header_lines(formatted: &str) -> Vec<String> {
+        let head = formatted.split("\r\n\r\n").next().expect("header section");
+        let mut lines: Vec<String> = Vec::new();
+        for line in head.split("\r\n") {
+            match lines.last_mut() {
+                Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+                _ => lines.push(line.to_owned()),
+            }
+        }
+        lines
+    }
+
+    fn count(lines: &[String], name: &str) -> usize {
+        lines.iter().filter(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase()))).count()
+    }
+
+    #[test]
+    fn typed_text_cannot_start_a_header() {
+        let mut evil = mail();
+        evil.subject = "Refund\r\nBcc: x@evil.example".into();
+        evil.from.0 = Some("Mei\r\nBcc: y@evil.example".into());
+        evil.extra_headers[0].1 = "loop\r\nBcc: z@evil.example".into();
+        let text = formatted(&evil);
+        let lines = header_lines(&text);
+        assert_eq!(count(&lines, "Bcc"), 0, "{text}");
+        assert_eq!(count(&lines, "Subject"), 1, "{text}");
+        assert_eq!(count(&lines, "From"), 1, "{text}");
+        let envelope = evil.message(false).expect("builds").envelope().to().to_vec();
+        assert_eq!(envelope.len(), 1);
+
+        let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).expect("parses");
+        assert_eq!(parsed.subject(), Some("Refund Bcc: x@evil.example"));
+        assert!(parsed.header_values("Bcc").next().is_none());
+    }
+
+    #[test]
+    fn non_ascii_subjects_are_one_encoded_header() {
+        let mut zh = mail();
+        zh.subject = "回复：退款\r\nBcc: x@evil.example".into();
+        zh.from.0 = Some("钱包客服".into());
+        let text = formatted(&zh);
+        let lines = header_lines(&text);
+        assert_eq!(count(&lines, "Bcc"), 0, "{text}");
+        let subject = lines.iter().find(|l| l.starts_with("Subject:")).expect("subject");
+        assert!(subject.contains("=?utf-8?") || subject.contains("=?UTF-8?"), "{subject}");
+        assert!(text.is_ascii());
+        let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).expect("parses");
+        assert_eq!(parsed.subject(), Some("回复：退款 Bcc: x@evil.example"));
+        assert_eq!(parsed.from().and_then(|f| f.first()).and_then(|a| a.name()), Some("钱包客服"));
+    }
+
+    #[test]
+    fn bad_addresses_ids_and_header_names_are_refused() {
+        let refused = |change: fn(&mut OutgoingMail)| {
+            let mut m = mail();
+            change(&mut m);
+            m.message(false).expect_err("refused")
+        };
+        refused(|m| m.to[0] = "li@customer.example\r\nBcc: x@evil.example".into());
+        refused(|m| m.cc.push("a@x,b@y".into()));
+        refused(|m| m.reply_to = "<a@x.example>".into());
+        refused(|m| m.to.clear());
+        refused(|m| m.message_id = "<abc@help.wallet.example>".into());
+        refused(|m| m.in_reply_to = Some("a@b>\r\nBcc: x@evil.example".into()));
+        refused(|m| m.references.push("no at sign".into()));
+        refused(|m| m.extra_headers.push(("X-A\r\nBcc".into(), "x".into())));
+        refused(|m| m.extra_headers.push(("bcc".into(), "x@evil.example".into())));
+        refused(|m| m.extra_headers.push(("X-A:".into(), "x".into())));
+    }
+
+    #[test]
+    fn threading_and_automatic_headers_are_written() {
+        let mut auto = mail();
+        auto.references.push("abc.000@help.wallet.example".into());
+        let lines = header_lines(&formatted(&auto));
+        assert!(lines.contains(&"Message-ID: <abc.def@help.wallet.example>".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"In-Reply-To: <first@customer.example>".to_owned()), "{lines:?}");
+        assert!(
+            lines.contains(&"References: <first@customer.example> <abc.000@help.wallet.example>".to_owned()),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"X-Loop: support@help.wallet.example".to_owned()), "{lines:?}");
+        assert_eq!(count(&lines, "Auto-Submitted"), 0);
+        auto.auto_submitted = true;
+        assert!(header_lines(&formatted(&auto)).contains(&"Auto-Submitted: auto-replied".to_owned()));
+    }
+
+    #[test]
+    fn html_makes_an_alternative() {
+        let mut m = mail();
+        m.text = "a < b & c\nnext".into();
+        let text_only = formatted(&m);
+        assert!(text_only.contains("Content-Type: text/plain; charset=utf-8"), "{text_only}");
+        let with_html = String::from_utf8(m.message(true).expect("builds").formatted()).expect("utf-8");
+        assert!(with_html.contains("multipart/alternative"), "{with_html}");
+        let parsed = mail_parser::MessageParser::default().parse(with_html.as_bytes()).expect("parses");
+        assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("a < b & c\r\nnext"));
+        assert!(parsed.body_html(0).expect("html").contains("a &lt; b &amp; c<br>"));
+    }
+
+    #[test]
+    fn replies_take_their_threading_from_reply_headers() {
+        let headers = ReplyHeaders {
+            message_id: "t.n@help.wallet.example".into(),
+            in_reply_to: Some("c@customer.example".into()),
+            references: vec!["c@customer.example".into()],
+            subject: "Re: Refund".into(),
+            reply_to: "support+t@help.wallet.example".into(),
+            x_loop: "support@help.wallet.example".into(),
+        };
+        let m = OutgoingMail::reply(
+            (None, "support@help.wallet.example".into()),
+            vec!["c@x.example".into()],
+            headers,
+            "Hi".into(),
+        );
+        assert_eq!(m.message_id, "t.n@help.wallet.example");
+        assert_eq!(m.reply_to, "support+t@help.wallet.example");
+        assert_eq!(m.extra_headers, [("X-Loop".to_owned(), "support@help.wallet.example".to_owned())]);
+        assert!(m.message(false).is_ok());
+    }
+}
