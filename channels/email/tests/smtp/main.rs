@@ -4,3 +4,4 @@
 
 mod oauth;
 mod sending;
+mod xoauth2;

@@ -35,7 +35,7 @@ fn own() -> OwnMailbox {
 }
 
 /// An agent's reply to a customer who wrote twice, threaded as the channel threads it.
-fn reply() -> OutgoingMail {
+pub(crate) fn reply() -> OutgoingMail {
     let own = own();
     let refs = vec!["first@customer.example".to_owned(), "second@customer.example".to_owned()];
     let context = ReplyContext {
