@@ -26,9 +26,11 @@ mod html;
 mod imap;
 mod inbound;
 mod msgid;
+mod oauth;
 mod parse;
 mod quote;
 mod rfc2231;
+mod smtp;
 mod threading;
 
 pub use attachment::{DropReason, DroppedAttachment, MailAttachment};
@@ -43,7 +45,9 @@ pub use header::{HeaderError, check_address, encode_text, header_text, mailbox};
 pub use imap::{FetchedMail, FolderStatus, ImapClient, ImapEndpoint, ImapError, Wake};
 pub use inbound::to_inbound;
 pub use msgid::{message_id_list, normalize_message_id};
+pub use oauth::{CommandTokens, RefreshTokens, token_source};
 pub use parse::{MailHeaders, Mailbox, ParseError, ParseLimits, ParsedMail, ReportParts, parse_mail};
+pub use smtp::{OutgoingMail, SmtpSender, SmtpSetupError};
 pub use threading::{
     OwnMailbox, ReplyContext, ReplyHeaders, ThreadingError, make_token, reply_headers, subject_reference, thread_hints,
     verify_token,
