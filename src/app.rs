@@ -72,7 +72,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
         },
-    );
+    )?;
     live.set(channels.live());
     let adapters = channels.outbound();
     let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone(), clock.clone())

@@ -52,10 +52,16 @@ pub struct Channels {
     adapters: Vec<Arc<dyn Adapter>>,
 }
 
-/// Starts every configured channel.
-pub fn start(config: &Config, parts: &Parts) -> Channels {
+/// Starts every configured channel; an error names the configuration key at fault.
+pub fn start(config: &Config, parts: &Parts) -> Result<Channels, switchboard_email::StartError> {
     let chat = switchboard_chat::ChatChannel::start(parts.context(ChannelKind::Chat, config.chat.clone()));
-    Channels { adapters: vec![chat] }
+    let mut adapters: Vec<Arc<dyn Adapter>> = vec![chat];
+    if let Some(email) =
+        switchboard_email::EmailChannel::start(parts.context(ChannelKind::Email, config.email.clone()))?
+    {
+        adapters.push(email);
+    }
+    Ok(Channels { adapters })
 }
 
 impl Channels {

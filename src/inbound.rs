@@ -104,8 +104,9 @@ impl InboundSink for ChannelSink {
 
     async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused> {
         let id = ConversationId(conversation_id.to_owned());
+        let text = text.replace("{reference}", &crate::domain::reference::reference(&id));
         // One acknowledgement per conversation, however often the adapter asks.
-        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), text).await.map_err(refused)?;
+        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), &text).await.map_err(refused)?;
         Ok(())
     }
 }

@@ -33,6 +33,9 @@ pub struct Config {
     /// The customer live-chat channel.
     #[serde(default)]
     pub chat: ChatConfig,
+    /// The email channel: its mailboxes.
+    #[serde(default)]
+    pub email: switchboard_email::EmailConfig,
     /// The agent console.
     #[serde(default)]
     pub console: ConsoleConfig,
@@ -92,6 +95,7 @@ impl Config {
         self.outbox.validate()?;
         self.routing.validate()?;
         self.chat.validate().map_err(ConfigError)?;
+        self.email.validate().map_err(ConfigError)?;
         self.console.validate()?;
         self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
         for (i, q) in self.routing.queues.iter().enumerate() {

@@ -26,7 +26,9 @@ pub fn authentication(mail: &ParsedMail, trusted: &[String]) -> Authentication {
             };
         }
         let dkim_aligned = results.iter().any(|(method, result, rest)| {
-            *method == "dkim" && *result == "pass" && property(rest, "header.d").is_some_and(|d| aligned(d, from_domain))
+            *method == "dkim"
+                && *result == "pass"
+                && property(rest, "header.d").is_some_and(|d| aligned(d, from_domain))
         });
         if dkim_aligned {
             verdict = Authentication::Pass;

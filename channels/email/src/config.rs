@@ -97,7 +97,10 @@ impl EmailConfig {
                 return Err(format!("{}: must be at least 1", key("imap.batch")));
             }
             if m.imap.idle_s == 0 || m.imap.idle_s > 29 * 60 {
-                return Err(format!("{}: must be between 1 and 1740 (servers end IDLE at 30 minutes)", key("imap.idle_s")));
+                return Err(format!(
+                    "{}: must be between 1 and 1740 (servers end IDLE at 30 minutes)",
+                    key("imap.idle_s")
+                ));
             }
         }
         Ok(())

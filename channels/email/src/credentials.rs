@@ -11,6 +11,10 @@ use switchboard_channel::Secret;
 pub trait AccessTokens: Send + Sync + 'static {
     /// A token valid for at least the next minute; `Err` says why none could be had.
     async fn token(&self) -> Result<Secret, String>;
+
+    /// Forgets the cached token, so the next [`AccessTokens::token`] fetches a fresh one (after
+    /// the server refused the last).
+    async fn invalidate(&self) {}
 }
 
 /// The login of one account.

@@ -112,7 +112,9 @@ fn is_login_failure(e: &ImapError) -> bool {
 fn rand_unit() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64);
+    h.write_u64(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
+    );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -137,7 +139,13 @@ async fn session(
         Some(old) => {
             // Every UID is new under another UIDVALIDITY: take the whole folder again; what
             // was committed before is recognised by its key.
-            tracing::warn!(mailbox = folder.mailbox, folder = folder.name, old = old.uid_validity, new = status.uid_validity, "UIDVALIDITY changed; resyncing the folder");
+            tracing::warn!(
+                mailbox = folder.mailbox,
+                folder = folder.name,
+                old = old.uid_validity,
+                new = status.uid_validity,
+                "UIDVALIDITY changed; resyncing the folder"
+            );
             Cursor { uid_validity: status.uid_validity, last_uid: 0 }
         }
         None => {

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use switchboard_channel::{Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading};
 
-use crate::auto::{MailKind, Severity, classify};
 use crate::authenticity::authentication;
+use crate::auto::{MailKind, Severity, classify};
 use crate::config::AcknowledgementConfig;
 use crate::inbound::to_inbound;
 use crate::parse::{ParseLimits, parse_mail};
@@ -69,7 +69,8 @@ impl Intake {
             MailKind::Bounce(report) => {
                 inbound.automatic = true;
                 // The report belongs with the mail that bounced, before any other hint.
-                if let (Some(id), Threading::ByReferences(keys)) = (&report.original_message_id, &mut inbound.threading) {
+                if let (Some(id), Threading::ByReferences(keys)) = (&report.original_message_id, &mut inbound.threading)
+                {
                     keys.insert(0, ThreadKey::Message(id.clone()));
                     if let Some(conversation) = self.own.conversation_of_message_id(id) {
                         keys.insert(0, ThreadKey::Conversation(conversation));

@@ -34,12 +34,6 @@ impl CommandTokens {
         Ok(Self { program, args: words.collect(), timeout, cache: TokenCache::default() })
     }
 
-    /// Forgets the token so that the next caller runs the command again: for after a server
-    /// refused the token before it was due.
-    pub async fn invalidate(&self) {
-        self.cache.clear().await;
-    }
-
     async fn run(&self) -> Result<Fetched, String> {
         let name = &self.program;
         let child = Command::new(name)
@@ -84,6 +78,10 @@ fn parse_output(stdout: &str) -> Result<Fetched, String> {
 impl AccessTokens for CommandTokens {
     async fn token(&self) -> Result<Secret, String> {
         self.cache.get(|| self.run()).await
+    }
+
+    async fn invalidate(&self) {
+        self.cache.clear().await;
     }
 }
 

@@ -60,12 +60,6 @@ impl RefreshTokens {
         })
     }
 
-    /// Forgets the access token so that the next caller asks the endpoint again: for after a
-    /// server refused the token before it was due.
-    pub async fn invalidate(&self) {
-        self.cache.clear().await;
-    }
-
     async fn refresh(&self) -> Result<Fetched, String> {
         let refresh_token = self.refresh_token.lock().expect("refresh token lock").clone();
         let mut form = vec![
@@ -106,5 +100,9 @@ impl RefreshTokens {
 impl AccessTokens for RefreshTokens {
     async fn token(&self) -> Result<Secret, String> {
         self.cache.get(|| self.refresh()).await
+    }
+
+    async fn invalidate(&self) {
+        self.cache.clear().await;
     }
 }
