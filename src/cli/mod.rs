@@ -1,6 +1,8 @@
-//! The command line: `run` (the default), `check-config`, `migrate`, `agent …`.
+//! The command line: `run` (the default), `check-config`, `migrate`, `agent …`,
+//! `quarantine …`, `triage …`.
 
 mod agent;
+mod quarantine;
 mod triage;
 
 use std::path::PathBuf;
@@ -37,6 +39,9 @@ pub enum Command {
     /// Manage agent accounts.
     #[command(subcommand)]
     Agent(agent::AgentCommand),
+    /// List and read the messages a channel could not read.
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineCommand),
     /// Train, evaluate and try the classifier; redact text.
     #[command(subcommand)]
     Triage(triage::TriageCommand),
@@ -93,6 +98,7 @@ impl Cli {
                     Ok(())
                 }
                 Command::Agent(cmd) => agent::execute(cmd, &config).await,
+                Command::Quarantine(cmd) => quarantine::execute(cmd, &config).await,
                 Command::CheckConfig | Command::Triage(_) => unreachable!("handled before the runtime starts"),
             }
         });

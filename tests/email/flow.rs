@@ -1,0 +1,125 @@
+//! A whole email conversation: the customer's mail becomes a conversation an agent is
+//! offered, the agent's reply leaves threaded, the customer's answer to it comes back into the
+//! same conversation, and a fresh mail opens another.
+
+use std::time::Duration;
+
+use serde_json::json;
+use switchboard_mailservers::SinkMode;
+
+use crate::client::{PASSWORD, Ws};
+use crate::mail::{SUPPORT, body_text, customer_mail, header, setup};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+async fn a_mail_is_answered_and_the_answer_threads_back() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.daemon.agent_add("alice", "Alice", &["en"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "alice").await;
+
+    let first = customer_mail(
+        "li.wei@example.com",
+        "m1@example.com",
+        "My transfer has not arrived",
+        "I sent 200 USD to my sister yesterday and it has not arrived.",
+    );
+    s.dovecot.append("INBOX", &first).unwrap();
+    let offer = agent.expect("offer").await;
+    assert_eq!(offer["conversation"]["channel"], "email");
+    assert_eq!(offer["conversation"]["subject"], "My transfer has not arrived");
+    let reference = offer["conversation"]["reference"].as_str().expect("a reference").to_owned();
+    agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let assigned = agent.expect("assigned").await;
+    let conversation = assigned["conversation"]["id"].as_str().unwrap().to_owned();
+    let shown = &assigned["conversation"]["messages"][0];
+    assert_eq!(shown["text"], "I sent 200 USD to my sister yesterday and it has not arrived.");
+    assert_eq!(shown["email"]["from"], "Customer <li.wei@example.com>");
+    assert_eq!(shown["email"]["to"], json!([SUPPORT]));
+
+    agent
+        .send(json!({
+            "type": "reply", "conversation_id": conversation, "client_id": "r1",
+            "text": "我们正在查询您的转账。We are looking into it.", "cc": ["family@example.com"],
+        }))
+        .await;
+    agent.expect("ack").await;
+    let delivery = agent.expect("delivery").await;
+    assert_eq!(delivery["state"], "sent", "{delivery}");
+
+    let sent = s.sink.wait_for_received(1, WAIT);
+    assert_eq!(sent.len(), 1, "one reply sent");
+    let reply = &sent[0];
+    let mut rcpt: Vec<&str> = reply.rcpt_to.iter().map(String::as_str).collect();
+    rcpt.sort();
+    assert_eq!(rcpt, ["family@example.com", "li.wei@example.com"]);
+    let raw = &reply.raw;
+    assert_eq!(header(raw, "In-Reply-To").as_deref(), Some("<m1@example.com>"));
+    assert_eq!(header(raw, "References").as_deref(), Some("<m1@example.com>"));
+    let subject = mail_parser::MessageParser::default().parse(raw).unwrap().subject().unwrap().to_owned();
+    assert_eq!(subject, format!("Re: My transfer has not arrived [#{reference}]"));
+    let reply_to = header(raw, "Reply-To").unwrap();
+    assert!(reply_to.starts_with("support+") && reply_to.ends_with("@wallet.test"), "{reply_to}");
+    assert!(header(raw, "From").unwrap().contains(SUPPORT));
+    assert_eq!(header(raw, "Auto-Submitted"), None, "an agent's reply is not automatic");
+    assert_eq!(body_text(raw).trim(), "我们正在查询您的转账。We are looking into it.");
+    let our_id = header(raw, "Message-ID").unwrap();
+
+    // The customer answers the captured mail, quoting it, as mail clients do.
+    let answer = format!(
+        "From: Customer <li.wei@example.com>\r\nTo: {reply_to}\r\nSubject: Re: {subject}\r\n\
+         Message-ID: <m2@example.com>\r\nIn-Reply-To: {our_id}\r\nReferences: <m1@example.com> {our_id}\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nThank you, it is still missing.\r\n\r\n\
+         On Mon, 7 Dec 2026 at 10:00, Wallet Support <{SUPPORT}> wrote:\r\n> We are looking into it.\r\n"
+    );
+    s.dovecot.append("INBOX", answer.as_bytes()).unwrap();
+    let message = customer_message(&mut agent).await;
+    assert_eq!(message["conversation_id"], conversation.as_str(), "the answer threads into the conversation");
+    assert_eq!(message["text"], "Thank you, it is still missing.", "quoted history is left out");
+    assert!(message["original_url"].is_string(), "the full original can be read: {message}");
+
+    // A fresh mail from the same customer is another matter.
+    let fresh = customer_mail("li.wei@example.com", "m3@example.com", "How do I change my phone number?", "Hi");
+    s.dovecot.append("INBOX", &fresh).unwrap();
+    let offer = agent.expect("offer").await;
+    assert_ne!(offer["conversation"]["id"], conversation.as_str(), "a fresh mail opens a new conversation");
+    assert_eq!(offer["conversation"]["subject"], "How do I change my phone number?");
+}
+
+#[tokio::test]
+async fn a_reply_refused_for_good_is_shown_failed_and_a_temporary_refusal_is_retried() {
+    let Some(mut s) = setup(SinkMode::Temporary).await else { return };
+    s.daemon.agent_add("alice", "Alice", &["en"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "alice").await;
+    s.dovecot.append("INBOX", &customer_mail("a@example.com", "t1@example.com", "Refund", "Refund please")).unwrap();
+    let conversation = agent.accept_next_offer().await;
+    agent.send(json!({ "type": "reply", "conversation_id": conversation, "client_id": "r1", "text": "Done." })).await;
+    agent.expect("ack").await;
+    // Refused for now, a few times; then the server takes it, once.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(s.sink.messages().is_empty());
+    s.sink.set_mode(SinkMode::Accept).unwrap();
+    let delivery = agent.expect("delivery").await;
+    assert_eq!(delivery["state"], "sent", "{delivery}");
+    assert_eq!(s.sink.wait_for(1, WAIT).len(), 1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(s.sink.messages().len(), 1, "delivered exactly once");
+
+    s.sink.set_mode(SinkMode::Permanent).unwrap();
+    agent.send(json!({ "type": "reply", "conversation_id": conversation, "client_id": "r2", "text": "Also…" })).await;
+    agent.expect("ack").await;
+    let failed = agent.expect("delivery").await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(failed["detail"].as_str().unwrap().contains("500"), "the server's answer is shown: {failed}");
+    assert_eq!(s.sink.messages().len(), 1, "nothing more was accepted");
+}
+
+/// The next message frame a customer wrote (the agent's own replies come back as frames too).
+async fn customer_message(agent: &mut Ws) -> serde_json::Value {
+    loop {
+        let message = agent.expect("message").await;
+        if message["author"]["role"] == "customer" {
+            return message;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! What the fetch loop takes and how it leaves the mailbox: mail another client already read,
+//! a changed UIDVALIDITY, Chinese mail in legacy encodings, a mail that cannot be read, our own
+//! mail and automatic replies.
+
+use std::time::Duration;
+
+use switchboard_mailservers::SinkMode;
+
+use crate::client::{PASSWORD, Ws};
+use crate::mail::{count, customer_mail, eventually, inbound_mails, many_mails, setup};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("channels/email/tests/fixtures/{name}")).expect("the fixture exists")
+}
+
+#[tokio::test]
+async fn mail_read_by_another_client_is_still_taken_and_flagged_seen_after_the_commit() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.dovecot.append_all("INBOX", &many_mails(0, 20)).unwrap();
+    s.dovecot.mark_all_seen("INBOX").unwrap();
+    s.dovecot.append_all("INBOX", &many_mails(20, 10)).unwrap();
+    eventually("30 mails committed", WAIT, || inbound_mails(&s.daemon) == 30).await;
+    eventually("every mail flagged seen", WAIT, || {
+        s.dovecot.flags("INBOX").unwrap().iter().all(|(_, flags)| flags.iter().any(|f| f == "\\Seen"))
+    })
+    .await;
+    assert_eq!(count(&s.daemon, "SELECT count(*) FROM conversations WHERE channel = 'email'"), 30);
+
+    // Another UIDVALIDITY: every UID is new, the mails are not.
+    s.dovecot.change_uidvalidity("INBOX").unwrap();
+    s.dovecot.append_all("INBOX", &many_mails(30, 1)).unwrap();
+    eventually("the new mail after the resync", WAIT, || inbound_mails(&s.daemon) == 31).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(inbound_mails(&s.daemon), 31, "the resync took no mail twice");
+}
+
+#[tokio::test]
+async fn chinese_mail_in_gbk_reaches_the_agent_decoded() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.daemon.agent_add("mei", "Mei", &["zh"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "mei").await;
+    s.dovecot.append("INBOX", &fixture("outlook_gbk_new.eml")).unwrap();
+    let offer = agent.expect("offer").await;
+    assert_eq!(offer["conversation"]["subject"], "退款申请：订单 20250301-8841 重复扣款");
+    agent.send(serde_json::json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let assigned = agent.expect("assigned").await;
+    let c = &assigned["conversation"];
+    assert_eq!(c["customer"]["name"], "李伟");
+    assert_eq!(c["customer"]["email"], "li.wei@example.cn");
+    assert!(c["messages"][0]["text"].as_str().unwrap().contains("账户户主是我丈夫王喆"), "{c}");
+}
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_read_is_quarantined_and_the_mailbox_goes_on() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.dovecot.append("INBOX", &fixture("no_sender.eml")).unwrap();
+    s.dovecot.append("INBOX", &customer_mail("b@example.com", "after@example.com", "Hello", "Still here")).unwrap();
+    eventually("the next mail taken", WAIT, || inbound_mails(&s.daemon) == 1).await;
+    let listed = s.daemon.cli(&["quarantine", "list"], "").await;
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{listing}");
+    let line = listing.lines().next().expect("one quarantined mail");
+    assert!(line.contains("email") && line.contains("support"), "{line}");
+    let id = line.split('\t').next().unwrap();
+    let shown = s.daemon.cli(&["quarantine", "show", id], "").await;
+    assert_eq!(shown.stdout, fixture("no_sender.eml"), "the raw mail is kept as it was");
+    let metrics = reqwest::get(format!("{}/metrics", s.daemon.base_url())).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("switchboard_quarantined_total{channel=\"email\"} 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn our_own_mail_is_dropped_and_an_auto_reply_never_reopens_a_resolved_conversation() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.daemon.agent_add("alice", "Alice", &["en"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "alice").await;
+    s.dovecot.append("INBOX", &customer_mail("c@example.com", "c1@example.com", "Card declined", "Why?")).unwrap();
+    let conversation = agent.accept_next_offer().await;
+    agent
+        .send(serde_json::json!({ "type": "reply", "conversation_id": conversation, "client_id": "r1", "text": "Fixed." }))
+        .await;
+    agent.expect("ack").await;
+    let sent = s.sink.wait_for(1, WAIT);
+    agent.send(serde_json::json!({ "type": "resolve", "conversation_id": conversation })).await;
+    agent.expect("unassigned").await;
+    let our_id = crate::mail::header(&sent[0], "Message-ID").unwrap();
+
+    // Our reply coming back (a misconfigured forward) and the customer's out-of-office.
+    s.dovecot.append("INBOX", &sent[0]).unwrap();
+    let ooo = format!(
+        "From: c@example.com\r\nTo: support@wallet.test\r\nSubject: Automatic reply: Re: Card declined\r\n\
+         Message-ID: <ooo@example.com>\r\nIn-Reply-To: {our_id}\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
+    );
+    s.dovecot.append("INBOX", ooo.as_bytes()).unwrap();
+    eventually("the auto-reply taken", WAIT, || inbound_mails(&s.daemon) == 2).await;
+    let status = count(
+        &s.daemon,
+        &format!("SELECT count(*) FROM conversations WHERE id = '{conversation}' AND status = 'resolved'"),
+    );
+    assert_eq!(status, 1, "the auto-reply left the conversation resolved");
+    assert_eq!(count(&s.daemon, "SELECT count(*) FROM conversations"), 1, "our own mail opened nothing");
+}

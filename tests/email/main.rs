@@ -1,0 +1,16 @@
+//! End-to-end tests of the email channel: the real daemon against a private Dovecot and a
+//! private smtp-sink, with agents on real websockets.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+// Shared with the chat tests, which use more of it.
+#[allow(dead_code)]
+#[path = "../e2e/client.rs"]
+mod client;
+
+mod mail;
+
+mod faults;
+mod flow;
+mod ingest;
