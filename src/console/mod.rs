@@ -1,5 +1,7 @@
-//! The agent console: `POST /v1/agent/login` and the `GET /v1/agent` websocket.
+//! The agent console: `POST /v1/agent/login`, the `GET /v1/agent` websocket, and the files of
+//! its conversations' messages.
 
+mod files;
 pub mod login;
 mod session;
 mod state;
@@ -17,5 +19,7 @@ pub fn routes(state: Arc<ConsoleState>) -> Router {
     Router::new()
         .route("/v1/agent", get(session::upgrade))
         .route("/v1/agent/login", post(login::login))
+        .route("/v1/attachments/{id}", get(files::attachment))
+        .route("/v1/messages/{id}/original", get(files::original))
         .with_state(state)
 }

@@ -101,3 +101,35 @@ async fn our_own_mail_is_dropped_and_an_auto_reply_never_reopens_a_resolved_conv
     assert_eq!(status, 1, "the auto-reply left the conversation resolved");
     assert_eq!(count(&s.daemon, "SELECT count(*) FROM conversations"), 1, "our own mail opened nothing");
 }
+
+#[tokio::test]
+async fn attachments_with_chinese_names_are_kept_and_served_to_the_agent_only() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.daemon.agent_add("mei", "Mei", &["zh"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "mei").await;
+    s.dovecot.append("INBOX", &fixture("foxmail_gb18030.eml")).unwrap();
+    let conversation = agent.accept_next_offer().await;
+    agent.send(serde_json::json!({ "type": "open", "conversation_id": conversation })).await;
+    let opened = agent.expect("conversation").await;
+    let file = &opened["conversation"]["messages"][0]["attachments"][0];
+    assert_eq!((file["filename"].as_str(), file["size"].as_u64()), (Some("转账截图.jpg"), Some(1_050)), "{file}");
+    let url = format!("{}{}", s.daemon.base_url(), file["url"].as_str().unwrap());
+    let http = reqwest::Client::new();
+
+    let anonymous = http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401, "no token, no file");
+    s.daemon.agent_add("bob", "Bob", &["en"], false, PASSWORD).await;
+    let other = crate::client::agent_login(&s.daemon, "bob").await;
+    let refused = http.get(&url).bearer_auth(other).send().await.unwrap();
+    assert_eq!(refused.status(), 403, "another agent's conversation");
+
+    let token = crate::client::agent_login(&s.daemon, "mei").await;
+    let got = http.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    let disposition = got.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment;") && disposition.contains("%E8%BD%AC"), "{disposition}");
+    let bytes = got.bytes().await.unwrap();
+    assert_eq!(bytes.len(), 1_050);
+    assert!(bytes.starts_with(&[0xff, 0xd8]) && bytes.ends_with(&[0xff, 0xd9]), "the file's own bytes");
+}
