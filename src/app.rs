@@ -75,8 +75,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     )?;
     live.set(channels.live());
     let adapters = channels.outbound();
-    let dispatcher = Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone(), clock.clone())
-        .waking_on(outbox_wake.clone());
+    let dispatcher =
+        Dispatcher::new(store.clone(), adapters.clone(), &config.outbox, events.clone(), clock.clone(), live.clone())
+            .waking_on(outbox_wake.clone());
     let console = Arc::new(ConsoleState {
         queues: config.routing.queue_names(),
         store: store.clone(),
@@ -90,6 +91,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         login_limits: LoginLimits::new(&config.console, clock.clone()),
         outbox_wake,
         shutdown: shutdown.clone(),
+        chat_by_email_after: config.email.chat_by_email_after(),
         config: config.console.clone(),
     });
     let ops = Arc::new(OpsState { store: store.clone(), adapters, metrics });

@@ -14,8 +14,9 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::OutboxConfig;
-use crate::domain::RetryPolicy;
+use crate::domain::{CustomerId, RetryPolicy};
 use crate::events::{DeliveryState, Event, EventBus};
+use crate::live::LiveCustomers;
 use crate::store::{ClaimedDelivery, DeliveryOutcome, Store};
 use crate::telemetry::names;
 
@@ -39,6 +40,8 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     events: EventBus,
     clock: SharedClock,
+    /// Who is connected on the live channels.
+    presence: Arc<LiveCustomers>,
 }
 
 impl Dispatcher {
@@ -48,6 +51,7 @@ impl Dispatcher {
         config: &OutboxConfig,
         events: EventBus,
         clock: SharedClock,
+        presence: Arc<LiveCustomers>,
     ) -> Self {
         Self {
             store,
@@ -62,6 +66,7 @@ impl Dispatcher {
             wake: Arc::new(Notify::new()),
             events,
             clock,
+            presence,
         }
     }
 
@@ -111,6 +116,20 @@ impl Dispatcher {
     async fn deliver(&self, claimed: ClaimedDelivery) {
         let out = &claimed.outbound;
         let attempts = out.attempt + 1;
+        // A second delivery over another channel is for a customer who left the live one: if
+        // they are back, they have the reply there.
+        let back = claimed.conversation_channel != out.channel
+            && self.presence.online(claimed.conversation_channel, &CustomerId(out.recipient.customer_id.clone()), None);
+        if back {
+            let detail =
+                format!("the customer is back on {}; not sent by {}", claimed.conversation_channel, out.channel);
+            if let Err(e) =
+                self.store.record_delivery(out.outbox_id, DeliveryOutcome::Skipped { detail }, self.clock.now()).await
+            {
+                tracing::error!(outbox_id = out.outbox_id, error = %e, "Delivery result not recorded");
+            }
+            return;
+        }
         let result = match self.adapters.get(&out.channel) {
             Some(adapter) => match tokio::time::timeout(DELIVERY_TIMEOUT, adapter.deliver(out)).await {
                 Ok(result) => result,
@@ -133,6 +152,7 @@ impl Dispatcher {
             DeliveryOutcome::Sent { detail, .. } => ("sent", Some((DeliveryState::Sent, detail.clone()))),
             DeliveryOutcome::RetryAt { .. } => ("retry", None),
             DeliveryOutcome::Failed { error } => ("failed", Some((DeliveryState::Failed, error.clone()))),
+            DeliveryOutcome::Skipped { .. } => ("skipped", None),
         };
         metrics::counter!(names::MESSAGES_OUT, "channel" => out.channel.as_str(), "result" => result_label)
             .increment(1);

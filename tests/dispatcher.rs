@@ -17,6 +17,7 @@ use switchboard::dispatcher::{Adapters, Dispatcher};
 use switchboard::domain::{AgentId, ConversationId, Millis};
 use switchboard::events::{DeliveryState, EventBus};
 use switchboard::hub::{Hub, Registration};
+use switchboard::live::LiveCustomers;
 use switchboard::store::{NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, Store, Threading};
 use switchboard_channel::{
     ChannelKind, Clock, DeliveryError, DeliveryReceipt, ManualClock, Outbound, OutboundChannel, SenderIdentity,
@@ -169,8 +170,9 @@ struct Running {
 
 impl Running {
     fn start(db: &Database, store: &Arc<dyn Store>, adapters: Adapters, config: &OutboxConfig) -> Self {
-        let events = EventBus::new(db.hub.clone(), Default::default());
-        let dispatcher = Dispatcher::new(store.clone(), adapters, config, events, Arc::new(db.clock.clone()));
+        let live = Arc::new(LiveCustomers::default());
+        let events = EventBus::new(db.hub.clone(), live.clone());
+        let dispatcher = Dispatcher::new(store.clone(), adapters, config, events, Arc::new(db.clock.clone()), live);
         let wake = dispatcher.waker();
         let cancel = CancellationToken::new();
         let task = tokio::spawn(dispatcher.run(cancel.clone()));
@@ -246,6 +248,7 @@ async fn reply(db: &Database, store: &Arc<dyn Store>, conversation: &Conversatio
             assignee_only: None,
             delivered_live: None,
             cc: Vec::new(),
+            also_by: None,
             now: db.clock.now(),
         })
         .await

@@ -109,6 +109,7 @@ fn reply(conversation: &ConversationId, agent: &AgentId, key: &str, now: Millis)
         assignee_only: None,
         delivered_live: None,
         cc: Vec::new(),
+        also_by: None,
         now,
     }
 }

@@ -50,3 +50,25 @@ CREATE TABLE quarantine (
     blob_id     TEXT NOT NULL REFERENCES blobs(id),
     created_at  INTEGER NOT NULL
 );
+
+-- A reply may be delivered over a second channel (a chat reply also sent by email to a
+-- customer who left the app), so an outbox row is unique per message and channel.
+CREATE TABLE outbox_new (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id       TEXT NOT NULL REFERENCES messages(id),
+    conversation_id  TEXT NOT NULL REFERENCES conversations(id),
+    channel          TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    last_error       TEXT,
+    detail           TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    UNIQUE (message_id, channel)
+);
+INSERT INTO outbox_new SELECT id, message_id, conversation_id, channel, state, attempts, next_attempt_at,
+    last_error, detail, created_at, updated_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);

@@ -38,7 +38,8 @@ pub async fn original(
 /// The agent the Bearer token names may act on the conversation (as for opening it). Any
 /// refusal says as little as a missing file would about what exists.
 async fn authorize(state: &ConsoleState, headers: &HeaderMap, conversation: &ConversationId) -> Result<(), ApiError> {
-    let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "a valid agent token is required");
+    let unauthorized =
+        || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "a valid agent token is required");
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -58,8 +59,8 @@ async fn authorize(state: &ConsoleState, headers: &HeaderMap, conversation: &Con
 fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
     let mut response = bytes.into_response();
     let h = response.headers_mut();
-    let content_type = HeaderValue::from_str(content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     h.insert(header::CONTENT_TYPE, content_type);
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{}", percent(filename))) {
         h.insert(header::CONTENT_DISPOSITION, disposition);

@@ -11,7 +11,7 @@ use axum::response::Response;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handled, Serve};
-use switchboard_channel::{CustomerEvent, ErrorCode};
+use switchboard_channel::{ChannelKind, CustomerEvent, ErrorCode};
 
 use super::ConsoleState;
 use crate::agent_wire::frames::{AgentFrame, AgentInfo, ConsoleFrame};
@@ -291,8 +291,12 @@ impl Session<'_> {
         let conversation_id = ConversationId(conversation_id);
         // On a live channel a reply reaches the customer's open connections the moment it is
         // published, so the channel's live side says how it went.
-        let delivered_live = match self.state.hub.customer_of(&conversation_id) {
-            Some((channel, customer)) if !internal => self.state.events.live().delivered(channel, &customer),
+        let customer = self.state.hub.customer_of(&conversation_id).filter(|_| !internal);
+        let delivered_live = customer.as_ref().and_then(|(channel, c)| self.state.events.live().delivered(*channel, c));
+        let now = self.state.clock.now();
+        // A chat customer who left the app gets the reply by email too, if still away then.
+        let also_by = match (&customer, self.state.chat_by_email_after) {
+            (Some((ChannelKind::Chat, _)), Some(after)) => Some((ChannelKind::Email, now.plus(after))),
             _ => None,
         };
         let committing = self.state.store.append_outbound(NewOutbound {
@@ -306,7 +310,8 @@ impl Session<'_> {
             assignee_only: (!self.agent.supervisor).then(|| self.agent.id.clone()),
             delivered_live,
             cc,
-            now: self.state.clock.now(),
+            also_by,
+            now,
         });
         Ok(Box::pin(async move { Written { client_id, result: committing.await } }))
     }

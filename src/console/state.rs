@@ -35,4 +35,7 @@ pub struct ConsoleState {
     pub outbox_wake: Arc<Notify>,
     /// Fires when the daemon begins to shut down; open sessions close with 1001.
     pub shutdown: CancellationToken,
+    /// How long after a chat reply it is also sent by email, to a customer with a known
+    /// address who is not in the app by then; `None` when email is not configured.
+    pub chat_by_email_after: Option<std::time::Duration>,
 }

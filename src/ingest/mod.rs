@@ -222,6 +222,7 @@ impl Ingestor {
             // Rare enough to leave to the dispatcher, whatever the channel.
             delivered_live: None,
             cc: Vec::new(),
+            also_by: None,
             now: p.clock.now(),
         };
         let appended = p.store.append_outbound(message).await?;

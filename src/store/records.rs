@@ -88,6 +88,9 @@ pub struct NewOutbound {
     pub delivered_live: Option<String>,
     /// More recipients of an email reply.
     pub cc: Vec<String>,
+    /// Also deliver the reply over this channel at this time, when the customer is known there
+    /// (a chat reply by email, for a customer who may have left the app).
+    pub also_by: Option<(ChannelKind, Millis)>,
     pub now: Millis,
 }
 
@@ -109,6 +112,9 @@ pub struct Appended {
 pub struct ClaimedDelivery {
     pub outbound: switchboard_channel::Outbound,
     pub created_at: Millis,
+    /// The channel of the conversation; another than the delivery's when the reply also goes
+    /// another way (a chat reply by email).
+    pub conversation_channel: ChannelKind,
 }
 
 /// The result of one delivery attempt.
@@ -126,6 +132,11 @@ pub enum DeliveryOutcome {
     /// Given up: a permanent failure or the retry horizon passed.
     Failed {
         error: String,
+    },
+    /// Not needed any more: a second delivery of a reply the customer has had by now (they
+    /// came back to the app before it was due).
+    Skipped {
+        detail: String,
     },
 }
 

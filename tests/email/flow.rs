@@ -123,3 +123,32 @@ async fn customer_message(agent: &mut Ws) -> serde_json::Value {
         }
     }
 }
+
+#[tokio::test]
+async fn a_new_conversation_is_acknowledged_once_per_sender_and_never_to_automatic_mail() {
+    let Some((dovecot, sink)) = crate::mail::servers(SinkMode::Accept) else { return };
+    let config = crate::mail::email_config(dovecot.port(), &dovecot, sink.port(), "")
+        .replace("[email.acknowledgement]\nenabled = false", "[email.acknowledgement]\nenabled = true");
+    let daemon = crate::mail::daemon(config).await;
+    dovecot
+        .append("INBOX", &customer_mail("wang@example.cn", "z1@example.cn", "转账失败", "我的转账失败了，请帮忙。"))
+        .unwrap();
+    let acks = sink.wait_for(1, WAIT);
+    let ack = &acks[0];
+    assert_eq!(header(ack, "Auto-Submitted").as_deref(), Some("auto-replied"));
+    assert_eq!(header(ack, "In-Reply-To").as_deref(), Some("<z1@example.cn>"));
+    let text = body_text(ack);
+    assert!(text.contains("我们已收到您的邮件"), "answered in the customer's language: {text}");
+    assert!(text.contains("[#") && !text.contains("{reference}"), "the reference is filled in: {text}");
+
+    // The same sender again, and someone's out-of-office: neither is acknowledged.
+    dovecot
+        .append("INBOX", &customer_mail("wang@example.cn", "z2@example.cn", "另一个问题", "还有一个问题。"))
+        .unwrap();
+    let ooo = "From: away@example.com\r\nTo: support@wallet.test\r\nSubject: Out of office\r\n\
+               Message-ID: <ooo2@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nAway until Monday.\r\n";
+    dovecot.append("INBOX", ooo.as_bytes()).unwrap();
+    crate::mail::eventually("both mails taken", WAIT, || crate::mail::inbound_mails(&daemon) == 3).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.messages().len(), 1, "one acknowledgement in all");
+}

@@ -11,6 +11,7 @@ mod client;
 
 mod mail;
 
+mod continuity;
 mod faults;
 mod flow;
 mod ingest;

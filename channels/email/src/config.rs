@@ -38,6 +38,11 @@ pub struct EmailConfig {
     pub max_attachments: usize,
     #[serde(default)]
     pub acknowledgement: AcknowledgementConfig,
+    /// A chat reply is also sent by email this many seconds after it was written, when the
+    /// customer's app token gave an address and the customer is not connected by then; the
+    /// customer's answer by email continues the chat conversation. 0: never.
+    #[serde(default = "EmailConfig::default_chat_by_email_after_s")]
+    pub chat_by_email_after_s: u64,
 }
 
 impl Default for EmailConfig {
@@ -52,6 +57,7 @@ impl Default for EmailConfig {
             max_attachment_bytes: Self::default_max_attachment_bytes(),
             max_attachments: Self::default_max_attachments(),
             acknowledgement: AcknowledgementConfig::default(),
+            chat_by_email_after_s: Self::default_chat_by_email_after_s(),
         }
     }
 }
@@ -59,6 +65,16 @@ impl Default for EmailConfig {
 impl EmailConfig {
     const fn default_reopen_within_days() -> u64 {
         30
+    }
+    const fn default_chat_by_email_after_s() -> u64 {
+        600
+    }
+
+    /// When chat replies also go by email (see [`EmailConfig::chat_by_email_after_s`]):
+    /// only with a mailbox to send them through.
+    pub fn chat_by_email_after(&self) -> Option<std::time::Duration> {
+        (!self.mailboxes.is_empty() && self.chat_by_email_after_s > 0)
+            .then(|| std::time::Duration::from_secs(self.chat_by_email_after_s))
     }
     const fn default_suppress_days() -> u64 {
         30

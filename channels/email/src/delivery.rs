@@ -50,10 +50,15 @@ impl OutboundChannel for EmailOutbound {
         if let Some(why) = self.suppression.why_suppressed(&to).await.map_err(store_down)? {
             return Err(DeliveryError::Permanent(why));
         }
+        // A conversation that began elsewhere (a chat continued by email) has no subject yet.
+        let subject = out.subject.clone().unwrap_or_else(|| match &sending.display_name {
+            Some(name) => format!("Your conversation with {name}"),
+            None => "Your support conversation".to_owned(),
+        });
         let context = ReplyContext {
             conversation_id: &out.conversation_id,
             reference: Some(&out.reference),
-            subject: out.subject.as_deref(),
+            subject: Some(&subject),
             thread_refs: &out.thread_refs,
         };
         let headers = reply_headers(&sending.own, &context, nonce(&out.message_id))

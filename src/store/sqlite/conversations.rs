@@ -219,7 +219,8 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
         && let Some(message) = queries::message_by_key(conn, OUTBOUND_KEYS, "", key)?
     {
         let conversation = existing_conversation(conn, &message.conversation_id)?;
-        let sql = "SELECT id FROM outbox WHERE message_id = ?1";
+        let sql = "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id \
+                   WHERE o.message_id = ?1 AND o.channel = m.channel";
         let outbox_id = queries::optional(conn, sql, [message.id.as_str()], queries::first)?;
         return Ok(Appended { conversation, message, duplicate: true, outbox_id, delivered_live: None });
     }
@@ -281,11 +282,47 @@ pub fn append_outbound(conn: &Connection, m: &NewOutbound) -> Result<Appended, S
                     live,
                 ],
             )?;
-            (Some(conn.last_insert_rowid()), live)
+            let outbox_id = conn.last_insert_rowid();
+            if let Some((channel, at)) = m.also_by {
+                also_by(conn, &message, &conversation, channel, at)?;
+            }
+            (Some(outbox_id), live)
         }
         None => (None, None),
     };
     Ok(Appended { conversation, message, duplicate: false, outbox_id, delivered_live })
+}
+
+/// A second delivery of a reply over another channel, due at `at`, when the customer can be
+/// reached there (a chat reply sent by email to a customer with a known address).
+fn also_by(
+    conn: &Connection,
+    message: &Message,
+    c: &Conversation,
+    channel: switchboard_channel::ChannelKind,
+    at: Millis,
+) -> Result<(), StoreError> {
+    let identity = match channel {
+        switchboard_channel::ChannelKind::Email => "email",
+        switchboard_channel::ChannelKind::Callback => "phone",
+        switchboard_channel::ChannelKind::Chat => "app_user",
+    };
+    execute(
+        conn,
+        "INSERT INTO outbox (message_id, conversation_id, channel, state, attempts, next_attempt_at, created_at, \
+             updated_at) SELECT ?1, ?2, ?3, 'pending', 0, ?4, ?5, ?5 \
+         WHERE EXISTS (SELECT 1 FROM customer_identities WHERE customer_id = ?6 AND kind = ?7)",
+        params![
+            message.id.as_str(),
+            c.id.as_str(),
+            channel.as_str(),
+            at.0,
+            message.created_at.0,
+            c.customer_id.as_str(),
+            identity
+        ],
+    )?;
+    Ok(())
 }
 
 pub fn change_status(

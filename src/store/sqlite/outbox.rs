@@ -15,7 +15,7 @@ pub fn claim(conn: &Connection, now: Millis, lease: Duration, limit: u32) -> Res
                 (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'app_user' ORDER BY created_at LIMIT 1), \
                 (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'email' ORDER BY created_at LIMIT 1), \
                 (SELECT value FROM customer_identities WHERE customer_id = c.customer_id AND kind = 'phone' ORDER BY created_at LIMIT 1), \
-                c.reference, c.account, m.email, m.author_role \
+                c.reference, c.account, m.email, m.author_role, c.channel \
          FROM outbox o JOIN messages m ON m.id = o.message_id JOIN conversations c ON c.id = o.conversation_id \
          JOIN customers cu ON cu.id = c.customer_id \
          WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.id LIMIT ?2";
@@ -43,8 +43,12 @@ pub fn claim(conn: &Connection, now: Millis, lease: Duration, limit: u32) -> Res
 /// One row of the claim query, without thread references.
 fn delivery(row: &Row<'_>) -> Result<ClaimedDelivery, StoreError> {
     let channel: String = row.get(1)?;
+    let conversation_channel: String = row.get(19)?;
     Ok(ClaimedDelivery {
         created_at: Millis(row.get(3)?),
+        conversation_channel: conversation_channel
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("conversations.channel: {e}")))?,
         outbound: Outbound {
             outbox_id: row.get(0)?,
             channel: channel.parse().map_err(|e| StoreError::Corrupt(format!("outbox.channel: {e}")))?,
@@ -86,6 +90,7 @@ pub fn record(conn: &Connection, id: i64, outcome: &DeliveryOutcome, now: Millis
         DeliveryOutcome::Sent { detail, .. } => ("sent", now, None, Some(detail.as_str())),
         DeliveryOutcome::RetryAt { at, error } => ("pending", *at, Some(error.as_str()), None),
         DeliveryOutcome::Failed { error } => ("failed", now, Some(error.as_str()), None),
+        DeliveryOutcome::Skipped { detail } => ("skipped", now, None, Some(detail.as_str())),
     };
     let sql = "UPDATE outbox SET state = ?1, attempts = attempts + 1, next_attempt_at = ?2, \
                last_error = COALESCE(?3, last_error), detail = COALESCE(?4, detail), updated_at = ?5 \
@@ -123,8 +128,8 @@ pub fn bounced(
     }
     execute(
         conn,
-        "UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE message_id = ?3",
-        params![reason, now.0, message.id.as_str()],
+        "UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE message_id = ?3 AND channel = ?4",
+        params![reason, now.0, message.id.as_str(), channel.as_str()],
     )?;
     let detail = serde_json::json!({ "message": message.id, "reason": reason });
     queries::audit(conn, &message.conversation_id, &Actor::System, "bounced", detail, now)?;
