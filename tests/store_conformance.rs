@@ -19,7 +19,7 @@ use switchboard::store::{
     Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Store,
     StoreError, Threading,
 };
-use switchboard_channel::{ChannelKind, SenderIdentity, ThreadKey};
+use switchboard_channel::{Attachment, ChannelKind, SenderIdentity, ThreadKey};
 
 /// 2026-11-22T08:15:00Z: every test's time starts here.
 const T0: Millis = Millis(1_795_335_300_000);
@@ -1042,6 +1042,147 @@ async fn agents_are_added_listed_and_disabled(store: Arc<dyn Store>) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What the email channel needs: references, attachments, adapter state, quarantine, bounces,
+// automatic mail and old conversations, and a second delivery over another channel.
+
+async fn a_typed_reference_counts_only_for_the_conversations_own_customer(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<r1@mail>", &[], at(0))).await;
+    let reference = first.conversation.reference.clone();
+    assert_eq!(reference.len(), 8);
+    let typed = |from: &str, id: &str| NewInbound {
+        threading: Threading::ByReferences(vec![ThreadKey::Reference(reference.clone())]),
+        ..email(from, id, &[], at(1_000))
+    };
+    let own = ingest(&store, typed("li@example.com", "<r2@mail>")).await;
+    assert_eq!(own.conversation.id, first.conversation.id, "the customer's own reference threads");
+    let stranger = ingest(&store, typed("mallory@example.com", "<r3@mail>")).await;
+    assert!(stranger.opened, "someone else typing the reference gets a conversation of their own");
+}
+
+async fn attachments_and_the_full_text_are_kept_with_the_message(store: Arc<dyn Store>) {
+    let screenshot: Arc<[u8]> = Arc::from(&b"\x89PNG\r\n\x1a\n pretend image"[..]);
+    let mail = NewInbound {
+        attachments: vec![
+            Attachment {
+                filename: "截图.png".into(),
+                content_type: "image/png".into(),
+                size: 23,
+                content: screenshot.clone(),
+            },
+            // The same bytes twice are stored once, listed twice.
+            Attachment {
+                filename: "again.png".into(),
+                content_type: "image/png".into(),
+                size: 23,
+                content: screenshot.clone(),
+            },
+        ],
+        full_text: Some("New part\n\n> quoted history".into()),
+        ..email("li@example.com", "<a1@mail>", &[], at(0))
+    };
+    let stored = ingest(&store, mail).await;
+    let listed = &stored.message.attachments;
+    assert_eq!(listed.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["截图.png", "again.png"]);
+    let (file, conversation, bytes) = store.attachment(&listed[0].id).await.unwrap().expect("the attachment is kept");
+    assert_eq!(
+        (file.content_type.as_str(), conversation, &bytes[..]),
+        ("image/png", stored.conversation.id.clone(), &screenshot[..])
+    );
+    let read = store.messages(&stored.conversation.id, 0, false).await.unwrap();
+    assert_eq!(read[0].attachments, *listed, "the listing is read back with the message");
+    assert!(read[0].has_original);
+    let (_, original) = store.original(stored.message.id.as_str()).await.unwrap().expect("the full text is kept");
+    assert_eq!(original, b"New part\n\n> quoted history");
+    assert!(store.attachment("msg_nope.0").await.unwrap().is_none());
+}
+
+async fn adapter_state_is_kept_per_channel_and_replaced(store: Arc<dyn Store>) {
+    assert_eq!(store.load_state(ChannelKind::Email, "imap-cursor:support:INBOX").await.unwrap(), None);
+    store.save_state(ChannelKind::Email, "imap-cursor:support:INBOX", "7:10", at(0)).await.unwrap();
+    store.save_state(ChannelKind::Email, "imap-cursor:support:INBOX", "7:42", at(1)).await.unwrap();
+    assert_eq!(
+        store.load_state(ChannelKind::Email, "imap-cursor:support:INBOX").await.unwrap().as_deref(),
+        Some("7:42")
+    );
+    assert_eq!(store.load_state(ChannelKind::Chat, "imap-cursor:support:INBOX").await.unwrap(), None, "per channel");
+}
+
+async fn a_quarantined_message_is_listed_and_kept_raw(store: Arc<dyn Store>) {
+    let id = store.quarantine(ChannelKind::Email, Some("support"), "no From", b"garbage\r\n", at(5)).await.unwrap();
+    let listed = store.quarantined(10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let q = &listed[0];
+    assert_eq!(
+        (q.id, q.channel.as_str(), q.account.as_deref(), q.reason.as_str(), q.size, q.at),
+        (id, "email", Some("support"), "no From", 9, at(5))
+    );
+    assert_eq!(store.quarantined_raw(id).await.unwrap().as_deref(), Some(&b"garbage\r\n"[..]));
+    assert_eq!(store.quarantined_raw(id + 1).await.unwrap(), None);
+}
+
+async fn a_bounce_marks_the_sent_reply_failed(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<b1@mail>", &[], at(0))).await;
+    let agent = add_agent(&store, "mei").await;
+    let appended = store.append_outbound(reply(&first.conversation.id, &agent, "r1", at(1))).await.unwrap();
+    let claimed = store.claim_outbox(at(2), Duration::from_secs(30), 10).await.unwrap();
+    let sent = DeliveryOutcome::Sent { detail: "250 ok".into(), external_id: Some("ours-1@wallet.test".into()) };
+    store.record_delivery(claimed[0].outbound.outbox_id, sent, at(3)).await.unwrap();
+    let bounced =
+        store.delivery_failed(ChannelKind::Email, "ours-1@wallet.test", "5.1.1 no such user", at(4)).await.unwrap();
+    let bounced = bounced.expect("our reply is found by the id it went out with");
+    assert_eq!((bounced.conversation_id, Some(bounced.seq)), (first.conversation.id.clone(), appended.message.seq));
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(0, 1), "the reply now counts as failed");
+    // A customer's own Message-ID is not a reply of ours.
+    assert!(store.delivery_failed(ChannelKind::Email, "<b1@mail>", "x", at(5)).await.unwrap().is_none());
+    assert!(store.delivery_failed(ChannelKind::Email, "unknown@x", "x", at(5)).await.unwrap().is_none());
+}
+
+async fn automatic_mail_and_old_conversations_do_not_reopen(store: Arc<dyn Store>) {
+    let first = ingest(&store, email("li@example.com", "<o1@mail>", &[], at(0))).await;
+    store
+        .change_status(&first.conversation.id, move_to(ConversationStatus::Resolved, Actor::System, at(1_000)))
+        .await
+        .unwrap();
+    let rules = |automatic: bool| switchboard::domain::threading::JoinRules {
+        automatic,
+        reopen_within: Some(Duration::from_secs(60)),
+    };
+    let auto = NewInbound { join: rules(true), ..email("li@example.com", "<o2@mail>", &["<o1@mail>"], at(2_000)) };
+    let auto = ingest(&store, auto).await;
+    assert_eq!(auto.conversation.id, first.conversation.id);
+    assert_eq!(auto.conversation.status, ConversationStatus::Resolved, "an auto-reply does not reopen");
+    let late = NewInbound { join: rules(false), ..email("li@example.com", "<o3@mail>", &["<o1@mail>"], at(120_000)) };
+    let late = ingest(&store, late).await;
+    assert!(late.opened, "resolved over a minute ago: a new conversation follows it");
+    let opened = store.audit_events(&late.conversation.id).await.unwrap();
+    assert!(opened[0].detail.contains(first.conversation.id.as_str()), "{}", opened[0].detail);
+}
+
+async fn a_reply_also_goes_by_another_channel_where_the_customer_is_known_there(store: Arc<dyn Store>) {
+    let known = NewInbound {
+        sender: SenderIdentity { email: Some("u1@example.com".into()), ..app_user("u1") },
+        ..chat("u1", "c1", at(0))
+    };
+    let c = ingest(&store, known).await.conversation.id;
+    let unknown = ingest(&store, chat("u2", "c1", at(0))).await.conversation.id;
+    let agent = add_agent(&store, "mei").await;
+    for (id, key) in [(&c, "r1"), (&unknown, "r2")] {
+        let out = NewOutbound { also_by: Some((ChannelKind::Email, at(60_000))), ..reply(id, &agent, key, at(1)) };
+        store.append_outbound(out).await.unwrap();
+    }
+    let now = store.claim_outbox(at(2), Duration::from_secs(30), 10).await.unwrap();
+    assert!(now.iter().all(|d| d.outbound.channel == ChannelKind::Chat), "the chat deliveries first");
+    let later = store.claim_outbox(at(60_000), Duration::from_secs(30), 10).await.unwrap();
+    let by_email: Vec<_> = later.iter().filter(|d| d.outbound.channel == ChannelKind::Email).collect();
+    assert_eq!(by_email.len(), 1, "only the customer with an address gets the email");
+    let d = by_email[0];
+    assert_eq!((d.outbound.conversation_id.as_str(), d.conversation_channel), (c.as_str(), ChannelKind::Chat));
+    assert_eq!(d.outbound.recipient.email.as_deref(), Some("u1@example.com"));
+    let skipped = DeliveryOutcome::Skipped { detail: "back in the app".into() };
+    store.record_delivery(d.outbound.outbox_id, skipped, at(60_001)).await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
 // One module of tests per backend.
 
 macro_rules! conformance_suite {
@@ -1073,6 +1214,13 @@ macro_rules! conformance_suite {
                 triage_sets_a_new_conversation_and_only_raises_an_open_one,
                 the_audit_log_records_what_happened,
                 agents_are_added_listed_and_disabled,
+                a_typed_reference_counts_only_for_the_conversations_own_customer,
+                attachments_and_the_full_text_are_kept_with_the_message,
+                adapter_state_is_kept_per_channel_and_replaced,
+                a_quarantined_message_is_listed_and_kept_raw,
+                a_bounce_marks_the_sent_reply_failed,
+                automatic_mail_and_old_conversations_do_not_reopen,
+                a_reply_also_goes_by_another_channel_where_the_customer_is_known_there,
             );
         }
     };
