@@ -19,7 +19,7 @@ use switchboard::store::{
     Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Store,
     StoreError, Threading,
 };
-use switchboard_channel::{Attachment, ChannelKind, SenderIdentity, ThreadKey};
+use switchboard_channel::{Attachment, Authentication, ChannelKind, EmailDetails, SenderIdentity, ThreadKey};
 
 /// 2026-11-22T08:15:00Z: every test's time starts here.
 const T0: Millis = Millis(1_795_335_300_000);
@@ -1158,6 +1158,21 @@ async fn automatic_mail_and_old_conversations_do_not_reopen(store: Arc<dyn Store
     assert!(opened[0].detail.contains(first.conversation.id.as_str()), "{}", opened[0].detail);
 }
 
+async fn forged_mail_is_never_filed_under_a_customer_of_the_app(store: Arc<dyn Store>) {
+    let app = NewInbound {
+        sender: SenderIdentity { email: Some("li@example.com".into()), ..app_user("u1") },
+        ..chat("u1", "c1", at(0))
+    };
+    let app_customer = ingest(&store, app).await.conversation.customer_id;
+    let forged_details =
+        EmailDetails { authentication: Authentication::Fail("DMARC fail".into()), ..EmailDetails::default() };
+    let forged = NewInbound { email: Some(forged_details), ..email("li@example.com", "<f1@mail>", &[], at(1)) };
+    let forged = ingest(&store, forged).await;
+    assert_ne!(forged.conversation.customer_id, app_customer, "kept apart from the wallet customer");
+    let genuine = ingest(&store, email("li@example.com", "<f2@mail>", &[], at(2))).await;
+    assert_eq!(genuine.conversation.customer_id, app_customer, "mail that did not fail joins them");
+}
+
 async fn a_reply_also_goes_by_another_channel_where_the_customer_is_known_there(store: Arc<dyn Store>) {
     let known = NewInbound {
         sender: SenderIdentity { email: Some("u1@example.com".into()), ..app_user("u1") },
@@ -1221,6 +1236,7 @@ macro_rules! conformance_suite {
                 a_bounce_marks_the_sent_reply_failed,
                 automatic_mail_and_old_conversations_do_not_reopen,
                 a_reply_also_goes_by_another_channel_where_the_customer_is_known_there,
+                forged_mail_is_never_filed_under_a_customer_of_the_app,
             );
         }
     };

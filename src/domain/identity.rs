@@ -46,6 +46,14 @@ pub fn lookup<'a, 'v>(identities: &'a [(IdentityKind, &'v str)]) -> &'a [(Identi
     }
 }
 
+/// Whether mail whose sender failed authentication may be filed under the customer its
+/// address found. Not under one who also uses the app: a forged mail in a wallet customer's
+/// name is how accounts are taken over, so it gets a customer record of its own (the address
+/// stays with the real customer) and the agent sees the warning.
+pub fn may_file_under(sender_failed_authentication: bool, customer_uses_the_app: bool) -> bool {
+    !(sender_failed_authentication && customer_uses_the_app)
+}
+
 #[cfg(test)]
 mod tests {
     use super::IdentityKind::*;
@@ -76,6 +84,13 @@ mod tests {
         let s = sender(None, None, Some("+8613800138000"));
         assert_eq!(lookup(&identities(&s)), [(Phone, "+8613800138000")]);
         assert!(identities(&sender(None, None, None)).is_empty());
+    }
+
+    #[test]
+    fn forged_mail_is_never_filed_under_an_app_customer() {
+        assert!(!may_file_under(true, true));
+        assert!(may_file_under(true, false), "an email-only customer: the warning is enough");
+        assert!(may_file_under(false, true));
     }
 
     #[test]

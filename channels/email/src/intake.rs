@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_channel::{Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading};
+use switchboard_channel::{
+    Authentication, Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading,
+};
 
 use crate::authenticity::authentication;
 use crate::auto::{MailKind, Severity, classify};
@@ -56,7 +58,14 @@ impl Intake {
         inbound.account = Some(self.mailbox.clone());
         inbound.reopen_within = Some(self.reopen_within);
         if let Some(email) = inbound.email.as_mut() {
-            email.authentication = authentication(&mail, &self.trusted_authserv_ids);
+            email.authentication = match authentication(&mail, &self.trusted_authserv_ids) {
+                // With a provider to vouch for mail, mail it did not vouch for did not come
+                // through it.
+                Authentication::Unknown if !self.trusted_authserv_ids.is_empty() => {
+                    Authentication::Fail("no authentication result from a trusted server".into())
+                }
+                verdict => verdict,
+            };
         }
         let mut bounce = None;
         match &class.kind {

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, params};
 use serde_json::json;
-use switchboard_channel::{EmailDetails, SenderIdentity, ThreadKey};
+use switchboard_channel::{Authentication, EmailDetails, SenderIdentity, ThreadKey};
 
 use super::files;
 use super::queries::{self, execute, existing_conversation};
@@ -28,9 +28,10 @@ pub fn ingest(conn: &Connection, m: &NewInbound) -> Result<Ingested, StoreError>
         return Ok(Ingested { conversation, message, duplicate: true, opened: false, reopened: false, triaged: false });
     }
     let now = m.received_at;
+    let forged = m.email.as_ref().is_some_and(|e| matches!(e.authentication, Authentication::Fail(_)));
     let customer = match &m.customer {
         Some(known) => known.clone(),
-        None => resolve_customer(conn, &m.sender, now)?,
+        None => resolve_sender(conn, &m.sender, forged, now)?,
     };
     let found = find_conversation(conn, m, &customer)?;
     let (mut conversation, opened, reopened) = match threading::join(found, m.join, now) {
@@ -175,6 +176,17 @@ fn open_conversation(
 /// one, and records identities not yet known; one already tied to another customer stays
 /// with that customer.
 pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis) -> Result<CustomerId, StoreError> {
+    resolve_sender(conn, sender, false, now)
+}
+
+/// [`resolve_customer`] for a message whose sender may have `failed_authentication`, which
+/// [`identity::may_file_under`] keeps away from customers of the app.
+fn resolve_sender(
+    conn: &Connection,
+    sender: &SenderIdentity,
+    failed_authentication: bool,
+    now: Millis,
+) -> Result<CustomerId, StoreError> {
     let identities = identity::identities(sender);
     let mut found = None;
     for (kind, value) in identity::lookup(&identities) {
@@ -182,6 +194,13 @@ pub fn resolve_customer(conn: &Connection, sender: &SenderIdentity, now: Millis)
         if let Some(id) = queries::optional(conn, sql, [kind.as_str(), value], queries::first)? {
             found = Some(CustomerId(id));
             break;
+        }
+    }
+    if let Some(id) = &found {
+        let sql = "SELECT EXISTS (SELECT 1 FROM customer_identities WHERE customer_id = ?1 AND kind = 'app_user')";
+        let uses_the_app: bool = queries::optional(conn, sql, [id.as_str()], queries::first)?.unwrap_or(false);
+        if !identity::may_file_under(failed_authentication, uses_the_app) {
+            found = None;
         }
     }
     let customer = match found {
