@@ -35,6 +35,10 @@ pub struct JoinRules {
 
 /// Where a customer's message goes.
 #[derive(Clone, Debug, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per message and matched at once; a box would only add an allocation"
+)]
 pub enum Placement {
     Join(Join),
     /// A new conversation, following the one found when that was resolved too long ago.

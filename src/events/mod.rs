@@ -37,6 +37,10 @@ impl Origin {
 
 /// Something committed that connected clients may need to hear about.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an event is moved a few times and dropped; a box would add an allocation per message"
+)]
 pub enum Event {
     /// A message was committed to a conversation.
     /// `origin` is the connection that sent it, already answered with its `ack` and

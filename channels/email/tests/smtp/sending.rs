@@ -22,6 +22,7 @@ fn config(port: u16) -> SmtpConfig {
         ca_file: None,
         username: None,
         password: Secret::default(),
+        password_env: None,
         auth: AuthMethod::Plain,
         oauth: OAuthConfig::default(),
         timeout_s: 5,

@@ -78,6 +78,7 @@ fn sender(port: u16, tokens: &Arc<TestTokens>) -> SmtpSender {
         ca_file: None,
         username: Some("support@help.wallet.example".into()),
         password: Secret::default(),
+        password_env: None,
         auth: switchboard_email::AuthMethod::Xoauth2,
         oauth: OAuthConfig::default(),
         timeout_s: 5,
