@@ -152,3 +152,39 @@ async fn a_new_conversation_is_acknowledged_once_per_sender_and_never_to_automat
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(sink.messages().len(), 1, "one acknowledgement in all");
 }
+
+#[tokio::test]
+async fn a_bounce_marks_the_reply_failed_and_the_address_gets_no_more_mail() {
+    let Some(s) = setup(SinkMode::Accept).await else { return };
+    s.daemon.agent_add("alice", "Alice", &["en"], false, PASSWORD).await;
+    let mut agent = Ws::available_agent(&s.daemon, "alice").await;
+    s.dovecot.append("INBOX", &customer_mail("gone@example.cn", "g1@example.cn", "Refund", "Refund my order")).unwrap();
+    let conversation = agent.accept_next_offer().await;
+    agent
+        .send(json!({ "type": "reply", "conversation_id": conversation, "client_id": "r1", "text": "Refunded." }))
+        .await;
+    agent.expect("ack").await;
+    assert_eq!(agent.expect("delivery").await["state"], "sent");
+    let sent = s.sink.wait_for(1, WAIT);
+    let our_id = header(&sent[0], "Message-ID").unwrap();
+
+    let dsn = std::fs::read_to_string("channels/email/tests/fixtures/bounce_hard.eml")
+        .unwrap()
+        .replace("support@help.wallet.example", SUPPORT)
+        .replace("old.mailbox@example.cn", "gone@example.cn")
+        .replace("<05hnc0clbcu8qbjv9adhob9u9td6mv35hsoorn8ua09r308.44p46l35eq3phadq@help.wallet.example>", &our_id);
+    s.dovecot.append("INBOX", dsn.as_bytes()).unwrap();
+    let bounced = agent.expect("delivery").await;
+    assert_eq!(
+        (bounced["state"].as_str(), bounced["conversation_id"].as_str()),
+        (Some("failed"), Some(conversation.as_str()))
+    );
+    assert!(bounced["detail"].as_str().unwrap().contains("5.1.1"), "the report's reason: {bounced}");
+
+    agent.send(json!({ "type": "reply", "conversation_id": conversation, "client_id": "r2", "text": "Hello?" })).await;
+    agent.expect("ack").await;
+    let held = agent.expect("delivery").await;
+    assert_eq!(held["state"], "failed");
+    assert!(held["detail"].as_str().unwrap().contains("suppressed"), "{held}");
+    assert_eq!(s.sink.messages().len(), 1, "nothing more went to the address");
+}

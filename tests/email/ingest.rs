@@ -133,3 +133,19 @@ async fn attachments_with_chinese_names_are_kept_and_served_to_the_agent_only() 
     assert_eq!(bytes.len(), 1_050);
     assert!(bytes.starts_with(&[0xff, 0xd8]) && bytes.ends_with(&[0xff, 0xd9]), "the file's own bytes");
 }
+
+#[tokio::test]
+async fn a_mailbox_started_on_new_mail_only_leaves_the_backlog_alone() {
+    let Some((dovecot, sink)) = crate::mail::servers(SinkMode::Accept) else { return };
+    dovecot.append_all("INBOX", &many_mails(0, 25)).unwrap();
+    let config = crate::mail::email_config(dovecot.port(), &dovecot, sink.port(), "start_from = \"new\"");
+    let d = crate::mail::daemon(config).await;
+    // The cursor is set at the first start; what arrives from then on is taken.
+    crate::mail::eventually("the cursor saved", WAIT, || count(&d, "SELECT count(*) FROM channel_state") == 1).await;
+    dovecot.append_all("INBOX", &many_mails(25, 2)).unwrap();
+    eventually("the new mail taken", WAIT, || inbound_mails(&d) == 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(inbound_mails(&d), 2, "the 25 old mails are left alone");
+    let unseen = dovecot.flags("INBOX").unwrap().iter().filter(|(_, f)| !f.iter().any(|f| f == "\\Seen")).count();
+    assert_eq!(unseen, 25, "and left unread");
+}
