@@ -14,6 +14,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod options;
 
 #[path = "chat_load/client.rs"]
 mod client;
@@ -117,26 +118,7 @@ const HELP: &str = "chat_load options (--name VALUE after `--`, or CHAT_LOAD_NAM
 impl Options {
     fn parse() -> Result<Options, String> {
         let mut o = Options::default();
-        let mut values: BTreeMap<String, String> = std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix("CHAT_LOAD_").map(|n| (n.to_lowercase().replace('_', "-"), v)))
-            .collect();
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                // `cargo bench` passes `--bench` to every bench binary.
-                "--bench" => continue,
-                "--help" | "-h" => return Err(HELP.into()),
-                _ => {}
-            }
-            let Some(name) = arg.strip_prefix("--") else {
-                return Err(format!("unexpected argument {arg:?}\n{HELP}"));
-            };
-            let (name, value) = match name.split_once('=') {
-                Some((n, v)) => (n.to_owned(), v.to_owned()),
-                None => (name.to_owned(), args.next().ok_or_else(|| format!("--{name} needs a value"))?),
-            };
-            values.insert(name, value);
-        }
+        let values = options::given("CHAT_LOAD_", HELP)?;
         for (name, value) in values {
             let bad = |e: &dyn std::fmt::Display| format!("--{name} {value:?}: {e}");
             match name.as_str() {

@@ -37,6 +37,7 @@ mod common;
 mod corpus;
 #[path = "email_ingest/imap.rs"]
 mod imap;
+mod options;
 // Shared with chat_load, which uses the rest of it.
 #[allow(dead_code)]
 #[path = "chat_load/stats.rs"]
@@ -91,26 +92,7 @@ impl Options {
     fn parse() -> Result<Options, String> {
         let mut o =
             Options { mails: 5_000, batch: 500, raw_runs: 3, timeout: 300.0, log_level: "info".into(), log_file: None };
-        let mut values: BTreeMap<String, String> = std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix("EMAIL_INGEST_").map(|n| (n.to_lowercase().replace('_', "-"), v)))
-            .collect();
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                // `cargo bench` passes `--bench` to every bench binary.
-                "--bench" => continue,
-                "--help" | "-h" => return Err(HELP.into()),
-                _ => {}
-            }
-            let Some(name) = arg.strip_prefix("--") else {
-                return Err(format!("unexpected argument {arg:?}\n{HELP}"));
-            };
-            let (name, value) = match name.split_once('=') {
-                Some((n, v)) => (n.to_owned(), v.to_owned()),
-                None => (name.to_owned(), args.next().ok_or_else(|| format!("--{name} needs a value"))?),
-            };
-            values.insert(name, value);
-        }
+        let values = options::given("EMAIL_INGEST_", HELP)?;
         for (name, value) in values {
             let bad = |e: &dyn std::fmt::Display| format!("--{name} {value:?}: {e}");
             match name.as_str() {
