@@ -292,6 +292,9 @@ impl Session<'_> {
         // On a live channel a reply reaches the customer's open connections the moment it is
         // published, so the channel's live side says how it went.
         let customer = self.state.hub.customer_of(&conversation_id).filter(|_| !internal);
+        if !cc.is_empty() && customer.as_ref().is_some_and(|(channel, _)| *channel != ChannelKind::Email) {
+            return Err(Refusal(ErrorCode::BadRequest, "cc is for email conversations only".into()));
+        }
         let delivered_live = customer.as_ref().and_then(|(channel, c)| self.state.events.live().delivered(*channel, c));
         let now = self.state.clock.now();
         // A chat customer who left the app gets the reply by email too, if still away then.

@@ -38,6 +38,10 @@ async fn a_reply_to_a_customer_who_left_the_app_goes_by_email_and_the_answer_com
     app.send(json!({ "type": "send", "client_id": "c1", "text": "My account is locked" })).await;
     app.expect("ack").await;
     let conversation = agent.accept_next_offer().await;
+    let cc = json!({ "type": "reply", "conversation_id": conversation, "client_id": "r0", "text": "Hi", "cc": ["x@example.com"] });
+    agent.send(cc).await;
+    let refused = agent.expect("error").await;
+    assert_eq!(refused["code"], "bad_request", "cc on a chat: {refused}");
 
     // Still in the app: the reply stays in the app.
     agent

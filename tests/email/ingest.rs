@@ -149,3 +149,14 @@ async fn a_mailbox_started_on_new_mail_only_leaves_the_backlog_alone() {
     let unseen = dovecot.flags("INBOX").unwrap().iter().filter(|(_, f)| !f.iter().any(|f| f == "\\Seen")).count();
     assert_eq!(unseen, 25, "and left unread");
 }
+
+#[tokio::test]
+async fn committed_mail_can_be_moved_to_a_processed_folder_instead() {
+    let Some((dovecot, sink)) = crate::mail::servers(SinkMode::Accept) else { return };
+    let extra = "after_ingest = \"move\"\nprocessed_folder = \"Processed\"";
+    let d = crate::mail::daemon(crate::mail::email_config(dovecot.port(), &dovecot, sink.port(), extra)).await;
+    dovecot.append_all("INBOX", &many_mails(0, 12)).unwrap();
+    eventually("12 mails committed", WAIT, || inbound_mails(&d) == 12).await;
+    eventually("the inbox emptied", WAIT, || dovecot.flags("INBOX").unwrap().is_empty()).await;
+    assert_eq!(dovecot.flags("Processed").unwrap().len(), 12, "every mail moved, none lost");
+}

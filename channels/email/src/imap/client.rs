@@ -126,6 +126,17 @@ impl ImapClient {
         self.can_idle
     }
 
+    /// Creates `folder` unless it is there already (the server's NO for an existing folder is
+    /// no error), so mail can be moved into it.
+    pub async fn create_folder(&mut self, folder: &str) -> Result<(), ImapError> {
+        let mut session = self.take()?;
+        let outcome = timeout(self.command_timeout, session.create(folder)).await;
+        match self.settle(session, "CREATE", outcome) {
+            Ok(()) | Err(ImapError::Refused { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Selects `folder` (read-write, so flags can be set and mail moved).
     pub async fn select(&mut self, folder: &str) -> Result<FolderStatus, ImapError> {
         let mut session = self.take()?;
