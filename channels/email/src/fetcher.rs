@@ -111,7 +111,7 @@ fn is_login_failure(e: &ImapError) -> bool {
 /// One connection's worth of work: returns `Ok` only at shutdown.
 async fn session(
     folder: &Folder,
-    intake: &Intake,
+    intake: &Arc<Intake>,
     sink: &dyn InboundSink,
     readiness: &Readiness,
     shutdown: &CancellationToken,
@@ -161,11 +161,12 @@ async fn session(
         }
         for chunk in uids.chunks(folder.batch as usize) {
             let mails = client.fetch(chunk).await?;
-            let taken = take_batch(intake, &mails).await;
+            let uids: Vec<u32> = mails.iter().map(|m| m.uid).collect();
+            let taken = take_batch(intake, mails).await;
             // The cursor moves over the mails committed in UID order, up to the first one the
             // store did not take; the rest are fetched again on the next session.
-            let done: Vec<u32> = mails.iter().zip(&taken).take_while(|(_, r)| r.is_ok()).map(|(m, _)| m.uid).collect();
-            let highest = if done.len() == mails.len() { chunk.last().copied() } else { done.last().copied() };
+            let done: Vec<u32> = uids.iter().zip(&taken).take_while(|(_, r)| r.is_ok()).map(|(uid, _)| *uid).collect();
+            let highest = if done.len() == uids.len() { chunk.last().copied() } else { done.last().copied() };
             if let Some(uid) = highest {
                 cursor.last_uid = uid;
                 sink.save_state(&key, &cursor.render()).await.map_err(SessionError::Store)?;
@@ -195,10 +196,31 @@ async fn session(
     }
 }
 
-/// Hands a batch to the intake, all at once so the store commits them together, and waits
-/// for every answer. Answers are in the order of the mails.
-async fn take_batch(intake: &Intake, mails: &[FetchedMail]) -> Vec<Result<Outcome, Refused>> {
-    let pending: Vec<_> = mails.iter().map(|m| intake.take(Arc::from(m.raw.as_slice()))).collect();
+/// Hands a batch to the intake: read on every core (parsing is most of the work), then
+/// submitted in UID order, all at once so the store commits them together; waits for every
+/// answer. Answers are in the order of the mails.
+async fn take_batch(intake: &Arc<Intake>, mails: Vec<FetchedMail>) -> Vec<Result<Outcome, Refused>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(mails.len().max(1));
+    let per_thread = mails.len().div_ceil(threads).max(1);
+    let mut chunks = Vec::new();
+    let mut mails = mails.into_iter().peekable();
+    while mails.peek().is_some() {
+        let chunk: Vec<FetchedMail> = mails.by_ref().take(per_thread).collect();
+        let intake = intake.clone();
+        chunks.push(tokio::task::spawn_blocking(move || {
+            chunk.into_iter().map(|m| intake.read(Arc::from(m.raw))).collect::<Vec<_>>()
+        }));
+    }
+    let mut readings = Vec::new();
+    for chunk in chunks {
+        // The parser's own panics are caught inside `read`; any other join error (the runtime
+        // shutting down) leaves the batch to be fetched again by the next session.
+        match chunk.await {
+            Ok(read) => readings.extend(read),
+            Err(_) => return vec![Err(Refused::Unavailable)],
+        }
+    }
+    let pending: Vec<_> = readings.into_iter().map(|r| intake.take(r)).collect();
     futures::future::join_all(pending).await
 }
 

@@ -30,6 +30,31 @@ pub enum Outcome {
     Quarantined,
 }
 
+/// What reading a mail found to do with it.
+pub enum Reading {
+    /// A mail to submit.
+    Mail(Box<Read>),
+    /// Our own mail, come back.
+    Ours,
+    /// A mail that cannot be read, to quarantine.
+    Unreadable { raw: Arc<[u8]>, reason: String },
+}
+
+/// A mail read and ready to submit.
+pub struct Read {
+    inbound: switchboard_channel::Inbound,
+    bounce: Option<crate::auto::DeliveryReport>,
+    /// Set for mail a person wrote: who to acknowledge, and in which language.
+    acknowledge: Option<Acknowledge>,
+    /// Kept in case the daemon refuses the mail for good, to quarantine it.
+    raw: Arc<[u8]>,
+}
+
+struct Acknowledge {
+    sender: String,
+    zh: bool,
+}
+
 /// How one mailbox takes its mail.
 pub struct Intake {
     pub mailbox: String,
@@ -46,12 +71,12 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Takes one raw mail. The submit is queued when this is called, so a batch taken one
-    /// after another commits in that order.
-    pub fn take(&self, raw: Arc<[u8]>) -> futures::future::BoxFuture<'_, Result<Outcome, Refused>> {
+    /// Reads one raw mail into what is to be done with it. Pure work on the mail alone, so a
+    /// batch is read on several threads at once.
+    pub fn read(&self, raw: Arc<[u8]>) -> Reading {
         let mail = match parse_mail(&raw, &self.limits) {
             Ok(mail) => mail,
-            Err(e) => return Box::pin(self.quarantine(raw, e.to_string())),
+            Err(e) => return Reading::Unreadable { raw, reason: e.to_string() },
         };
         let class = classify(&mail, &self.own);
         let mut inbound = to_inbound(&mail, &self.own);
@@ -71,7 +96,7 @@ impl Intake {
         match &class.kind {
             MailKind::OwnLoop => {
                 tracing::debug!(mailbox = self.mailbox, reason = class.reason, "Own mail came back; dropped");
-                return Box::pin(async { Ok(Outcome::Dropped) });
+                return Reading::Ours;
             }
             MailKind::Human => {}
             MailKind::AutoReply | MailKind::Bulk => inbound.automatic = true,
@@ -88,9 +113,22 @@ impl Intake {
                 bounce = Some(report.clone());
             }
         }
-        let human = matches!(class.kind, MailKind::Human);
-        let sender = mail.from.address.clone();
-        let language_zh = mail.text.chars().chain(mail.subject.iter().flat_map(|s| s.chars())).any(is_cjk);
+        let acknowledge = matches!(class.kind, MailKind::Human).then(|| Acknowledge {
+            sender: mail.from.address.clone(),
+            zh: mail.text.chars().chain(mail.subject.iter().flat_map(|s| s.chars())).any(is_cjk),
+        });
+        Reading::Mail(Box::new(Read { inbound, bounce, acknowledge, raw }))
+    }
+
+    /// Takes a mail read by [`Intake::read`]. The submit is queued when this is called, so mails
+    /// taken one after another commit in that order (a reply after the mail it answers).
+    pub fn take(&self, reading: Reading) -> futures::future::BoxFuture<'_, Result<Outcome, Refused>> {
+        let read = match reading {
+            Reading::Mail(read) => read,
+            Reading::Ours => return Box::pin(async { Ok(Outcome::Dropped) }),
+            Reading::Unreadable { raw, reason } => return Box::pin(self.quarantine(raw, reason)),
+        };
+        let Read { inbound, bounce, acknowledge, raw } = *read;
         let committing = self.sink.submit(inbound, Origin::default());
         Box::pin(async move {
             let accepted = match committing.await {
@@ -104,8 +142,8 @@ impl Intake {
                     self.bounced(report).await?;
                 }
                 // The first message of a conversation: the customer hears we have it.
-                if human && accepted.message.seq == 1 {
-                    self.acknowledge(&accepted.conversation_id, &sender, language_zh).await?;
+                if let Some(ack) = acknowledge.filter(|_| accepted.message.seq == 1) {
+                    self.acknowledge(&accepted.conversation_id, &ack.sender, ack.zh).await?;
                 }
             }
             Ok(Outcome::Ingested { conversation_id: accepted.conversation_id, duplicate: accepted.duplicate })
