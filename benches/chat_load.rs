@@ -229,13 +229,7 @@ struct AgentResult {
 }
 
 fn main() {
-    let opts = match Options::parse() {
-        Ok(o) => o,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
+    let opts = options::or_exit(Options::parse());
     // One runtime on every core: the generator competes with the daemon for the same two
     // cores, which is the stated measurement condition.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");

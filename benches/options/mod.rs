@@ -28,3 +28,12 @@ pub fn given(env_prefix: &str, help: &str) -> Result<BTreeMap<String, String>, S
     }
     Ok(values)
 }
+
+/// The options, or the process ends with the message (the help, or what is wrong) and exit
+/// code 2.
+pub fn or_exit<T>(parsed: Result<T, String>) -> T {
+    parsed.unwrap_or_else(|message| {
+        eprintln!("{message}");
+        std::process::exit(2);
+    })
+}

@@ -389,3 +389,51 @@ fn listening_address(line: &str) -> Option<SocketAddr> {
     }
     entry.get("address")?.as_str()?.parse().ok()
 }
+
+/// The `[email]` section of a daemon with one mailbox, `support`, on private mail servers on
+/// loopback (plain IMAP and SMTP); what a test or benchmark sets beyond it goes in the extras.
+pub struct MailboxToml<'a> {
+    pub address: &'a str,
+    pub thread_secret: &'a str,
+    pub imap_port: u16,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub smtp_port: u16,
+    /// More keys of `[email.mailboxes.imap]`, one per line.
+    pub imap_extra: &'a str,
+    /// More keys of `[email.mailboxes.smtp]`.
+    pub smtp_extra: &'a str,
+}
+
+impl MailboxToml<'_> {
+    pub fn render(&self) -> String {
+        let MailboxToml { address, thread_secret, imap_port, username, password, smtp_port, imap_extra, smtp_extra } =
+            self;
+        format!(
+            r#"
+[email]
+thread_secret = "{thread_secret}"
+
+[[email.mailboxes]]
+name = "support"
+address = "{address}"
+display_name = "Wallet Support"
+
+[email.mailboxes.imap]
+host = "127.0.0.1"
+port = {imap_port}
+tls = "none"
+username = "{username}"
+password = "{password}"
+folder = "INBOX"
+{imap_extra}
+
+[email.mailboxes.smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+tls = "none"
+{smtp_extra}
+"#
+        )
+    }
+}

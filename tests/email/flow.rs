@@ -128,7 +128,7 @@ async fn customer_message(agent: &mut Ws) -> serde_json::Value {
 async fn a_new_conversation_is_acknowledged_once_per_sender_and_never_to_automatic_mail() {
     let Some((dovecot, sink)) = crate::mail::servers(SinkMode::Accept) else { return };
     let config = crate::mail::email_config(dovecot.port(), &dovecot, sink.port(), "")
-        .replace("[email.acknowledgement]\nenabled = false", "[email.acknowledgement]\nenabled = true");
+        + "\n[email.acknowledgement]\nenabled = true\n";
     let daemon = crate::mail::daemon(config).await;
     dovecot
         .append("INBOX", &customer_mail("wang@example.cn", "z1@example.cn", "转账失败", "我的转账失败了，请帮忙。"))

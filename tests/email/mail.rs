@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_mailservers::{Dovecot, SinkMode, SmtpSink};
 
-use crate::common::Daemon;
+use crate::common::{Daemon, MailboxToml};
 
 /// Our support address.
 pub const SUPPORT: &str = "support@wallet.test";
@@ -26,43 +26,20 @@ pub fn servers(mode: SinkMode) -> Option<(Dovecot, SmtpSink)> {
     Some((dovecot, sink))
 }
 
-/// The `[email]` section for one mailbox on these servers, `extra` appended to its table.
+/// The `[email]` section for one mailbox on these servers, with short waits so faults heal
+/// within a test, `extra_imap` appended to its IMAP table.
 pub fn email_config(imap_port: u16, dovecot: &Dovecot, smtp_port: u16, extra_imap: &str) -> String {
-    format!(
-        r#"
-[email]
-thread_secret = "{THREAD_SECRET}"
-
-[email.acknowledgement]
-enabled = false
-
-[[email.mailboxes]]
-name = "support"
-address = "{SUPPORT}"
-display_name = "Wallet Support"
-
-[email.mailboxes.imap]
-host = "127.0.0.1"
-port = {imap_port}
-tls = "none"
-username = "{user}"
-password = "{password}"
-folder = "INBOX"
-poll_s = 1
-idle_s = 30
-command_timeout_s = 5
-fetch_timeout_s = 20
-{extra_imap}
-
-[email.mailboxes.smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-tls = "none"
-timeout_s = 5
-"#,
-        user = dovecot.username(),
-        password = dovecot.password(),
-    )
+    MailboxToml {
+        address: SUPPORT,
+        thread_secret: THREAD_SECRET,
+        imap_port,
+        username: dovecot.username(),
+        password: dovecot.password(),
+        smtp_port,
+        imap_extra: &format!("poll_s = 1\nidle_s = 30\ncommand_timeout_s = 5\nfetch_timeout_s = 20\n{extra_imap}"),
+        smtp_extra: "timeout_s = 5",
+    }
+    .render()
 }
 
 /// Starts the daemon with this configuration text, fast outbox retries and short offers.

@@ -1,6 +1,6 @@
 //! A tiny blocking IMAP client: just enough to fill, inspect and poke a test mailbox.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
@@ -9,6 +9,9 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// MULTIAPPEND batch size: big enough to be fast, small enough that a failure names a region.
 const APPEND_BATCH: usize = 500;
+/// The socket read buffer: big reads, so that reading a whole mailbox costs the client next
+/// to nothing per byte (the benchmark times the server with it).
+const READ_BUFFER: usize = 256 * 1024;
 
 /// What a command got back: the untagged lines (`* ...`) and the tagged completion line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +19,16 @@ pub struct Response {
     pub untagged: Vec<String>,
     /// The tagged line without its tag, e.g. `OK [APPENDUID 1700000000 3] Append completed`.
     pub completion: String,
+}
+
+/// What one [`ImapClient::fetch_all_bodies`] brought.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchedBodies {
+    pub mails: usize,
+    /// Bytes of the message literals only, as the server sent them.
+    pub body_bytes: u64,
+    /// Everything read from the socket for the command.
+    pub wire_bytes: u64,
 }
 
 /// One IMAP connection. Lines are returned as text with CRLF stripped; a literal inside a line
@@ -34,7 +47,7 @@ impl ImapClient {
         let stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
         stream.set_read_timeout(Some(READ_TIMEOUT))?;
         let mut client = ImapClient {
-            reader: BufReader::new(stream.try_clone()?),
+            reader: BufReader::with_capacity(READ_BUFFER, stream.try_clone()?),
             writer: stream,
             greeting: String::new(),
             next_tag: 1,
@@ -110,19 +123,63 @@ impl ImapClient {
             .ok_or_else(|| io::Error::other(format!("{label}: no APPENDUID in {}", response.completion)))
     }
 
-    /// Appends many messages with MULTIAPPEND and non-synchronizing literals (`{n+}`, LITERAL+):
-    /// one round trip and one transaction per batch, so UIDs follow the order given.
+    /// Appends many messages, [`ImapClient::multiappend`] a batch at a time.
     pub fn append_many(&mut self, folder: &str, raws: &[Vec<u8>]) -> io::Result<()> {
-        for batch in raws.chunks(APPEND_BATCH) {
-            let mut command = format!("APPEND {}", quote(folder)).into_bytes();
-            for raw in batch {
-                command.extend_from_slice(format!(" {{{}+}}\r\n", raw.len()).as_bytes());
-                command.extend_from_slice(raw);
-            }
-            let tag = self.send_command(&command)?;
-            self.read_response(&tag, &format!("APPEND of {} messages to {folder}", batch.len()))?;
+        raws.chunks(APPEND_BATCH).try_for_each(|batch| self.multiappend(folder, batch))
+    }
+
+    /// Appends messages in one MULTIAPPEND with non-synchronizing literals (`{n+}`, LITERAL+):
+    /// one round trip and one transaction, so no message is visible to another session before
+    /// the tagged OK, and UIDs follow the order given.
+    pub fn multiappend(&mut self, folder: &str, raws: &[Vec<u8>]) -> io::Result<()> {
+        let mut command = format!("APPEND {}", quote(folder)).into_bytes();
+        for raw in raws {
+            command.extend_from_slice(format!(" {{{}+}}\r\n", raw.len()).as_bytes());
+            command.extend_from_slice(raw);
         }
+        let tag = self.send_command(&command)?;
+        self.read_response(&tag, &format!("APPEND of {} messages to {folder}", raws.len()))?;
         Ok(())
+    }
+
+    /// Opens the folder read-only: nothing this connection does changes a flag.
+    pub fn examine(&mut self, folder: &str) -> io::Result<()> {
+        self.command(&format!("EXAMINE {}", quote(folder))).map(drop)
+    }
+
+    /// `UID FETCH 1:* (BODY.PEEK[])` of the examined or selected folder, counting what comes
+    /// back without keeping or decoding it, so its time is the server's.
+    pub fn fetch_all_bodies(&mut self) -> io::Result<FetchedBodies> {
+        let tag = self.send_command(b"UID FETCH 1:* (BODY.PEEK[])")?;
+        let mut fetched = FetchedBodies::default();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let read = self.reader.read_until(b'\n', &mut line)?;
+            if read == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "IMAP UID FETCH: connection closed"));
+            }
+            fetched.wire_bytes += read as u64;
+            let text = line.strip_suffix(b"\r\n").or_else(|| line.strip_suffix(b"\n")).unwrap_or(&line);
+            if let Some(size) = literal_size(text) {
+                // `* 12 FETCH (UID 12 BODY[] {3456}`: the mail follows, then the line goes on.
+                let size = size as u64;
+                if io::copy(&mut (&mut self.reader).take(size), &mut io::sink())? < size {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "IMAP UID FETCH: short literal"));
+                }
+                fetched.mails += 1;
+                fetched.body_bytes += size;
+                fetched.wire_bytes += size;
+                continue;
+            }
+            let Some(completion) = text.strip_prefix(tag.as_bytes()).and_then(|rest| rest.strip_prefix(b" ")) else {
+                continue;
+            };
+            if !completion.starts_with(b"OK") {
+                return Err(io::Error::other(format!("IMAP UID FETCH: {}", String::from_utf8_lossy(completion))));
+            }
+            return Ok(fetched);
+        }
     }
 
     /// UID and flags of every message in the selected folder, in UID order.

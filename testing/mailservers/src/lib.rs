@@ -24,7 +24,7 @@ mod smtp_sink;
 mod system;
 
 pub use dovecot::Dovecot;
-pub use imap_client::{ImapClient, Response};
+pub use imap_client::{FetchedBodies, ImapClient, Response};
 pub use ports::free_port;
 pub use proxy::CutProxy;
 pub use smtp_sink::{ReceivedMail, SinkMode, SmtpSink, SmtpStage};

@@ -107,3 +107,18 @@ fn drop_stops_the_server() {
     drop(dovecot);
     assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
 }
+
+#[test]
+fn a_whole_folder_is_fetched_and_counted_without_setting_flags() {
+    let Some(dovecot) = Dovecot::start().unwrap() else { return };
+    let mails: Vec<Vec<u8>> = (0..3).map(mail).collect();
+    let mut client = dovecot.connect().unwrap();
+    client.multiappend("INBOX", &mails).unwrap();
+    client.examine("INBOX").unwrap();
+    let fetched = client.fetch_all_bodies().unwrap();
+    assert_eq!(fetched.mails, 3);
+    assert_eq!(fetched.body_bytes, mails.iter().map(|m| m.len() as u64).sum::<u64>());
+    assert!(fetched.wire_bytes > fetched.body_bytes, "the FETCH lines around the literals count too");
+    client.logout().unwrap();
+    assert!(dovecot.flags("INBOX").unwrap().iter().all(|(_, f)| !f.iter().any(|f| f == "\\Seen")), "nothing was read");
+}
