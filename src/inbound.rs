@@ -40,6 +40,7 @@ impl InboundSink for ChannelSink {
             let done = committing.await?;
             Ok(Accepted {
                 conversation_id: done.conversation.id.to_string(),
+                reference: done.conversation.reference.clone(),
                 message: customer_message(&done.message),
                 duplicate: done.duplicate,
             })
@@ -104,9 +105,8 @@ impl InboundSink for ChannelSink {
 
     async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused> {
         let id = ConversationId(conversation_id.to_owned());
-        let text = text.replace("{reference}", &crate::domain::reference::reference(&id));
         // One acknowledgement per conversation, however often the adapter asks.
-        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), &text).await.map_err(refused)?;
+        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), text).await.map_err(refused)?;
         Ok(())
     }
 }

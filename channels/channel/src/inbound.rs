@@ -22,6 +22,8 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
     pub conversation_id: String,
+    /// The conversation's public reference (`K3F9Q2MX`), for the customer to quote.
+    pub reference: String,
     /// The message as the customer sees it (its `seq` included).
     pub message: CustomerMessage,
     /// True when the key was seen before: nothing new was written.
@@ -106,7 +108,8 @@ pub trait InboundSink: Send + Sync + 'static {
     async fn delivery_failed(&self, external_id: &str, reason: &str) -> Result<Option<String>, Refused>;
 
     /// Sends the customer an automatic message in a conversation (an acknowledgement of their
-    /// mail), committed and delivered like an agent's reply but written by the system.
+    /// mail), committed and delivered like an agent's reply but written by the system; once
+    /// per conversation, however often it is asked.
     async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused>;
 }
 

@@ -82,7 +82,6 @@ impl EmailChannel {
                 ctx.tasks.spawn(fetcher::run(
                     folder,
                     intake.clone(),
-                    ctx.sink.clone(),
                     readiness.clone(),
                     ctx.clock.clone(),
                     ctx.shutdown.clone(),

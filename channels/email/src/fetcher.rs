@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_channel::{Clock, InboundSink, Refused};
+use switchboard_channel::{Clock, Refused};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{AfterIngest, StartFrom};
 use crate::imap::{FetchedMail, ImapClient, ImapEndpoint, ImapError, Wake};
-use crate::intake::{Intake, Outcome};
+use crate::intake::Intake;
 use crate::readiness::Readiness;
 
 /// Where a folder's fetching stands: mail with UIDs up to `last_uid` under `uid_validity` is
@@ -72,14 +72,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 pub async fn run(
     folder: Folder,
     intake: Arc<Intake>,
-    sink: Arc<dyn InboundSink>,
     readiness: Readiness,
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) {
     let mut backoff = MIN_BACKOFF;
     loop {
-        let result = session(&folder, &intake, sink.as_ref(), &readiness, &shutdown).await;
+        let result = session(&folder, &intake, &readiness, &shutdown).await;
         if shutdown.is_cancelled() {
             return;
         }
@@ -112,7 +111,6 @@ fn is_login_failure(e: &ImapError) -> bool {
 async fn session(
     folder: &Folder,
     intake: &Arc<Intake>,
-    sink: &dyn InboundSink,
     readiness: &Readiness,
     shutdown: &CancellationToken,
 ) -> Result<(), SessionError> {
@@ -125,6 +123,7 @@ async fn session(
         client.create_folder(target).await?;
     }
     let status = client.select(&folder.name).await?;
+    let sink = intake.sink.as_ref();
     let key = folder.cursor_key();
     let stored = sink.load_state(&key).await.map_err(SessionError::Store)?.as_deref().and_then(Cursor::parse);
     let mut cursor = match stored {
@@ -199,7 +198,7 @@ async fn session(
 /// Hands a batch to the intake: read on every core (parsing is most of the work), then
 /// submitted in UID order, all at once so the store commits them together; waits for every
 /// answer. Answers are in the order of the mails.
-async fn take_batch(intake: &Arc<Intake>, mails: Vec<FetchedMail>) -> Vec<Result<Outcome, Refused>> {
+async fn take_batch(intake: &Arc<Intake>, mails: Vec<FetchedMail>) -> Vec<Result<(), Refused>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(mails.len().max(1));
     let per_thread = mails.len().div_ceil(threads).max(1);
     let mut chunks = Vec::new();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_channel::{
-    Authentication, Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading,
+    Accepted, Authentication, Clock, InboundSink, Millis, Origin, Quarantined, Refused, ThreadKey, Threading,
 };
 
 use crate::authenticity::authentication;
@@ -18,17 +18,6 @@ use crate::inbound::to_inbound;
 use crate::parse::{ParseLimits, parse_mail};
 use crate::suppression::Suppression;
 use crate::threading::OwnMailbox;
-
-/// What became of a mail.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Committed (or found committed before) in this conversation.
-    Ingested { conversation_id: String, duplicate: bool },
-    /// Our own mail come back: nothing to do.
-    Dropped,
-    /// Unreadable: kept aside for an operator.
-    Quarantined,
-}
 
 /// What reading a mail found to do with it.
 pub enum Reading {
@@ -122,10 +111,10 @@ impl Intake {
 
     /// Takes a mail read by [`Intake::read`]. The submit is queued when this is called, so mails
     /// taken one after another commit in that order (a reply after the mail it answers).
-    pub fn take(&self, reading: Reading) -> futures::future::BoxFuture<'_, Result<Outcome, Refused>> {
+    pub fn take(&self, reading: Reading) -> futures::future::BoxFuture<'_, Result<(), Refused>> {
         let read = match reading {
             Reading::Mail(read) => read,
-            Reading::Ours => return Box::pin(async { Ok(Outcome::Dropped) }),
+            Reading::Ours => return Box::pin(async { Ok(()) }),
             Reading::Unreadable { raw, reason } => return Box::pin(self.quarantine(raw, reason)),
         };
         let Read { inbound, bounce, acknowledge, raw } = *read;
@@ -143,17 +132,16 @@ impl Intake {
                 }
                 // The first message of a conversation: the customer hears we have it.
                 if let Some(ack) = acknowledge.filter(|_| accepted.message.seq == 1) {
-                    self.acknowledge(&accepted.conversation_id, &ack.sender, ack.zh).await?;
+                    self.acknowledge(&accepted, &ack).await?;
                 }
             }
-            Ok(Outcome::Ingested { conversation_id: accepted.conversation_id, duplicate: accepted.duplicate })
+            Ok(())
         })
     }
 
-    async fn quarantine(&self, raw: Arc<[u8]>, reason: String) -> Result<Outcome, Refused> {
+    async fn quarantine(&self, raw: Arc<[u8]>, reason: String) -> Result<(), Refused> {
         let item = Quarantined { account: Some(self.mailbox.clone()), reason, raw };
-        self.sink.quarantine(item).await?;
-        Ok(Outcome::Quarantined)
+        self.sink.quarantine(item).await
     }
 
     /// A failed delivery marks our reply failed; a hard bounce stops mail to the address.
@@ -180,23 +168,24 @@ impl Intake {
     }
 
     /// Sends the acknowledgement, at most once per sender within the configured time.
-    async fn acknowledge(&self, conversation_id: &str, sender: &str, zh: bool) -> Result<(), Refused> {
-        let ack = &self.acknowledgement;
-        if !ack.enabled {
+    async fn acknowledge(&self, accepted: &Accepted, ack: &Acknowledge) -> Result<(), Refused> {
+        let config = &self.acknowledgement;
+        if !config.enabled {
             return Ok(());
         }
         let now = self.clock.now();
-        let window = Duration::from_secs(ack.per_sender_minutes * 60);
+        let window = Duration::from_secs(config.per_sender_minutes * 60);
         {
             let mut last = self.acknowledged.lock().expect("acknowledgement times lock");
-            if last.get(sender).is_some_and(|at| at.plus(window) > now) {
+            if last.get(&ack.sender).is_some_and(|at| at.plus(window) > now) {
                 return Ok(());
             }
             last.retain(|_, at| at.plus(window) > now);
-            last.insert(sender.to_owned(), now);
+            last.insert(ack.sender.clone(), now);
         }
-        let text = if zh { &ack.zh } else { &ack.en };
-        self.sink.acknowledge(conversation_id, text).await
+        let template = if ack.zh { &config.zh } else { &config.en };
+        let text = template.replace("{reference}", &accepted.reference);
+        self.sink.acknowledge(&accepted.conversation_id, &text).await
     }
 }
 

@@ -196,7 +196,8 @@ fn resolve_sender(
             break;
         }
     }
-    if let Some(id) = &found {
+    // Only mail that failed authentication needs to know (one query less on every other).
+    if failed_authentication && let Some(id) = &found {
         let sql = "SELECT EXISTS (SELECT 1 FROM customer_identities WHERE customer_id = ?1 AND kind = 'app_user')";
         let uses_the_app: bool = queries::optional(conn, sql, [id.as_str()], queries::first)?.unwrap_or(false);
         if !identity::may_file_under(failed_authentication, uses_the_app) {
