@@ -91,6 +91,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         login_limits: LoginLimits::new(&config.console, clock.clone()),
         outbox_wake,
         shutdown: shutdown.clone(),
+        tasks: tasks.clone(),
         chat_by_email_after: config.email.chat_by_email_after(),
         config: config.console.clone(),
     });

@@ -26,7 +26,8 @@ use crate::telemetry::names;
 pub async fn upgrade(State(state): State<Arc<ConsoleState>>, upgrade: WebSocketUpgrade) -> Response {
     let Some(slot) = state.slots.reserve() else { return ws::ConnectionSlots::refusal() };
     let limits = state.config.limits();
-    ws::configure(upgrade, &limits).on_upgrade(move |socket| async move {
+    let tasks = state.tasks.clone();
+    ws::accept(upgrade, &limits, &tasks, move |socket| async move {
         session(state, socket).await;
         drop(slot);
     })

@@ -7,6 +7,7 @@ use switchboard_channel::SharedClock;
 use switchboard_channel::websocket::ConnectionSlots;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::login::LoginLimits;
 use super::token::AgentTokens;
@@ -35,6 +36,8 @@ pub struct ConsoleState {
     pub outbox_wake: Arc<Notify>,
     /// Fires when the daemon begins to shut down; open sessions close with 1001.
     pub shutdown: CancellationToken,
+    /// Open sessions run as its tasks, so shutdown waits for their close frames.
+    pub tasks: TaskTracker,
     /// How long after a chat reply it is also sent by email, to a customer with a known
     /// address who is not in the app by then; `None` when email is not configured.
     pub chat_by_email_after: Option<std::time::Duration>,

@@ -25,7 +25,8 @@ const REPLAY_PAGE: usize = 200;
 
 pub async fn upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
     let Some(slot) = shared.slots.reserve() else { return ws::ConnectionSlots::refusal() };
-    ws::configure(upgrade, &shared.limits).on_upgrade(move |socket| async move {
+    let (limits, tasks) = (shared.limits, shared.ctx.tasks.clone());
+    ws::accept(upgrade, &limits, &tasks, move |socket| async move {
         session(shared, socket).await;
         drop(slot);
     })

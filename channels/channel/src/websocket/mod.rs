@@ -14,7 +14,7 @@ pub use frames::{FrameError, error_frame, parse_frame};
 pub use queue::{Frame, FrameReceiver, FrameSender, frame_queue};
 pub use rate::{RateLimiter, Verdict};
 pub use session::{
-    FrameHandler, HELLO_TIMEOUT, Handled, Incoming, Limits, Serve, close, configure, first_frame, forward, next, send,
+    FrameHandler, HELLO_TIMEOUT, Handled, Incoming, Limits, Serve, accept, close, first_frame, forward, next, send,
     send_all, serve,
 };
 pub use slots::{ConnectionSlots, Slot};

@@ -4,11 +4,13 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
 use futures::future::BoxFuture;
 use futures::stream::FuturesOrdered;
 use futures::{FutureExt, SinkExt, StreamExt};
 
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::{CloseCode, Frame, FrameError, FrameReceiver, RateLimiter, Verdict, error_frame};
 use crate::codes::ErrorCode;
@@ -41,15 +43,28 @@ pub struct Limits {
     pub max_write_buffer_bytes: usize,
 }
 
-/// Applies the buffer sizes and the message limit to an upgrade. Frames up to twice the
-/// limit are read and answered with close 4413; beyond that the transport refuses them.
-pub fn configure(upgrade: WebSocketUpgrade, limits: &Limits) -> WebSocketUpgrade {
+/// Upgrades to a websocket and runs `session` on it as a task of `tasks`, so shutdown waits
+/// (within the drain) for the session to send its close frame instead of exiting under it.
+/// The upgrade gets the buffer sizes and the message limit: frames up to twice the limit are
+/// read and answered with close 4413; beyond that the transport refuses them.
+pub fn accept<F, Fut>(upgrade: WebSocketUpgrade, limits: &Limits, tasks: &TaskTracker, session: F) -> Response
+where
+    F: FnOnce(WebSocket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // Taken before the upgrade: a session that is still being set up when shutdown begins
+    // is waited for as well.
+    let running = tasks.token();
     upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(limits.max_write_buffer_bytes.max(WRITE_BUFFER * 2))
         .max_message_size(limits.max_frame_bytes * 2)
         .max_frame_size(limits.max_frame_bytes * 2)
+        .on_upgrade(move |socket| async move {
+            session(socket).await;
+            drop(running);
+        })
 }
 
 /// What arrived from the client.
