@@ -167,7 +167,8 @@ impl RoutingConfig {
             }
             let levels = queue.skills.iter().map(|(skill, level)| (skill, *level));
             let preferred = queue.preferred.iter().map(|p| (&p.skill, p.level));
-            if let Some((skill, level)) = levels.chain(preferred).find(|(_, level)| !(1..=MAX_SKILL_LEVEL).contains(level))
+            if let Some((skill, level)) =
+                levels.chain(preferred).find(|(_, level)| !(1..=MAX_SKILL_LEVEL).contains(level))
             {
                 return Err(ConfigError::SkillLevel { queue: queue.name.clone(), skill: skill.clone(), level });
             }
@@ -192,7 +193,10 @@ impl RoutingConfig {
                 return Err(ConfigError::OverflowToItself(current.name.clone()));
             }
             let Some(&next) = index.get(&overflow.queue) else {
-                return Err(ConfigError::UnknownOverflowQueue { queue: current.name.clone(), to: overflow.queue.clone() });
+                return Err(ConfigError::UnknownOverflowQueue {
+                    queue: current.name.clone(),
+                    to: overflow.queue.clone(),
+                });
             };
             path.push(overflow.queue.clone());
             if !seen.insert(&overflow.queue) {

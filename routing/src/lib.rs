@@ -28,7 +28,12 @@
 //!     AgentProfile::new("ann", 3).with_skills(["en"]),
 //!     Status::Available,
 //! );
-//! let Some(Action::Offer { offer_id, agent, .. }) = actions.first() else {
+//! // Each decision is preceded by its explanation.
+//! let Some(Action::Explain(why)) = actions.first() else {
+//!     return Err("every offer is explained".into());
+//! };
+//! assert!(why.text.starts_with("c1 offered to ann"));
+//! let Some(Action::Offer { offer_id, agent, .. }) = actions.get(1) else {
 //!     return Err("ann is free and c1 waits, so c1 is offered to her".into());
 //! };
 //! let actions = router.accept(Millis(now.0 + 2_000), agent, offer_id)?;

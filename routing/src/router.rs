@@ -155,7 +155,12 @@ impl Router {
         let Some(&index) = self.queue_index.get(queue) else {
             return Vec::new();
         };
-        self.lines[index].entries.keys().filter_map(|(_, _, _, id)| self.waiting_ref(id)).map(|w| self.view(w)).collect()
+        self.lines[index]
+            .entries
+            .keys()
+            .filter_map(|(_, _, _, id)| self.waiting_ref(id))
+            .map(|w| self.view(w))
+            .collect()
     }
 
     fn view(&self, waiting: &Waiting) -> WaitingConversation {

@@ -58,7 +58,9 @@ pub(crate) fn require(skills: &mut Skills, name: &str, level: u8) {
 
 /// The first requirement `have` does not meet, as spelled.
 pub(crate) fn first_missing(have: &Skills, need: &Skills) -> Option<String> {
-    need.iter().find(|(name, level)| have.get(*name).is_none_or(|had| had < level)).map(|(name, level)| spell(name, *level))
+    need.iter()
+        .find(|(name, level)| have.get(*name).is_none_or(|had| had < level))
+        .map(|(name, level)| spell(name, *level))
 }
 
 pub(crate) fn meets(have: &Skills, need: &Skills) -> bool {

@@ -272,12 +272,20 @@ impl Router {
     }
 
     /// Explains a move just made, from `from` to where the conversation now waits.
-    pub(super) fn explain_moved(&self, id: &ConversationId, from: &QueueName, reason: MoveReason, at: Millis) -> Decision {
+    pub(super) fn explain_moved(
+        &self,
+        id: &ConversationId,
+        from: &QueueName,
+        reason: MoveReason,
+        at: Millis,
+    ) -> Decision {
         let text = match self.waiting_ref(id) {
             Some(waiting) => {
                 let because = match reason {
                     MoveReason::SlaBreach => "it breached its first-response target there".to_owned(),
-                    MoveReason::Overflow => format!("it waited {} there", seconds(at.since(waiting.entry.waiting_since))),
+                    MoveReason::Overflow => {
+                        format!("it waited {} there", seconds(at.since(waiting.entry.waiting_since)))
+                    }
                 };
                 format!(
                     "{id} moves from {from} to {} because {because}; it now waits for {}; {}",
