@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::agent::Status;
+use crate::conversation::Priority;
+use crate::decision::Decision;
 use crate::ids::{AgentId, ConversationId, OfferId, QueueName};
 use crate::millis::Millis;
 
@@ -20,6 +23,44 @@ pub enum Action {
     Requeued { conversation: ConversationId, queue: QueueName },
     /// Waiting conversations whose position or estimated wait changed; send each customer `queue`.
     QueuePositions(Vec<QueuePosition>),
+    /// A waiting conversation now waits in another queue; record its queue.
+    Moved { conversation: ConversationId, from: QueueName, to: QueueName, reason: MoveReason },
+    /// A conversation was still waiting at its first-response due time; it now counts as
+    /// `priority` (one level up).
+    SlaBreached { conversation: ConversationId, queue: QueueName, priority: Priority },
+    /// The engine changed an agent's status; tell the agent's console.
+    StatusChanged { agent: AgentId, status: Status, reason: StatusReason },
+    /// A new conversation entered a queue outside its business hours; tell the customer when it
+    /// opens (`None`: not in the foreseeable future). It is still offered to agents present.
+    OutsideHours { conversation: ConversationId, queue: QueueName, opens_at: Option<Millis> },
+    /// Why the next decision was taken, for supervisors and the audit log.
+    Explain(Decision),
+}
+
+/// Why a waiting conversation changed queues; `as_str` is the wire spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MoveReason {
+    /// It waited the queue's `overflow.after`.
+    Overflow,
+    /// It breached its first-response target.
+    SlaBreach,
+}
+
+impl MoveReason {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Overflow => "overflow",
+            Self::SlaBreach => "sla_breach",
+        }
+    }
+}
+
+/// Why the engine changed an agent's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StatusReason {
+    /// This many offers in a row timed out.
+    MissedOffers(u32),
 }
 
 /// Why an offer was revoked; `as_str` is the protocol's `offer_revoked` reason.
@@ -61,6 +102,8 @@ pub enum UnassignReason {
     AgentOffline,
     /// Closed or resolved by someone other than the agent.
     Closed,
+    /// The agent went away and the queue gives their conversations back.
+    AgentAway,
 }
 
 impl UnassignReason {
@@ -71,6 +114,7 @@ impl UnassignReason {
             Self::Requeued => "requeued",
             Self::AgentOffline => "agent_offline",
             Self::Closed => "closed",
+            Self::AgentAway => "agent_away",
         }
     }
 }
@@ -105,5 +149,8 @@ mod tests {
         assert_eq!(UnassignReason::Requeued.as_str(), "requeued");
         assert_eq!(UnassignReason::AgentOffline.to_string(), "agent_offline");
         assert_eq!(UnassignReason::Closed.as_str(), "closed");
+        assert_eq!(UnassignReason::AgentAway.as_str(), "agent_away");
+        assert_eq!(MoveReason::Overflow.as_str(), "overflow");
+        assert_eq!(MoveReason::SlaBreach.as_str(), "sla_breach");
     }
 }

@@ -1,11 +1,12 @@
-//! Agents as routing sees them: skills, capacity, presence and the work they hold.
+//! Agents as routing sees them: skills, capacity per channel, presence and the work they hold.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-use crate::ids::{AgentId, ConversationId, OfferId};
+use crate::ids::{AgentId, ChannelName, ConversationId, OfferId};
 use crate::millis::Millis;
+use crate::skills::{Skills, add_spelled};
 
-/// The status an agent chooses on the console.
+/// The status an agent chooses on the console (or the engine sets after missed offers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Takes new offers.
@@ -34,25 +35,50 @@ impl From<Status> for Presence {
     }
 }
 
+/// How many conversations (assigned plus offered) an agent holds at once: `total` overall and,
+/// for the channels listed, at most that many on the channel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capacity {
+    pub total: u32,
+    pub per_channel: BTreeMap<ChannelName, u32>,
+}
+
+impl Capacity {
+    /// `total` overall, no per-channel limits.
+    pub fn new(total: u32) -> Self {
+        Self { total, per_channel: BTreeMap::new() }
+    }
+
+    /// The limit on `channel`, if it has its own.
+    pub fn on(&self, channel: &ChannelName) -> Option<u32> {
+        self.per_channel.get(channel).copied()
+    }
+}
+
 /// What the daemon knows about an agent when a session opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentProfile {
     pub id: AgentId,
-    /// Languages and specialities, e.g. `zh`, `en`, `refund`.
-    pub skills: BTreeSet<String>,
-    /// Most conversations assigned or offered to this agent at once.
-    pub capacity: u32,
+    /// Languages and specialities with levels, e.g. `zh`, `en`, `refund:2`.
+    pub skills: Skills,
+    pub capacity: Capacity,
 }
 
 impl AgentProfile {
-    /// An agent without skills.
-    pub fn new(id: impl Into<AgentId>, capacity: u32) -> Self {
-        Self { id: id.into(), skills: BTreeSet::new(), capacity }
+    /// An agent without skills holding at most `total` conversations, on any channels.
+    pub fn new(id: impl Into<AgentId>, total: u32) -> Self {
+        Self { id: id.into(), skills: Skills::new(), capacity: Capacity::new(total) }
     }
 
-    /// The same agent with `skills` added.
+    /// The same agent with `skills` added (`refund` or `refund:2`).
     pub fn with_skills<S: Into<String>>(mut self, skills: impl IntoIterator<Item = S>) -> Self {
-        self.skills.extend(skills.into_iter().map(Into::into));
+        add_spelled(&mut self.skills, skills);
+        self
+    }
+
+    /// The same agent holding at most `limit` conversations on `channel`.
+    pub fn with_channel_capacity(mut self, channel: impl Into<ChannelName>, limit: u32) -> Self {
+        self.capacity.per_channel.insert(channel.into(), limit);
         self
     }
 }
@@ -62,13 +88,19 @@ impl AgentProfile {
 pub struct AgentLoad {
     pub agent: AgentId,
     pub presence: Presence,
-    pub capacity: u32,
-    pub skills: BTreeSet<String>,
+    pub capacity: Capacity,
+    pub skills: Skills,
     pub assigned: Vec<ConversationId>,
     /// Outstanding offers; they count toward the load so nobody is offered past capacity.
     pub offers: Vec<OfferId>,
-    /// When the agent was last assigned a conversation (or first seen); older wins ties.
+    /// Assigned plus offered, per channel.
+    pub per_channel: BTreeMap<ChannelName, usize>,
+    /// When the agent was last assigned a conversation (or first seen).
     pub idle_since: Millis,
+    /// When the agent was last offered a conversation (or connected); older wins ties.
+    pub last_offer_at: Millis,
+    /// Offers let time out since the last accept or decline.
+    pub missed_in_a_row: u32,
 }
 
 impl AgentLoad {
@@ -81,24 +113,34 @@ impl AgentLoad {
 /// The engine's record of an agent that is online or within its grace period.
 #[derive(Debug, Clone)]
 pub(crate) struct Agent {
-    pub(crate) skills: BTreeSet<String>,
-    pub(crate) capacity: u32,
+    pub(crate) skills: Skills,
+    pub(crate) capacity: Capacity,
     pub(crate) presence: Presence,
-    pub(crate) assigned: BTreeSet<ConversationId>,
-    pub(crate) offers: BTreeSet<OfferId>,
+    /// Each held conversation and offer with its channel, so the load per channel is exact.
+    pub(crate) assigned: BTreeMap<ConversationId, ChannelName>,
+    pub(crate) offers: BTreeMap<OfferId, ChannelName>,
+    pub(crate) channel_load: BTreeMap<ChannelName, usize>,
     pub(crate) idle_since: Millis,
+    pub(crate) last_offer_at: Millis,
+    pub(crate) missed_in_a_row: u32,
+    /// The queues (by position in the configuration) whose required skills the agent has.
+    pub(crate) serves: Vec<usize>,
 }
 
 impl Agent {
     /// An agent first seen at `now`, taking nothing until its profile and status are set.
     pub(crate) fn new(now: Millis) -> Self {
         Self {
-            skills: BTreeSet::new(),
-            capacity: 0,
+            skills: Skills::new(),
+            capacity: Capacity::default(),
             presence: Presence::Away,
-            assigned: BTreeSet::new(),
-            offers: BTreeSet::new(),
+            assigned: BTreeMap::new(),
+            offers: BTreeMap::new(),
+            channel_load: BTreeMap::new(),
             idle_since: now,
+            last_offer_at: now,
+            missed_in_a_row: 0,
+            serves: Vec::new(),
         }
     }
 
@@ -106,24 +148,60 @@ impl Agent {
         self.assigned.len() + self.offers.len()
     }
 
-    /// Available with room for one more conversation.
-    pub(crate) fn takes_offers(&self) -> bool {
-        self.presence == Presence::Available && self.load() < self.capacity as usize
+    pub(crate) fn load_on(&self, channel: &ChannelName) -> usize {
+        self.channel_load.get(channel).copied().unwrap_or(0)
+    }
+
+    /// Room overall, ignoring channels.
+    pub(crate) fn spare_total(&self) -> usize {
+        (self.capacity.total as usize).saturating_sub(self.load())
+    }
+
+    /// Room for one more conversation on `channel`, overall and on the channel: the spare the
+    /// choice ranks by (the channel's own limit where it has one, otherwise the total), or
+    /// `None` when it is full either way.
+    pub(crate) fn spare_on(&self, channel: &ChannelName) -> Option<usize> {
+        let total = self.spare_total();
+        let spare = match self.capacity.on(channel) {
+            Some(limit) => (limit as usize).saturating_sub(self.load_on(channel)),
+            None => total,
+        };
+        (total > 0 && spare > 0).then_some(spare)
+    }
+
+    pub(crate) fn is_available(&self) -> bool {
+        self.presence == Presence::Available
     }
 
     pub(crate) fn is_disconnected(&self) -> bool {
         matches!(self.presence, Presence::Disconnected { .. })
     }
 
+    pub(crate) fn hold(&mut self, channel: &ChannelName) {
+        *self.channel_load.entry(channel.clone()).or_insert(0) += 1;
+    }
+
+    pub(crate) fn let_go(&mut self, channel: &ChannelName) {
+        if let Some(load) = self.channel_load.get_mut(channel) {
+            *load = load.saturating_sub(1);
+            if *load == 0 {
+                self.channel_load.remove(channel);
+            }
+        }
+    }
+
     pub(crate) fn snapshot(&self, id: &AgentId) -> AgentLoad {
         AgentLoad {
             agent: id.clone(),
             presence: self.presence,
-            capacity: self.capacity,
+            capacity: self.capacity.clone(),
             skills: self.skills.clone(),
-            assigned: self.assigned.iter().cloned().collect(),
-            offers: self.offers.iter().cloned().collect(),
+            assigned: self.assigned.keys().cloned().collect(),
+            offers: self.offers.keys().cloned().collect(),
+            per_channel: self.channel_load.clone(),
             idle_since: self.idle_since,
+            last_offer_at: self.last_offer_at,
+            missed_in_a_row: self.missed_in_a_row,
         }
     }
 }

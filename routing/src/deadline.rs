@@ -1,5 +1,6 @@
 //! The instants at which the engine must act without an event: offer expiry, end of a grace
-//! period, and the moment a declining agent may be offered a conversation again.
+//! period, the moment a declining agent may be offered a conversation again, the next change of
+//! a waiting conversation's rules, and the lazy refresh of queue positions.
 
 use std::collections::BTreeSet;
 
@@ -10,8 +11,13 @@ use crate::millis::Millis;
 pub(crate) enum Deadline {
     OfferExpiry(OfferId),
     Grace(AgentId),
-    /// Nothing fires; the wake-up only lets matching reconsider a skipped agent.
+    /// The skipped agent may be offered the conversation again; matching reconsiders it.
     Reoffer(ConversationId, AgentId),
+    /// A rule of a waiting conversation changes: a language or preference relaxes, stickiness
+    /// ends, it nears or reaches its due time, or it overflows.
+    Rule(ConversationId),
+    /// Positions beyond the head of a long queue are reported.
+    Positions,
 }
 
 /// Deadlines ordered by instant. Cancelled eagerly so `next` never wakes the driver for nothing.

@@ -12,6 +12,14 @@ pub enum ConfigError {
     UnknownDefaultQueue(QueueName),
     #[error("offer_timeout: must be greater than zero")]
     ZeroOfferTimeout,
+    #[error("queues: {queue} overflows to {to}, which is not a configured queue")]
+    UnknownOverflowQueue { queue: QueueName, to: QueueName },
+    #[error("queues: {0} overflows to itself")]
+    OverflowToItself(QueueName),
+    #[error("queues: overflow loops: {}", .0.iter().map(QueueName::as_str).collect::<Vec<_>>().join(" → "))]
+    OverflowCycle(Vec<QueueName>),
+    #[error("queues: {queue} requires {skill} at level {level}; levels run from 1 to 9")]
+    SkillLevel { queue: QueueName, skill: String, level: u8 },
 }
 
 /// An event the engine refused. The state is exactly as it was before the call.

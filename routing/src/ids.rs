@@ -57,3 +57,7 @@ id_type!(
     /// A queue, as named in the configuration.
     QueueName
 );
+id_type!(
+    /// A channel a conversation arrives on (`chat`, `email`, `phone`…), as the daemon names it.
+    ChannelName
+);

@@ -28,7 +28,12 @@
 //!     AgentProfile::new("ann", 3).with_skills(["en"]),
 //!     Status::Available,
 //! );
-//! let Some(Action::Offer { offer_id, agent, .. }) = actions.first() else {
+//! // Each decision is preceded by its explanation.
+//! let Some(Action::Explain(why)) = actions.first() else {
+//!     return Err("every offer is explained".into());
+//! };
+//! assert!(why.text.starts_with("c1 offered to ann"));
+//! let Some(Action::Offer { offer_id, agent, .. }) = actions.get(1) else {
 //!     return Err("ann is free and c1 waits, so c1 is offered to her".into());
 //! };
 //! let actions = router.accept(Millis(now.0 + 2_000), agent, offer_id)?;
@@ -56,6 +61,7 @@ mod agent;
 mod config;
 mod conversation;
 mod deadline;
+mod decision;
 mod error;
 mod estimate;
 mod hours;
@@ -63,13 +69,16 @@ mod ids;
 mod millis;
 mod offer;
 mod router;
+mod skills;
 
-pub use action::{Action, QueuePosition, RevokeReason, UnassignReason};
-pub use agent::{AgentLoad, AgentProfile, Presence, Status};
-pub use config::{QueueConfig, RoutingConfig};
+pub use action::{Action, MoveReason, QueuePosition, RevokeReason, StatusReason, UnassignReason};
+pub use agent::{AgentLoad, AgentProfile, Capacity, Presence, Status};
+pub use config::{AwayPolicy, LanguageRule, Overflow, PreferredSkill, QueueConfig, RoutingConfig};
 pub use conversation::{Priority, QueueEntry, WaitingConversation};
+pub use decision::{Decision, DecisionKind};
 pub use error::{ConfigError, RoutingError};
 pub use hours::{BusinessHours, HoursError};
-pub use ids::{AgentId, ConversationId, OfferId, QueueName};
+pub use ids::{AgentId, ChannelName, ConversationId, OfferId, QueueName};
 pub use millis::Millis;
-pub use router::Router;
+pub use router::{QueueStats, Router};
+pub use skills::{MAX_SKILL_LEVEL, SkillError, Skills, parse_skill};

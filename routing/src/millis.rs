@@ -13,6 +13,12 @@ impl Millis {
         let elapsed = self.0.saturating_sub(earlier.0);
         Duration::from_millis(u64::try_from(elapsed).unwrap_or(0))
     }
+
+    /// `d` before `self`, saturating like `+`.
+    pub(crate) fn minus(self, d: Duration) -> Millis {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Millis(self.0.saturating_sub(ms))
+    }
 }
 
 impl Add<Duration> for Millis {

@@ -5,32 +5,37 @@
 //! `release`, `set_status`, `enqueue`) validate first and change nothing when they refuse; an offer
 //! whose `expires_at` is not after `now` counts as expired even before `tick` has revoked it.
 
-use super::Router;
+use super::{Carried, Router};
 use crate::action::{Action, RevokeReason, UnassignReason};
 use crate::agent::{Agent, AgentProfile, Presence, Status};
-use crate::conversation::{QueueEntry, Routed};
+use crate::conversation::QueueEntry;
 use crate::deadline::Deadline;
 use crate::error::RoutingError;
 use crate::ids::{AgentId, ConversationId, OfferId};
 use crate::millis::Millis;
 use crate::offer::OfferOutcome;
+use crate::router::state::Routed;
 
 impl Router {
     /// A conversation enters a queue: new, reopened, transferred to a queue, or re-triaged.
     ///
     /// A conversation already waiting is updated in place (its outstanding offer survives if the
-    /// agent still has the skills). An assigned one is taken from its agent (`Unassigned`
-    /// `requeued`, then `Requeued`), and that agent is skipped like a decliner. `waiting_since`
-    /// is the caller's: pass the original one to keep the customer's place.
+    /// agent still fits). An assigned one is taken from its agent (`Unassigned` `requeued`, then
+    /// `Requeued`), and that agent is skipped like a decliner. `waiting_since` is the caller's:
+    /// pass the original one to keep the customer's place. A new conversation entering a queue
+    /// outside its hours gets `OutsideHours`.
     pub fn enqueue(&mut self, now: Millis, entry: QueueEntry) -> Result<Vec<Action>, RoutingError> {
-        if !self.queue_skills.contains_key(&entry.queue) {
+        let Some(&queue) = self.queue_index.get(&entry.queue) else {
             return Err(RoutingError::UnknownQueue(entry.queue));
-        }
+        };
         let mut out = Vec::new();
         self.fire_due(now, &mut out);
         let id = entry.conversation.clone();
         match self.conversations.get(&id) {
-            Some(Routed::Waiting(_)) => self.update_waiting(entry, &mut out),
+            Some(Routed::Waiting(_)) => {
+                self.update_waiting(now, entry, &mut out);
+                self.explain_enqueued(&id, now, &mut out);
+            }
             Some(Routed::Assigned(_)) => {
                 if let Some(Routed::Assigned(assignment)) = self.remove_routed(&id) {
                     out.push(Action::Unassigned {
@@ -38,12 +43,24 @@ impl Router {
                         agent: assignment.agent.clone(),
                         reason: UnassignReason::Requeued,
                     });
-                    out.push(Action::Requeued { conversation: id.clone(), queue: entry.queue.clone() });
-                    self.insert_waiting(entry);
-                    self.skip_agent(&id, &assignment.agent, now);
+                    let carried = Carried { raised: assignment.raised, sla_settled: true, queued_at: now };
+                    let because = format!("it was put back in a queue while {} held it", assignment.agent);
+                    self.requeue(now, entry, carried, (&assignment.agent, &because, true), &mut out);
                 }
             }
-            None => self.insert_waiting(entry),
+            None => {
+                let carried = Carried { raised: false, sla_settled: false, queued_at: entry.waiting_since };
+                self.insert_waiting(now, entry, carried, &mut out);
+                self.explain_enqueued(&id, now, &mut out);
+                let hours = &self.queue_config(queue).hours;
+                if let Some(hours) = hours.as_ref().filter(|hours| !hours.is_open(now)) {
+                    out.push(Action::OutsideHours {
+                        conversation: id.clone(),
+                        queue: self.queue_config(queue).name.clone(),
+                        opens_at: hours.next_open(now),
+                    });
+                }
+            }
         }
         self.settle(now, &mut out);
         Ok(out)
@@ -76,32 +93,52 @@ impl Router {
     /// An agent's session opened, or their profile changed. An agent back within the grace period
     /// keeps their conversations; one whose grace has run out starts afresh. With several
     /// sessions per agent, call it for each `hello` and `agent_disconnected` for the last close.
+    /// A capacity below what the agent already holds keeps the assignments but withdraws offers
+    /// and makes no new ones until they are back under it.
     #[must_use]
     pub fn agent_connected(&mut self, now: Millis, profile: AgentProfile, status: Status) -> Vec<Action> {
         let mut out = Vec::new();
         // A grace period that ran out before this call has already requeued the conversations.
         self.fire_due(now, &mut out);
-        let agent = self.agents.entry(profile.id.clone()).or_insert_with(|| Agent::new(now));
-        if let Presence::Disconnected { until } = agent.presence {
+        if !self.agents.contains_key(&profile.id) {
+            self.agents.insert(profile.id.clone(), Agent::new(now));
+            self.index_agent(&profile.id, true);
+        }
+        let serves = self.served_by(&profile.skills);
+        let before = self.agents.get(&profile.id).map(|agent| agent.presence);
+        if let Some(Presence::Disconnected { until }) = before {
             self.deadlines.cancel(until, Deadline::Grace(profile.id.clone()));
         }
-        agent.skills = profile.skills;
-        agent.capacity = profile.capacity;
-        agent.presence = status.into();
-        self.withdraw_unfit_offers(&profile.id, 0, &mut out);
+        self.with_agent(&profile.id, |agent| {
+            agent.skills = profile.skills;
+            agent.capacity = profile.capacity;
+            agent.serves = serves;
+            agent.presence = status.into();
+        });
+        self.to_fill.insert(profile.id.clone());
+        self.withdraw_unfit_offers(&profile.id, None, &mut out);
+        if status == Status::Away && before != Some(Presence::Away) {
+            self.give_back(now, &profile.id, &mut out);
+        }
         self.settle(now, &mut out);
         out
     }
 
-    /// An online agent chose `available` or `away`. Going away withdraws outstanding offers.
+    /// An online agent chose `available` or `away`. Going away withdraws outstanding offers and
+    /// gives back the conversations of queues whose away policy says so.
     pub fn set_status(&mut self, now: Millis, agent: &AgentId, status: Status) -> Result<Vec<Action>, RoutingError> {
-        let state = self.agents.get_mut(agent).ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
+        let state = self.agents.get(agent).ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
         if state.is_disconnected() {
             return Err(RoutingError::AgentOffline(agent.clone()));
         }
-        state.presence = status.into();
+        let before = state.presence;
         let mut out = Vec::new();
-        self.withdraw_unfit_offers(agent, 0, &mut out);
+        self.fire_due(now, &mut out);
+        self.with_agent(agent, |state| state.presence = status.into());
+        self.withdraw_unfit_offers(agent, None, &mut out);
+        if status == Status::Away && before != Presence::Away {
+            self.give_back(now, agent, &mut out);
+        }
         self.settle(now, &mut out);
         Ok(out)
     }
@@ -112,13 +149,11 @@ impl Router {
     pub fn agent_disconnected(&mut self, now: Millis, agent: &AgentId) -> Vec<Action> {
         let mut out = Vec::new();
         self.fire_due(now, &mut out);
-        if let Some(state) = self.agents.get_mut(agent)
-            && !state.is_disconnected()
-        {
+        if self.agents.get(agent).is_some_and(|state| !state.is_disconnected()) {
             let until = now + self.config.grace;
-            state.presence = Presence::Disconnected { until };
+            self.with_agent(agent, |state| state.presence = Presence::Disconnected { until });
             self.deadlines.schedule(until, Deadline::Grace(agent.clone()));
-            self.withdraw_unfit_offers(agent, 0, &mut out);
+            self.withdraw_unfit_offers(agent, None, &mut out);
         }
         self.settle(now, &mut out);
         out
@@ -137,7 +172,8 @@ impl Router {
             && let Some(closed) = self.close_offer(offer, OfferOutcome::Accepted)
             && let Some(Routed::Waiting(waiting)) = self.remove_routed(&closed.conversation)
         {
-            self.assign(now, waiting.entry, agent, &mut out);
+            self.with_agent(agent, |state| state.missed_in_a_row = 0);
+            self.assign(now, waiting.entry, agent, waiting.raised, &mut out);
         }
         self.settle(now, &mut out);
         Ok(out)
@@ -153,7 +189,8 @@ impl Router {
         };
         let mut out = Vec::new();
         if !repeated && let Some(closed) = self.close_offer(offer, OfferOutcome::Declined) {
-            self.skip_agent(&closed.conversation, agent, now);
+            self.with_agent(agent, |state| state.missed_in_a_row = 0);
+            self.skip_agent(&closed.conversation, agent, now, &mut out);
         }
         self.settle(now, &mut out);
         Ok(out)
@@ -161,8 +198,9 @@ impl Router {
 
     /// Assigns a waiting or assigned conversation directly to an online agent (a human decision,
     /// so skills are not checked and an away agent may receive it). Refused for an unknown or
-    /// disconnected agent and for one whose assigned conversations fill their capacity; the
-    /// agent's newest offers are withdrawn if needed to make room.
+    /// disconnected agent and for one whose assigned conversations fill their capacity, overall
+    /// or on the conversation's channel; the agent's newest offers are withdrawn if needed to make
+    /// room.
     pub fn transfer_to_agent(
         &mut self,
         now: Millis,
@@ -178,16 +216,24 @@ impl Router {
             self.settle(now, &mut out);
             return Ok(out);
         }
-        if target.assigned.len() >= target.capacity as usize {
+        let channel = match self.conversations.get(conversation) {
+            Some(Routed::Waiting(waiting)) => waiting.entry.channel.clone(),
+            Some(Routed::Assigned(assignment)) => assignment.entry.channel.clone(),
+            None => return Err(RoutingError::UnknownConversation(conversation.clone())),
+        };
+        let assigned_on = target.assigned.values().filter(|held| **held == channel).count();
+        if target.assigned.len() >= target.capacity.total as usize
+            || target.capacity.on(&channel).is_some_and(|limit| assigned_on >= limit as usize)
+        {
             return Err(RoutingError::AgentAtCapacity(agent.clone()));
         }
         let mut out = Vec::new();
-        let entry = match self.remove_routed(conversation) {
+        let (entry, raised) = match self.remove_routed(conversation) {
             Some(Routed::Waiting(waiting)) => {
                 if let Some(offer) = &waiting.offer {
                     self.revoke_offer(offer, RevokeReason::Taken, &mut out);
                 }
-                waiting.entry
+                (waiting.entry, waiting.raised)
             }
             Some(Routed::Assigned(assignment)) => {
                 out.push(Action::Unassigned {
@@ -195,12 +241,12 @@ impl Router {
                     agent: assignment.agent,
                     reason: UnassignReason::Transferred,
                 });
-                assignment.entry
+                (assignment.entry, assignment.raised)
             }
             None => return Err(RoutingError::UnknownConversation(conversation.clone())),
         };
-        self.withdraw_unfit_offers(agent, 1, &mut out);
-        self.assign(now, entry, agent, &mut out);
+        self.withdraw_unfit_offers(agent, Some(&channel), &mut out);
+        self.assign(now, entry, agent, raised, &mut out);
         self.settle(now, &mut out);
         Ok(out)
     }
@@ -225,7 +271,7 @@ impl Router {
         Ok(out)
     }
 
-    /// Time passed: fire offer timeouts and grace expiries due at `now`, then re-match.
+    /// Time passed: fire every deadline due at `now`, then re-match.
     #[must_use]
     pub fn tick(&mut self, now: Millis) -> Vec<Action> {
         let mut out = Vec::new();
@@ -261,49 +307,56 @@ impl Router {
         }
     }
 
-    /// Fires every deadline at or before `now`, earliest first.
+    /// Fires every deadline at or before `now`, earliest first, each at its own instant.
     pub(super) fn fire_due(&mut self, now: Millis, out: &mut Vec<Action>) {
         while let Some((at, deadline)) = self.deadlines.pop_due(now) {
             match deadline {
-                Deadline::OfferExpiry(id) => {
-                    let reason = RevokeReason::Timeout;
-                    if let Some(offer) = self.close_offer(&id, OfferOutcome::Revoked(reason)) {
-                        self.skip_agent(&offer.conversation, &offer.agent, at);
-                        out.push(Action::RevokeOffer {
-                            offer_id: id,
-                            agent: offer.agent,
-                            conversation: offer.conversation,
-                            reason,
-                        });
-                    }
+                Deadline::OfferExpiry(id) => self.expire_offer(&id, at, out),
+                Deadline::Grace(agent) => self.expire_grace(at, &agent, out),
+                Deadline::Reoffer(conversation, _) => {
+                    self.to_place.insert(conversation);
                 }
-                Deadline::Grace(agent) => self.expire_grace(&agent, out),
-                Deadline::Reoffer(..) => {}
+                Deadline::Rule(conversation) => {
+                    if let Some(waiting) = self.waiting_mut(&conversation) {
+                        waiting.rule_at = None;
+                    }
+                    self.evaluate(&conversation, at, out);
+                }
+                Deadline::Positions => {
+                    self.tail_refresh = None;
+                    self.refresh_tails = true;
+                }
             }
         }
     }
 
     /// The agent stayed away too long: their conversations go back to their queues in their
     /// original place, and the agent is forgotten.
-    fn expire_grace(&mut self, agent: &AgentId, out: &mut Vec<Action>) {
-        let Some(state) = self.agents.remove(agent) else {
+    fn expire_grace(&mut self, now: Millis, agent: &AgentId, out: &mut Vec<Action>) {
+        let Some(state) = self.agents.get(agent) else {
             return;
         };
+        let offers: Vec<OfferId> = state.offers.keys().cloned().collect();
+        let assigned: Vec<ConversationId> = state.assigned.keys().cloned().collect();
         // Normally none, as offers are withdrawn on disconnect; closing any left keeps every offer
         // pointing at a known agent.
-        for offer in &state.offers {
+        for offer in &offers {
             self.revoke_offer(offer, RevokeReason::Withdrawn, out);
         }
-        for conversation in state.assigned {
+        for conversation in assigned {
             if let Some(Routed::Assigned(assignment)) = self.remove_routed(&conversation) {
                 out.push(Action::Unassigned {
                     conversation: conversation.clone(),
                     agent: agent.clone(),
                     reason: UnassignReason::AgentOffline,
                 });
-                out.push(Action::Requeued { conversation, queue: assignment.entry.queue.clone() });
-                self.insert_waiting(assignment.entry);
+                let carried = Carried { raised: assignment.raised, sla_settled: true, queued_at: now };
+                let because = format!("{agent} stayed disconnected past the grace period");
+                self.requeue(now, assignment.entry, carried, (agent, &because, false), out);
             }
         }
+        self.index_agent(agent, false);
+        self.agents.remove(agent);
+        self.to_fill.remove(agent);
     }
 }

@@ -1,80 +1,100 @@
 //! Queue positions and wait estimates for waiting customers, reported only when they change.
+//!
+//! A queue whose order or serving figures changed has its first [`HEAD_REPORTED`] positions
+//! recomputed at once, as has the own position of every conversation that entered or moved in
+//! line; positions further back are refreshed by a `Deadline::Positions` at most
+//! [`TAIL_REFRESH`] later. So an event costs at most about `HEAD_REPORTED` positions per queue it
+//! changed, however long the queue.
 
-use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::Router;
+use super::state::Reported;
 use crate::action::{Action, QueuePosition};
-use crate::agent::Presence;
-use crate::conversation::Routed;
+use crate::deadline::Deadline;
 use crate::estimate::estimated_wait_s;
-use crate::ids::QueueName;
+use crate::millis::Millis;
 
-/// Who serves a queue right now, for the estimate in `crate::estimate`.
-#[derive(Default)]
-struct Serving {
-    /// Total capacity of the available agents having the queue's skills.
-    slots: usize,
-    /// Their free slots plus the queue's outstanding offers.
-    ready: usize,
-    /// Conversations counted so far while walking the line.
-    seen: usize,
-}
+/// Positions recomputed at once at the head of a changed queue.
+pub(crate) const HEAD_REPORTED: usize = 100;
+/// How late a position beyond the head may be reported.
+pub(crate) const TAIL_REFRESH: Duration = Duration::from_secs(10);
 
 impl Router {
-    /// Emits `QueuePositions` for every waiting conversation whose position or estimate changed,
-    /// in line order, and remembers what was reported.
-    pub(super) fn report_positions(&mut self, out: &mut Vec<Action>) {
-        let current = self.current_positions();
-        let changed: Vec<QueuePosition> = current
-            .iter()
-            .filter(|position| self.positions.get(&position.conversation) != Some(position))
-            .cloned()
-            .collect();
-        self.positions = current.into_iter().map(|position| (position.conversation.clone(), position)).collect();
+    /// Emits `QueuePositions` for the waiting conversations whose position or estimate changed,
+    /// queue by queue in configuration order and in line order within each.
+    pub(super) fn report_positions(&mut self, now: Millis, out: &mut Vec<Action>) {
+        let mean = self.handling.mean();
+        let refresh_tails = std::mem::take(&mut self.refresh_tails);
+        let mut changed = Vec::new();
+        let mut refreshed = vec![false; self.lines.len()];
+        for (index, line) in self.lines.iter_mut().enumerate() {
+            let (ready, slots) = (line.free + line.offers, line.slots);
+            let whole = refresh_tails && line.stale_tail;
+            if !line.reshuffled && line.basis == Some((ready, slots, mean)) && !whole {
+                continue;
+            }
+            let limit = if whole { usize::MAX } else { HEAD_REPORTED };
+            let queue = &self.config.queues[index].name;
+            for (at, (key, reported)) in line.entries.iter_mut().enumerate().take(limit) {
+                let position = at + 1;
+                let now_reported = Reported {
+                    position: u32::try_from(position).unwrap_or(u32::MAX),
+                    estimated_wait_s: estimated_wait_s(position, ready, slots, mean),
+                };
+                if *reported != Some(now_reported) {
+                    *reported = Some(now_reported);
+                    changed.push(QueuePosition {
+                        conversation: key.3.clone(),
+                        queue: queue.clone(),
+                        position: now_reported.position,
+                        estimated_wait_s: now_reported.estimated_wait_s,
+                    });
+                }
+            }
+            line.stale_tail = line.entries.len() > limit;
+            line.reshuffled = false;
+            line.basis = Some((ready, slots, mean));
+            refreshed[index] = whole;
+        }
+        for id in std::mem::take(&mut self.touched) {
+            let Some(waiting) = self.waiting_ref(&id) else {
+                continue;
+            };
+            let (index, key) = (waiting.queue, waiting.key.clone());
+            let line = &mut self.lines[index];
+            if refreshed[index] {
+                continue;
+            }
+            // Counted from the back: a newcomer usually joins near it.
+            let behind = line.entries.range(&key..).count();
+            let position = line.entries.len() + 1 - behind;
+            if position <= HEAD_REPORTED {
+                continue;
+            }
+            let now_reported = Reported {
+                position: u32::try_from(position).unwrap_or(u32::MAX),
+                estimated_wait_s: estimated_wait_s(position, line.free + line.offers, line.slots, mean),
+            };
+            if let Some(reported) = line.entries.get_mut(&key)
+                && *reported != Some(now_reported)
+            {
+                *reported = Some(now_reported);
+                changed.push(QueuePosition {
+                    conversation: id,
+                    queue: self.config.queues[index].name.clone(),
+                    position: now_reported.position,
+                    estimated_wait_s: now_reported.estimated_wait_s,
+                });
+            }
+        }
+        if self.tail_refresh.is_none() && self.lines.iter().any(|line| line.stale_tail) {
+            let at = now + TAIL_REFRESH;
+            self.deadlines.schedule(at, Deadline::Positions);
+            self.tail_refresh = Some(at);
+        }
         if !changed.is_empty() {
             out.push(Action::QueuePositions(changed));
         }
-    }
-
-    fn current_positions(&self) -> Vec<QueuePosition> {
-        let mut serving: BTreeMap<&QueueName, Serving> = self
-            .queue_skills
-            .iter()
-            .map(|(queue, skills)| {
-                let mut load = Serving::default();
-                for agent in self.agents.values() {
-                    if agent.presence == Presence::Available && agent.skills.is_superset(skills) {
-                        load.slots += agent.capacity as usize;
-                        load.ready += (agent.capacity as usize).saturating_sub(agent.load());
-                    }
-                }
-                (queue, load)
-            })
-            .collect();
-        for offer in self.offers.values() {
-            if let Some(Routed::Waiting(waiting)) = self.conversations.get(&offer.conversation)
-                && let Some(load) = serving.get_mut(&waiting.entry.queue)
-            {
-                load.ready += 1;
-            }
-        }
-        let mean = self.handling.mean();
-        let mut positions = Vec::with_capacity(self.order.len());
-        for (_, _, id) in &self.order {
-            let Some(Routed::Waiting(waiting)) = self.conversations.get(id) else {
-                continue;
-            };
-            let Some(load) = serving.get_mut(&waiting.entry.queue) else {
-                continue;
-            };
-            load.seen += 1;
-            positions.push(QueuePosition {
-                conversation: id.clone(),
-                queue: waiting.entry.queue.clone(),
-                position: u32::try_from(load.seen).unwrap_or(u32::MAX),
-                estimated_wait_s: estimated_wait_s(load.seen, load.ready, load.slots, mean),
-            });
-        }
-        positions
     }
 }

@@ -57,7 +57,7 @@ fn profiles() -> Vec<AgentProfile> {
     ]
 }
 
-fn queue_skills(queue: &QueueName) -> BTreeSet<String> {
+fn queue_skills(queue: &QueueName) -> BTreeMap<String, u8> {
     config().queues.into_iter().find(|q| q.name == *queue).map(|q| q.skills).unwrap_or_default()
 }
 
@@ -96,7 +96,7 @@ fn run(seed: u64, steps: usize) -> Vec<Action> {
                     Millis(now.0 - rng.below(100_000) as i64),
                 );
                 if rng.chance(30) {
-                    entry.skills.insert(["zh", "en"][rng.below(2)].to_owned());
+                    entry.skills.insert(["zh", "en"][rng.below(2)].to_owned(), 1);
                 }
                 live.insert(id);
                 router.enqueue(now, entry)
@@ -191,13 +191,18 @@ fn answer_target(
     }
 }
 
+/// Every required skill at its level or above.
+fn has(skills: &BTreeMap<String, u8>, required: &BTreeMap<String, u8>) -> bool {
+    required.iter().all(|(skill, level)| skills.get(skill).is_some_and(|had| had >= level))
+}
+
 fn check(router: &Router, live: &BTreeSet<ConversationId>, now: Millis, seed: u64, step: usize) {
     let at = format!("seed {seed} step {step}");
     let agents: BTreeMap<AgentId, _> = router.agents().into_iter().map(|a| (a.agent.clone(), a)).collect();
 
     let mut assigned = BTreeSet::new();
     for load in agents.values() {
-        assert!(load.load() <= load.capacity as usize, "{at}: {load:?} over capacity");
+        assert!(load.load() <= load.capacity.total as usize, "{at}: {load:?} over capacity");
         for conversation in &load.assigned {
             assert!(assigned.insert(conversation.clone()), "{at}: {conversation} assigned twice");
             assert_eq!(router.assignee(conversation), Some(&load.agent), "{at}");
@@ -224,20 +229,20 @@ fn check(router: &Router, live: &BTreeSet<ConversationId>, now: Millis, seed: u6
                 );
             }
             let mut required = queue_required.clone();
-            required.extend(entry.skills.iter().cloned());
+            required.extend(entry.skills.iter().map(|(skill, level)| (skill.clone(), *level)));
             match &conversation.offer {
                 Some((offer, agent)) => {
                     let load = &agents[agent];
                     assert!(load.offers.contains(offer), "{at}: offer not held by its agent");
                     assert_eq!(load.presence, Presence::Available, "{at}: offer to unavailable");
-                    assert!(load.skills.is_superset(&required), "{at}: offer lacks skills");
+                    assert!(has(&load.skills, &required), "{at}: offer lacks skills");
                     assert!(offered.insert(offer.clone(), agent.clone()).is_none(), "{at}");
                 }
                 None => {
                     let idle = agents.values().find(|load| {
                         load.presence == Presence::Available
-                            && load.load() < load.capacity as usize
-                            && load.skills.is_superset(&required)
+                            && load.load() < load.capacity.total as usize
+                            && has(&load.skills, &required)
                             && conversation.skipped.get(&load.agent).is_none_or(|from| *from <= now)
                     });
                     assert!(idle.is_none(), "{at}: {} waits while {idle:?} could take it", entry.conversation);
@@ -264,6 +269,8 @@ fn random_sequences_keep_the_invariants() {
                 Action::Unassigned { reason, .. } => format!("unassigned {reason}"),
                 Action::Requeued { .. } => "requeued".to_owned(),
                 Action::QueuePositions(_) => "positions".to_owned(),
+                Action::Explain(decision) => format!("explain {}", decision.kind.as_str()),
+                other => format!("{other:?}"),
             });
         }
     }
@@ -272,6 +279,9 @@ fn random_sequences_keep_the_invariants() {
         kinds.into_iter().collect::<Vec<_>>(),
         [
             "assigned",
+            "explain enqueued",
+            "explain offered",
+            "explain requeued",
             "offer",
             "positions",
             "requeued",

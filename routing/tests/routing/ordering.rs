@@ -81,12 +81,12 @@ fn least_loaded_agent_first() {
 }
 
 #[test]
-fn equal_load_goes_to_the_agent_idle_longest() {
+fn equal_spare_capacity_goes_to_the_agent_offered_longest_ago() {
     let mut router = router();
     let _ = connect(&mut router, t(0), "ann", 3, &[]);
     let _ = connect(&mut router, t(0), "bob", 3, &[]);
 
-    // Both get one conversation; ann's assignment is the later one.
+    // Both get one conversation: ann's offer is the earlier one, her assignment the later one.
     let first = offers(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
     let second = offers(&enqueue(&mut router, t(2), general("c2", Priority::Normal, t(2))));
     let by_agent = |agent: &str| {
@@ -97,8 +97,9 @@ fn equal_load_goes_to_the_agent_idle_longest() {
     let _ = router.accept(t(3), &"bob".into(), &bob_offer).expect("open");
     let _ = router.accept(t(4), &"ann".into(), &ann_offer).expect("open");
 
+    // The last offer counts, not the last assignment.
     let actions = enqueue(&mut router, t(5), general("c3", Priority::Normal, t(5)));
-    assert_eq!(only_offer(&actions).2.as_str(), "bob");
+    assert_eq!(only_offer(&actions).2.as_str(), "ann");
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub fn config() -> RoutingConfig {
         reoffer_after: Duration::from_secs(120),
         handling_samples: 10,
         default_handling_time: Duration::from_secs(300),
+        // Set per test where the missed-offers rule is under test.
+        offers_missed_before_away: 0,
     }
 }
 
@@ -68,9 +70,9 @@ pub fn only_offer(actions: &[Action]) -> (OfferId, ConversationId, AgentId) {
     all.remove(0)
 }
 
-/// `actions` without the position reports, for comparing the decisions alone.
+/// `actions` without the position reports and explanations, for comparing the decisions alone.
 pub fn decisions(actions: Vec<Action>) -> Vec<Action> {
-    actions.into_iter().filter(|action| !matches!(action, Action::QueuePositions(_))).collect()
+    actions.into_iter().filter(|action| !matches!(action, Action::QueuePositions(_) | Action::Explain(_))).collect()
 }
 
 /// Enqueues and returns the actions, failing the test on a refusal.

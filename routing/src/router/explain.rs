@@ -1,0 +1,301 @@
+//! Explanations of decisions, in sentences a supervisor reads. The costly one, why an offer went
+//! to this agent and not the others, looks only at the agents with room on the conversation's
+//! channel (already ranked) and counts the rest from the presence sets, so explaining an offer
+//! costs about as much as choosing it.
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::Router;
+use super::state::Waiting;
+use crate::action::{Action, MoveReason};
+use crate::config::LanguageRule;
+use crate::decision::{Decision, DecisionKind};
+use crate::ids::{AgentId, ConversationId, QueueName};
+use crate::millis::Millis;
+use crate::skills::{describe, first_missing, spell};
+
+/// Example ids shown per reason.
+const EXAMPLES: usize = 3;
+/// Agents looked at to find examples of a reason that is only counted.
+const EXAMPLE_SCAN: usize = 64;
+
+/// Agents grouped by why they were not chosen.
+#[derive(Default)]
+struct NotChosen<'a> {
+    reasons: BTreeMap<String, (usize, Vec<&'a AgentId>)>,
+}
+
+impl<'a> NotChosen<'a> {
+    fn add(&mut self, reason: String, agent: &'a AgentId) {
+        let (count, examples) = self.reasons.entry(reason).or_default();
+        *count += 1;
+        if examples.len() < EXAMPLES {
+            examples.push(agent);
+        }
+    }
+
+    fn add_counted(&mut self, reason: String, count: usize, examples: Vec<&'a AgentId>) {
+        if count > 0 {
+            self.reasons.insert(reason, (count, examples));
+        }
+    }
+
+    /// `7 lack zh (bob, cy, dan…), 4 at chat capacity`, most frequent first.
+    fn summary(&self) -> String {
+        let mut reasons: Vec<_> = self.reasons.iter().collect();
+        reasons.sort_by_key(|(reason, (count, _))| (Reverse(*count), *reason));
+        let parts: Vec<String> = reasons
+            .into_iter()
+            .map(|(reason, (count, examples))| {
+                let names: Vec<&str> = examples.iter().map(|id| id.as_str()).collect();
+                let more = if *count > examples.len() { "…" } else { "" };
+                if names.is_empty() {
+                    format!("{count} {reason}")
+                } else {
+                    format!("{count} {reason} ({}{more})", names.join(", "))
+                }
+            })
+            .collect();
+        parts.join(", ")
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs())
+}
+
+impl Router {
+    pub(super) fn decision(
+        &self,
+        conversation: Option<&ConversationId>,
+        agent: Option<&AgentId>,
+        kind: DecisionKind,
+        text: String,
+    ) -> Decision {
+        Decision { conversation: conversation.cloned(), agent: agent.cloned(), kind, text }
+    }
+
+    /// `12:05:00 UTC`, in the zone of the queue's hours when it has them.
+    pub(super) fn clock(&self, at: Millis, queue: Option<usize>) -> String {
+        let zone = queue
+            .and_then(|queue| self.queue_config(queue).hours.as_ref())
+            .and_then(|hours| jiff::tz::TimeZone::get(hours.zone_name()).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        match jiff::Timestamp::from_millisecond(at.0) {
+            Ok(instant) => instant.to_zoned_datetime(zone).strftime("%H:%M:%S %Z").to_string(),
+            Err(_) => format!("{} ms", at.0),
+        }
+    }
+
+    /// What a waiting conversation needs now and until when, e.g. `an agent with zh (relaxes
+    /// after 60 s), refund:2 preferred (relaxes after 30 s)`.
+    fn needs_text(&self, waiting: &Waiting) -> String {
+        let queue = self.queue_config(waiting.queue);
+        let mut parts: Vec<String> = waiting.required.iter().map(|(name, level)| spell(name, *level)).collect();
+        if let (LanguageRule::Required { relax_after }, Some(language)) = (queue.language, &waiting.entry.language)
+            && waiting.needs.contains_key(language)
+            && !waiting.required.contains_key(language)
+        {
+            parts.push(match relax_after {
+                Some(after) => format!("{language} (relaxes after {})", seconds(after)),
+                None => format!("{language} (never relaxes)"),
+            });
+        }
+        for preferred in &queue.preferred {
+            if waiting.needs.get(&preferred.skill).is_some_and(|level| *level >= preferred.level)
+                && waiting.required.get(&preferred.skill).is_none_or(|level| *level < preferred.level)
+            {
+                parts.push(format!(
+                    "{} preferred (relaxes after {})",
+                    spell(&preferred.skill, preferred.level),
+                    seconds(preferred.relax_after)
+                ));
+            }
+        }
+        if parts.is_empty() { "any agent".to_owned() } else { format!("an agent with {}", parts.join(", ")) }
+    }
+
+    /// `due 12:05:00 UTC`, or that there is no target.
+    fn due_text(&self, waiting: &Waiting) -> String {
+        match waiting.due {
+            Some(due) => format!("due {}", self.clock(due, Some(waiting.queue))),
+            None => format!("no first-response target for {} priority", waiting.entry.priority.as_str()),
+        }
+    }
+
+    pub(super) fn explain_enqueued(&self, id: &ConversationId, now: Millis, out: &mut Vec<Action>) {
+        let Some(waiting) = self.waiting_ref(id) else {
+            return;
+        };
+        let queue = self.queue_config(waiting.queue);
+        let mut text = format!(
+            "{id} waits in {} ({} priority, {}) for {}; {}",
+            queue.name,
+            waiting.priority.as_str(),
+            waiting.entry.channel,
+            self.needs_text(waiting),
+            self.due_text(waiting)
+        );
+        if waiting.priority != waiting.entry.priority {
+            text.push_str(&format!("; counts as {} near or past its due time", waiting.priority.as_str()));
+        }
+        if let Some(sticky) = &waiting.sticky {
+            let until = waiting.entry.waiting_since + queue.sticky_wait;
+            text.push_str(&format!("; offered only to {sticky} until {}", self.clock(until, Some(waiting.queue))));
+        }
+        if !queue.is_open(now) {
+            text.push_str(&format!("; {} is outside its hours, agents present still serve it", queue.name));
+        }
+        out.push(Action::Explain(self.decision(Some(id), None, DecisionKind::Enqueued, text)));
+    }
+
+    /// Why `chosen` gets `id`: the skills matched, spare capacity on the channel, the tie-break,
+    /// stickiness, the relaxations that apply; and why not the others, by reason.
+    pub(super) fn explain_offer(&self, now: Millis, id: &ConversationId, chosen: &AgentId) -> Decision {
+        let (Some(waiting), Some(agent)) = (self.waiting_ref(id), self.agents.get(chosen)) else {
+            return self.decision(Some(id), Some(chosen), DecisionKind::Offered, format!("{id} offered to {chosen}"));
+        };
+        let channel = &waiting.entry.channel;
+        let spare = agent.spare_on(channel).unwrap_or(0);
+        let mut others = NotChosen::default();
+        let (mut tie_spare, mut tie_offer) = (false, false);
+        let ranked = self.ready.get(channel);
+        for (Reverse(other_spare), last_offer, other) in ranked.into_iter().flatten() {
+            let Some(state) = self.agents.get(other).filter(|_| other != chosen) else {
+                continue;
+            };
+            let reason = if let Some(sticky) = waiting.sticky.as_ref().filter(|sticky| *sticky != other) {
+                format!("reserved for sticky agent {sticky}")
+            } else if let Some(missing) = first_missing(&state.skills, &waiting.needs) {
+                format!("lack {missing}")
+            } else if waiting.skipped.contains_key(other) {
+                "declined or let it lapse before".to_owned()
+            } else if *other_spare < spare {
+                format!("with less spare {channel} capacity")
+            } else if *last_offer > agent.last_offer_at {
+                tie_spare = true;
+                "offered more recently".to_owned()
+            } else {
+                tie_offer = true;
+                format!("after {chosen} by id")
+            };
+            others.add(reason, other);
+        }
+        let full_count = self.available.len().saturating_sub(ranked.map_or(0, |ranked| ranked.len()));
+        let full: Vec<&AgentId> = self
+            .available
+            .iter()
+            .take(EXAMPLE_SCAN)
+            .filter(|other| self.agents.get(*other).is_some_and(|state| state.spare_on(channel).is_none()))
+            .take(EXAMPLES)
+            .collect();
+        others.add_counted(format!("at {channel} capacity"), full_count, full);
+        let away = self.unavailable.iter().take(EXAMPLES).collect();
+        others.add_counted("away or disconnected".to_owned(), self.unavailable.len(), away);
+
+        let mut why = Vec::new();
+        if waiting.sticky.as_ref() == Some(chosen) {
+            why.push("the customer's sticky agent".to_owned());
+        }
+        if !waiting.needs.is_empty() {
+            why.push(format!("has {}", describe(&waiting.needs)));
+        }
+        if waiting.skipped.contains_key(chosen) {
+            why.push("declined before, asked again as nobody else can take it".to_owned());
+        }
+        why.push(if tie_spare || tie_offer {
+            let mut tie = format!(
+                "as much spare {channel} capacity as anyone ({spare} free), longest since last offer ({})",
+                self.clock(agent.last_offer_at, Some(waiting.queue))
+            );
+            if tie_offer {
+                tie.push_str(", first by id");
+            }
+            tie
+        } else {
+            format!("most spare {channel} capacity ({spare} free)")
+        });
+        why.extend(self.relaxations(waiting, now));
+        let mut text = format!("{id} offered to {chosen}: {}", why.join("; "));
+        let count: usize = others.reasons.values().map(|(count, _)| count).sum();
+        if count > 0 {
+            text.push_str(&format!("; not {count} others: {}", others.summary()));
+        }
+        self.decision(Some(id), Some(chosen), DecisionKind::Offered, text)
+    }
+
+    /// The language and preferences no longer in force for `waiting` at `now`.
+    fn relaxations(&self, waiting: &Waiting, now: Millis) -> Vec<String> {
+        let queue = self.queue_config(waiting.queue);
+        let waited = seconds(now.since(waiting.entry.waiting_since));
+        let mut relaxed = Vec::new();
+        if let (LanguageRule::Required { relax_after: Some(_) }, Some(language)) =
+            (queue.language, &waiting.entry.language)
+            && !waiting.needs.contains_key(language)
+        {
+            relaxed.push(format!("{language} no longer required (waited {waited})"));
+        }
+        for preferred in &queue.preferred {
+            if waiting.needs.get(&preferred.skill).is_none_or(|level| *level < preferred.level) {
+                relaxed.push(format!("{} no longer preferred", spell(&preferred.skill, preferred.level)));
+            }
+        }
+        relaxed
+    }
+
+    pub(super) fn explain_relaxed(&self, id: &ConversationId, dropped: &[String], at: Millis) -> Decision {
+        let text = match self.waiting_ref(id) {
+            Some(waiting) => format!(
+                "{id} has waited {}: {} no longer needed; it now waits for {}",
+                seconds(at.since(waiting.entry.waiting_since)),
+                dropped.join(", "),
+                self.needs_text(waiting)
+            ),
+            None => format!("{id}: {} no longer needed", dropped.join(", ")),
+        };
+        self.decision(Some(id), None, DecisionKind::Relaxed, text)
+    }
+
+    pub(super) fn explain_breached(&self, id: &ConversationId, at: Millis) -> Decision {
+        let text = match self.waiting_ref(id) {
+            Some(waiting) => format!(
+                "{id} was still waiting in {} at its first-response due time {}: it counts as {} priority from now",
+                waiting.entry.queue,
+                self.clock(waiting.due.unwrap_or(at), Some(waiting.queue)),
+                waiting.priority.as_str()
+            ),
+            None => format!("{id} breached its first-response target"),
+        };
+        self.decision(Some(id), None, DecisionKind::Breached, text)
+    }
+
+    /// Explains a move just made, from `from` to where the conversation now waits.
+    pub(super) fn explain_moved(
+        &self,
+        id: &ConversationId,
+        from: &QueueName,
+        reason: MoveReason,
+        at: Millis,
+    ) -> Decision {
+        let text = match self.waiting_ref(id) {
+            Some(waiting) => {
+                let because = match reason {
+                    MoveReason::SlaBreach => "it breached its first-response target there".to_owned(),
+                    MoveReason::Overflow => {
+                        format!("it waited {} there", seconds(at.since(waiting.entry.waiting_since)))
+                    }
+                };
+                format!(
+                    "{id} moves from {from} to {} because {because}; it now waits for {}; {}",
+                    waiting.entry.queue,
+                    self.needs_text(waiting),
+                    self.due_text(waiting)
+                )
+            }
+            None => format!("{id} moves from {from}"),
+        };
+        self.decision(Some(id), None, DecisionKind::Moved, text)
+    }
+}
