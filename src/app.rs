@@ -23,7 +23,9 @@ use crate::http::OpsState;
 use crate::hub::Hub;
 use crate::ingest::{IngestParts, Ingestor};
 use crate::live::LiveCustomers;
+use crate::routing::RoutingParts;
 use crate::store;
+use crate::system_messages::SystemMessages;
 use crate::triage::Triager;
 use crate::{channels, console, http, routing, systemd, telemetry};
 
@@ -40,24 +42,34 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let live = Arc::new(LiveCustomers::default());
     let events = EventBus::new(hub.clone(), live.clone());
     let tasks = TaskTracker::new();
+    let outbox_wake = Arc::new(Notify::new());
+    let system = SystemMessages {
+        store: store.clone(),
+        events: events.clone(),
+        outbox_wake: outbox_wake.clone(),
+        clock: clock.clone(),
+    };
     let routing = routing::start(
-        store.clone(),
-        hub.clone(),
-        events.clone(),
+        RoutingParts {
+            store: store.clone(),
+            hub: hub.clone(),
+            events: events.clone(),
+            clock: clock.clone(),
+            system: system.clone(),
+        },
         &config.routing,
-        clock.clone(),
         shutdown.child_token(),
         &tasks,
     )
     .await?;
     let triage = Arc::new(Triager::new(&config)?);
-    let outbox_wake = Arc::new(Notify::new());
     let ingestor = Ingestor::new(IngestParts {
         store: store.clone(),
         events: events.clone(),
         routing: routing.clone(),
         triage: triage.clone(),
-        outbox_wake: outbox_wake.clone(),
+        system,
+        sticky: config.routing.queues.iter().any(|q| q.sticky_wait_s > 0),
         max_text_chars: MAX_INBOUND_TEXT_CHARS,
         clock: clock.clone(),
         tasks: tasks.clone(),
@@ -71,6 +83,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             clock: clock.clone(),
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
+            routing: Arc::new(config.routing.clone()),
         },
     )?;
     live.set(channels.live());

@@ -9,7 +9,7 @@ use switchboard_channel::{Adapter, ChannelContext, ChannelKind, ChannelMetrics, 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::config::{Config, RoutingConfig};
 use crate::dispatcher::Adapters;
 use crate::hub::Hub;
 use crate::inbound::ChannelSink;
@@ -24,6 +24,7 @@ pub struct Parts {
     pub clock: SharedClock,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
+    pub routing: Arc<RoutingConfig>,
 }
 
 impl Parts {
@@ -34,6 +35,7 @@ impl Parts {
             store: self.store.clone(),
             hub: self.hub.clone(),
             clock: self.clock.clone(),
+            routing: self.routing.clone(),
         };
         ChannelContext {
             kind,

@@ -11,12 +11,17 @@ use switchboard_channel::{
 };
 
 use crate::agent_wire::frames::ConsoleFrame;
+use crate::config::RoutingConfig;
 use crate::domain::{ConversationId, CustomerId};
 use crate::hub::Hub;
 use crate::ingest::{Ingestor, Source, refused};
 use crate::live::customer_message;
+use crate::routing::expected_response;
 use crate::store::Store;
 use crate::telemetry::names;
+
+/// The placeholder an acknowledgement's text may hold for the expected response time.
+const RESPONSE_TIME: &str = "{response_time}";
 
 /// The inbound sink of one channel.
 pub struct ChannelSink {
@@ -25,6 +30,8 @@ pub struct ChannelSink {
     pub store: Arc<dyn Store>,
     pub hub: Arc<Hub>,
     pub clock: SharedClock,
+    /// The queues' first-response targets, which an acknowledgement can state.
+    pub routing: Arc<RoutingConfig>,
 }
 
 /// A store failure as an adapter is told of it; overload is counted, anything else logged.
@@ -105,8 +112,15 @@ impl InboundSink for ChannelSink {
 
     async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused> {
         let id = ConversationId(conversation_id.to_owned());
+        let text = if text.contains(RESPONSE_TIME) {
+            let c = self.store.conversation(&id).await.map_err(refused)?;
+            let expected = c.map(|c| expected_response(&self.routing, &c)).unwrap_or_default();
+            text.replace(RESPONSE_TIME, &expected)
+        } else {
+            text.to_owned()
+        };
         // One acknowledgement per conversation, however often the adapter asks.
-        self.ingestor.send_system(&id, format!("acknowledgement:{conversation_id}"), text).await.map_err(refused)?;
+        self.ingestor.system().send(&id, format!("acknowledgement:{conversation_id}"), &text).await.map_err(refused)?;
         Ok(())
     }
 }

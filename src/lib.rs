@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod live;
 pub mod routing;
 pub mod store;
+pub mod system_messages;
 pub mod systemd;
 pub mod telemetry;
 pub mod triage;

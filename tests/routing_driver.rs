@@ -11,10 +11,12 @@ use switchboard::config::{RoutingConfig, StoreConfig};
 use switchboard::domain::{Agent, ConversationId, ConversationStatus, Millis, NewAgent};
 use switchboard::events::EventBus;
 use switchboard::hub::{Hub, Registration};
-use switchboard::routing::{self, AgentStatus, RoutingHandle};
+use switchboard::routing::{self, AgentStatus, RoutingHandle, RoutingParts};
 use switchboard::store::{NewInbound, Store, Threading};
-use switchboard_channel::{ChannelKind, Clock, ManualClock, SenderIdentity};
+use switchboard::system_messages::SystemMessages;
+use switchboard_channel::{ChannelKind, Clock, ManualClock, SenderIdentity, SharedClock};
 use tempfile::TempDir;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -56,17 +58,15 @@ impl World {
     async fn routing(&self, cancel: &CancellationToken) -> RoutingHandle {
         let events = EventBus::new(self.hub.clone(), Default::default());
         let tasks = TaskTracker::new();
-        routing::start(
-            self.store.clone(),
-            self.hub.clone(),
-            events,
-            &config(),
-            Arc::new(self.clock.clone()),
-            cancel.clone(),
-            &tasks,
-        )
-        .await
-        .expect("routing starts")
+        let clock: SharedClock = Arc::new(self.clock.clone());
+        let system = SystemMessages {
+            store: self.store.clone(),
+            events: events.clone(),
+            outbox_wake: Arc::new(Notify::new()),
+            clock: clock.clone(),
+        };
+        let parts = RoutingParts { store: self.store.clone(), hub: self.hub.clone(), events, clock, system };
+        routing::start(parts, &config(), cancel.clone(), &tasks).await.expect("routing starts")
     }
 
     async fn agent(&self, login: &str) -> Agent {
@@ -76,6 +76,7 @@ impl World {
             password_hash: String::new(),
             skills: Vec::new(),
             supervisor: false,
+            capacity: Default::default(),
         };
         self.store.add_agent(new).await.expect("agent added")
     }

@@ -16,8 +16,8 @@ use switchboard::domain::{
     TriageResult,
 };
 use switchboard::store::{
-    Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, StatusChange, Store,
-    StoreError, Threading,
+    Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, RoutingNote, StatusChange,
+    Store, StoreError, Threading,
 };
 use switchboard_channel::{Attachment, Authentication, ChannelKind, EmailDetails, SenderIdentity, ThreadKey};
 
@@ -131,6 +131,7 @@ async fn add_agent(store: &Arc<dyn Store>, login: &str) -> AgentId {
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
             skills: vec!["zh".to_owned(), "refund".to_owned()],
             supervisor: false,
+            capacity: Default::default(),
         })
         .await
         .expect("agent added")
@@ -923,6 +924,7 @@ fn triage(category: &str, priority: Priority, queue: &str) -> TriageResult {
         language: "zh".to_owned(),
         confidence: 0.93,
         queue: queue.to_owned(),
+        queue_reason: format!("category {category}"),
         signal: None,
         repeat: None,
     }
@@ -1028,6 +1030,7 @@ async fn agents_are_added_listed_and_disabled(store: Arc<dyn Store>) {
             password_hash: "x".to_owned(),
             skills: Vec::new(),
             supervisor: true,
+            capacity: [("total".to_owned(), 10), ("chat".to_owned(), 3)].into(),
         })
         .await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
@@ -1037,6 +1040,20 @@ async fn agents_are_added_listed_and_disabled(store: Arc<dyn Store>) {
     assert!(store.agent(&mei).await.unwrap().unwrap().disabled);
     assert!(!store.set_agent_disabled("mei", false).await.unwrap().disabled);
     let missing = store.set_agent_disabled("nobody", true).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+
+    // Skills and capacity change; what is not given stays.
+    assert!(found.capacity.is_empty(), "the configured capacity unless set");
+    let capacity: switchboard::domain::Capacity = [("total".to_owned(), 10), ("chat".to_owned(), 3)].into();
+    let set = store.set_agent_routing("mei", None, Some(capacity.clone())).await.unwrap();
+    assert_eq!((set.skills.as_slice(), &set.capacity), (["zh".to_owned(), "refund".to_owned()].as_slice(), &capacity));
+    let set = store.set_agent_routing("mei", Some(vec!["en".into(), "refund:2".into()]), None).await.unwrap();
+    assert_eq!(
+        (set.skills.as_slice(), &set.capacity),
+        (["en".to_owned(), "refund:2".to_owned()].as_slice(), &capacity)
+    );
+    assert_eq!(store.agent(&mei).await.unwrap().unwrap().capacity, capacity);
+    let missing = store.set_agent_routing("nobody", None, None).await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
     store.ping().await.expect("the store answers");
 }
@@ -1197,6 +1214,69 @@ async fn a_reply_also_goes_by_another_channel_where_the_customer_is_known_there(
     store.record_delivery(d.outbound.outbox_id, skipped, at(60_001)).await.unwrap();
 }
 
+async fn a_routing_decision_is_audited_with_the_priority_and_queue_it_changes(store: Arc<dyn Store>) {
+    let id = ingest(&store, triaged("a", triage("refund", Priority::Normal, "payments"), at(0))).await.conversation.id;
+    let note = |kind: &str, priority, queue: Option<&str>, t| RoutingNote {
+        actor: Actor::System,
+        kind: kind.to_owned(),
+        detail: serde_json::json!({ "text": format!("{kind} at {t}") }),
+        priority,
+        queue: queue.map(str::to_owned),
+        now: at(t),
+    };
+    let explained = store.record_routing(&id, note("offered", None, None, 1_000)).await.unwrap();
+    assert_eq!((explained.priority, explained.queue.as_deref()), (Priority::Normal, Some("payments")));
+    let breached =
+        store.record_routing(&id, note("breached", Some(Priority::High), Some("overflow"), 2_000)).await.unwrap();
+    assert_eq!((breached.priority, breached.queue.as_deref()), (Priority::High, Some("overflow")));
+    assert_eq!(breached.status, ConversationStatus::Queued, "a routing note moves no status");
+    let stored = store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.priority, stored.queue.as_deref(), stored.updated_at),
+        (Priority::High, Some("overflow"), at(2_000))
+    );
+    let kinds: Vec<(String, String)> = store
+        .audit_events(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "offered" || e.kind == "breached")
+        .map(|e| (e.kind, serde_json::from_str::<serde_json::Value>(&e.detail).unwrap()["text"].to_string()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("offered".into(), "\"offered at 1000\"".into()), ("breached".into(), "\"breached at 2000\"".into())]
+    );
+    let missing = store.record_routing(&ConversationId("cv_missing".into()), note("offered", None, None, 3_000)).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+}
+
+async fn a_returning_customer_is_known_by_the_agent_last_assigned(store: Arc<dyn Store>) {
+    let first = ingest(&store, chat("u-back", "a", at(0))).await;
+    assert_eq!(store.last_assignee(&first.conversation.customer_id).await.unwrap(), None);
+    let (mei, li) = (add_agent(&store, "mei").await, add_agent(&store, "li").await);
+    let id = first.conversation.id.clone();
+    for (agent, t) in [(&mei, 1_000), (&li, 2_000)] {
+        let assign = StatusChange {
+            assignee: Some(Some(agent.clone())),
+            ..move_to(ConversationStatus::Assigned, Actor::System, at(t))
+        };
+        store.change_status(&id, assign).await.unwrap();
+        if agent == &mei {
+            store.change_status(&id, move_to(ConversationStatus::Queued, Actor::System, at(t + 1))).await.unwrap();
+        }
+    }
+    store.change_status(&id, move_to(ConversationStatus::Resolved, Actor::Agent(li.clone()), at(3_000))).await.unwrap();
+    assert_eq!(store.resolved_since(at(2_500)).await.unwrap(), [(li.clone(), 1)]);
+    assert_eq!(store.resolved_since(at(3_001)).await.unwrap(), []);
+    // Reopened, the conversation has no assignee, but the customer's last agent is known.
+    let back = ingest(&store, chat("u-back", "b", at(4_000))).await;
+    assert_eq!(back.conversation.assignee, None);
+    assert_eq!(store.last_assignee(&back.conversation.customer_id).await.unwrap(), Some(li));
+    let other = ingest(&store, chat("u-other", "c", at(5_000))).await;
+    assert_eq!(store.last_assignee(&other.conversation.customer_id).await.unwrap(), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // One module of tests per backend.
 
@@ -1237,6 +1317,8 @@ macro_rules! conformance_suite {
                 automatic_mail_and_old_conversations_do_not_reopen,
                 a_reply_also_goes_by_another_channel_where_the_customer_is_known_there,
                 forged_mail_is_never_filed_under_a_customer_of_the_app,
+                a_routing_decision_is_audited_with_the_priority_and_queue_it_changes,
+                a_returning_customer_is_known_by_the_agent_last_assigned,
             );
         }
     };

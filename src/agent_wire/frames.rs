@@ -7,6 +7,8 @@ use switchboard_channel::websocket::{FrameError, parse_frame};
 const MAX_CLIENT_ID_LEN: usize = 64;
 /// Most `cc` addresses one reply may add.
 const MAX_CC: usize = 20;
+/// Longest reason a transfer may give, in characters.
+const MAX_REASON_CHARS: usize = 500;
 
 use super::view::{ConversationView, MessageView, Summary};
 
@@ -19,6 +21,9 @@ pub enum AgentFrame {
     },
     Status {
         status: String,
+        /// A supervisor setting another agent's status: their login or id.
+        #[serde(default)]
+        agent: Option<String>,
     },
     Accept {
         offer_id: String,
@@ -46,6 +51,9 @@ pub enum AgentFrame {
         conversation_id: String,
         queue: Option<String>,
         agent: Option<String>,
+        /// Why, for the next agent and the audit log.
+        #[serde(default)]
+        reason: Option<String>,
     },
     Resolve {
         conversation_id: String,
@@ -59,6 +67,9 @@ pub enum AgentFrame {
         conversation_id: String,
         on: bool,
     },
+    /// A supervisor asks for `stats` frames.
+    SubscribeStats,
+    UnsubscribeStats,
 }
 
 impl AgentFrame {
@@ -74,6 +85,8 @@ impl AgentFrame {
         "resolve",
         "callback_outcome",
         "typing",
+        "subscribe_stats",
+        "unsubscribe_stats",
     ];
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
@@ -84,6 +97,14 @@ impl AgentFrame {
             return Err(FrameError::Invalid {
                 kind: "reply".into(),
                 reason: format!("client_id must be 1 to {MAX_CLIENT_ID_LEN} characters"),
+            });
+        }
+        if let AgentFrame::Transfer { reason: Some(reason), .. } = &frame
+            && reason.chars().count() > MAX_REASON_CHARS
+        {
+            return Err(FrameError::Invalid {
+                kind: "transfer".into(),
+                reason: format!("reason must be at most {MAX_REASON_CHARS} characters"),
             });
         }
         if let AgentFrame::Reply { cc, .. } = &frame {
@@ -122,6 +143,13 @@ pub enum ConsoleFrame {
     },
     Status {
         status: &'static str,
+        /// Set when routing or a supervisor changed it, not the agent: `missed_offers`,
+        /// `supervisor`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The agent whose status a supervisor set, in the supervisor's confirmation.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
     },
     Offer {
         offer_id: String,
@@ -167,6 +195,17 @@ pub enum ConsoleFrame {
         code: &'static str,
         message: String,
     },
+    /// Queues and agents, for supervisors who subscribed.
+    Stats(super::stats::Stats),
+    /// A waiting conversation passed its first-response target (to subscribed supervisors).
+    SlaBreached {
+        conversation_id: String,
+        queue: String,
+        priority: &'static str,
+        /// Where it moved, when its queue overflows.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        moved_to: Option<String>,
+    },
 }
 
 impl ConsoleFrame {
@@ -188,8 +227,17 @@ mod tests {
     fn parses_transfer_to_queue_or_agent() {
         assert_eq!(
             AgentFrame::parse(r#"{"type":"transfer","conversation_id":"c","queue":"security"}"#).unwrap(),
-            AgentFrame::Transfer { conversation_id: "c".into(), queue: Some("security".into()), agent: None }
+            AgentFrame::Transfer {
+                conversation_id: "c".into(),
+                queue: Some("security".into()),
+                agent: None,
+                reason: None
+            }
         );
+        let long =
+            format!(r#"{{"type":"transfer","conversation_id":"c","agent":"li","reason":"{}"}}"#, "x".repeat(501));
+        assert!(matches!(AgentFrame::parse(&long), Err(FrameError::Invalid { .. })));
+        assert_eq!(AgentFrame::parse(r#"{"type":"subscribe_stats"}"#).unwrap(), AgentFrame::SubscribeStats);
         assert!(matches!(AgentFrame::parse(r#"{"type":"fly"}"#), Err(FrameError::UnknownType(_))));
     }
 }

@@ -3,4 +3,5 @@
 //! actions all speak it; it depends on the domain alone.
 
 pub mod frames;
+pub mod stats;
 pub mod view;

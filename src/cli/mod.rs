@@ -1,8 +1,9 @@
 //! The command line: `run` (the default), `check-config`, `migrate`, `agent …`,
-//! `quarantine …`, `triage …`.
+//! `quarantine …`, `route …`, `triage …`.
 
 mod agent;
 mod quarantine;
+mod route;
 mod triage;
 
 use std::path::PathBuf;
@@ -42,6 +43,9 @@ pub enum Command {
     /// List and read the messages a channel could not read.
     #[command(subcommand)]
     Quarantine(quarantine::QuarantineCommand),
+    /// Explain how conversations were routed.
+    #[command(subcommand)]
+    Route(route::RouteCommand),
     /// Train, evaluate and try the classifier; redact text.
     #[command(subcommand)]
     Triage(triage::TriageCommand),
@@ -99,6 +103,7 @@ impl Cli {
                 }
                 Command::Agent(cmd) => agent::execute(cmd, &config).await,
                 Command::Quarantine(cmd) => quarantine::execute(cmd, &config).await,
+                Command::Route(cmd) => route::execute(cmd, &config).await,
                 Command::CheckConfig | Command::Triage(_) => unreachable!("handled before the runtime starts"),
             }
         });

@@ -2,15 +2,15 @@
 //! `SWITCHBOARD__SECTION__KEY` environment overrides, into typed structs that refuse unknown
 //! keys. Every error names the key it is about.
 
+mod routing;
 mod sections;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use sections::{
-    ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, QueueConfig, RoutingConfig, StoreConfig, Synchronous,
-};
+pub use routing::{AwayMode, FirstResponse, HoursConfig, LanguageMode, PreferredSkill, QueueConfig, RoutingConfig};
+pub use sections::{ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, StoreConfig, Synchronous};
 pub use switchboard_channel::Secret;
 pub use switchboard_chat::ChatConfig;
 

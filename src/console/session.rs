@@ -10,6 +10,7 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use serde_json::json;
 use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handled, Serve};
 use switchboard_channel::{ChannelKind, CustomerEvent, ErrorCode};
 
@@ -19,8 +20,8 @@ use crate::agent_wire::view;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis, permissions};
 use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
-use crate::routing::{AgentStatus, RequestError};
-use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, StatusChange, StoreError};
+use crate::routing::{AgentStatus, RequestError, status_name};
+use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, RoutingNote, StatusChange, StoreError};
 use crate::telemetry::names;
 
 pub async fn upgrade(State(state): State<Arc<ConsoleState>>, upgrade: WebSocketUpgrade) -> Response {
@@ -186,17 +187,22 @@ impl Session<'_> {
         let me = self.agent.id.clone();
         let frames = match frame {
             AgentFrame::Hello { .. } => return Err(Refusal(ErrorCode::BadRequest, "already said hello".into())),
-            AgentFrame::Status { status } => {
+            AgentFrame::Status { status, agent } => {
                 let status = match status.as_str() {
                     "available" => AgentStatus::Available,
                     "away" => AgentStatus::Away,
                     other => return Err(Refusal(ErrorCode::BadRequest, format!("unknown status {other:?}"))),
                 };
-                routing.set_status(me.clone(), status).await?;
-                // The agent's other sessions share the status, so they hear of it too.
-                let confirmed = ConsoleFrame::Status { status: status_name(status) };
-                self.state.hub.to_agent(&me, Arc::from(confirmed.to_json()), Some(self.conn));
-                vec![confirmed]
+                match agent {
+                    Some(other) => self.set_others_status(&other, status).await?,
+                    None => {
+                        routing.set_status(me.clone(), status).await?;
+                        // The agent's other sessions share the status, so they hear of it too.
+                        let confirmed = ConsoleFrame::Status { status: status_name(status), reason: None, agent: None };
+                        self.state.hub.to_agent(&me, Arc::from(confirmed.to_json()), Some(self.conn));
+                        vec![confirmed]
+                    }
+                }
             }
             AgentFrame::Accept { offer_id } => {
                 routing.accept(me, offer_id).await?;
@@ -224,8 +230,8 @@ impl Session<'_> {
             AgentFrame::Note { conversation_id, client_id, text } => {
                 return self.write(conversation_id, client_id, text, Writing::Note).map(Reaction::Committing);
             }
-            AgentFrame::Transfer { conversation_id, queue, agent } => {
-                self.transfer(conversation_id, queue, agent).await?
+            AgentFrame::Transfer { conversation_id, queue, agent, reason } => {
+                self.transfer(conversation_id, queue, agent, reason).await?
             }
             AgentFrame::Resolve { conversation_id } => self.resolve(conversation_id).await?,
             AgentFrame::CallbackOutcome { conversation_id, .. } => {
@@ -239,6 +245,8 @@ impl Session<'_> {
                 self.state.events.live().push(c.channel, &c.customer_id, &event, None);
                 Vec::new()
             }
+            AgentFrame::SubscribeStats => self.subscribe_stats(true).await?,
+            AgentFrame::UnsubscribeStats => self.subscribe_stats(false).await?,
         };
         Ok(Reaction::Now(frames))
     }
@@ -356,31 +364,100 @@ impl Session<'_> {
         Ok(frames)
     }
 
-    async fn transfer(&self, conversation_id: String, queue: Option<String>, agent: Option<String>) -> Answer {
+    /// Moves a conversation to a queue or an agent. Who did it and why go to the audit log,
+    /// and a reason given goes into the conversation as an internal note for the next agent.
+    async fn transfer(
+        &self,
+        conversation_id: String,
+        queue: Option<String>,
+        agent: Option<String>,
+        reason: Option<String>,
+    ) -> Answer {
         let mut c = self.permitted(&conversation_id).await?;
-        match (queue, agent) {
+        let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+        let to = match (queue, agent) {
             (Some(queue), None) => {
                 if !self.state.queues.contains(&queue) {
                     return Err(Refusal(ErrorCode::NotFound, format!("queue {queue:?} not found")));
                 }
-                c.queue = Some(queue);
-                self.state.routing.enqueue(c).await.map_err(RequestError::from)?;
-                Ok(Vec::new())
+                c.queue = Some(queue.clone());
+                self.state.routing.enqueue(c.clone()).await.map_err(RequestError::from)?;
+                json!({ "queue": queue })
             }
             (None, Some(target)) => {
-                let store = &self.state.store;
-                let found = match store.agent_by_login(&target).await? {
-                    Some(a) => Some(a),
-                    None => store.agent(&crate::domain::AgentId(target.clone())).await?,
-                };
-                let Some(to) = found.filter(|a| !a.disabled) else {
-                    return Err(Refusal(ErrorCode::NotFound, format!("agent {target:?} not found")));
-                };
-                self.state.routing.transfer_to_agent(c.id, to.id).await?;
-                Ok(Vec::new())
+                let to = self.agent_named(&target).await?;
+                self.state.routing.transfer_to_agent(c.id.clone(), to.id.clone()).await?;
+                json!({ "agent": to.id, "name": to.name })
             }
-            _ => Err(Refusal(ErrorCode::BadRequest, "transfer needs exactly one of queue or agent".into())),
+            _ => return Err(Refusal(ErrorCode::BadRequest, "transfer needs exactly one of queue or agent".into())),
+        };
+        let now = self.state.clock.now();
+        let note = RoutingNote {
+            actor: Actor::Agent(self.agent.id.clone()),
+            kind: "transferred".into(),
+            detail: json!({ "to": to, "reason": reason, "by": self.agent.name }),
+            priority: None,
+            queue: None,
+            now,
+        };
+        if let Err(e) = self.state.store.record_routing(&c.id, note).await {
+            tracing::warn!(conversation_id = %c.id, error = %e, "Transfer not audited");
         }
+        if let Some(reason) = reason {
+            let destination = to["queue"].as_str().or(to["name"].as_str()).unwrap_or_default().to_owned();
+            let note = NewOutbound {
+                conversation_id: c.id.clone(),
+                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
+                idempotency_key: None,
+                text: format!("Transferred to {destination}: {reason}"),
+                internal: true,
+                deliver: false,
+                assignee_only: None,
+                delivered_live: None,
+                cc: Vec::new(),
+                also_by: None,
+                now,
+            };
+            let appended = self.state.store.append_outbound(note).await?;
+            let origin = Some(Origin::Agent(self.conn));
+            self.state.events.publish(Event::Message {
+                conversation: appended.conversation,
+                message: appended.message,
+                origin,
+            });
+        }
+        Ok(Vec::new())
+    }
+
+    /// An enabled agent by login or id.
+    async fn agent_named(&self, target: &str) -> Result<Agent, Refusal> {
+        let store = &self.state.store;
+        let found = match store.agent_by_login(target).await? {
+            Some(a) => Some(a),
+            None => store.agent(&crate::domain::AgentId(target.to_owned())).await?,
+        };
+        found.filter(|a| !a.disabled).ok_or_else(|| Refusal(ErrorCode::NotFound, format!("agent {target:?} not found")))
+    }
+
+    /// A supervisor sets another agent's status; the agent's sessions hear why.
+    async fn set_others_status(&self, target: &str, status: AgentStatus) -> Result<Vec<ConsoleFrame>, Refusal> {
+        if !self.agent.supervisor {
+            return Err(Refusal(ErrorCode::Forbidden, "only supervisors set another agent's status".into()));
+        }
+        let other = self.agent_named(target).await?;
+        self.state.routing.set_status(other.id.clone(), status).await?;
+        tracing::info!(agent_id = %other.id, supervisor = %self.agent.id, status = status_name(status), "Status set by a supervisor");
+        let told = ConsoleFrame::Status { status: status_name(status), reason: Some("supervisor".into()), agent: None };
+        self.state.hub.to_agent(&other.id, Arc::from(told.to_json()), None);
+        Ok(vec![ConsoleFrame::Status { status: status_name(status), reason: None, agent: Some(other.id.to_string()) }])
+    }
+
+    async fn subscribe_stats(&self, on: bool) -> Answer {
+        if !self.agent.supervisor {
+            return Err(Refusal(ErrorCode::Forbidden, "stats are for supervisors".into()));
+        }
+        self.state.routing.subscribe_stats(self.agent.id.clone(), on).await.map_err(RequestError::from)?;
+        Ok(Vec::new())
     }
 
     async fn resolve(&self, conversation_id: String) -> Answer {
@@ -447,11 +524,4 @@ impl FrameHandler for Frames<'_, '_> {
 fn frames_of(answer: Answer) -> Vec<String> {
     let frames = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
     frames.iter().map(ConsoleFrame::to_json).collect()
-}
-
-fn status_name(s: AgentStatus) -> &'static str {
-    match s {
-        AgentStatus::Available => "available",
-        AgentStatus::Away => "away",
-    }
 }

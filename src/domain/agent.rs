@@ -19,7 +19,13 @@ pub struct Agent {
     /// A disabled agent cannot log in and is offered nothing.
     pub disabled: bool,
     pub created_at: Millis,
+    /// The agent's own limits (`total`, and per channel), over the configured ones.
+    pub capacity: Capacity,
 }
+
+/// Conversations an agent takes at once: `total` and channel names to counts. What is not
+/// set comes from the configuration.
+pub type Capacity = std::collections::BTreeMap<String, u32>;
 
 /// What `agent add` stores.
 #[derive(Clone, Debug)]
@@ -29,4 +35,5 @@ pub struct NewAgent {
     pub password_hash: String,
     pub skills: Vec<String>,
     pub supervisor: bool,
+    pub capacity: Capacity,
 }

@@ -79,6 +79,8 @@ pub struct TriageResult {
     pub confidence: f32,
     /// The queue the conversation is routed to.
     pub queue: String,
+    /// Why that queue, in words (`category refund, language zh`).
+    pub queue_reason: String,
     /// What the compromise detector found, when it filed the message as a stolen account.
     pub signal: Option<String>,
     /// The priority a repeated contact gets instead, when it would differ.

@@ -19,10 +19,10 @@ pub mod threading;
 pub mod triage_merge;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 pub use actor::Actor;
-pub use agent::{Agent, NewAgent};
+pub use agent::{Agent, Capacity, NewAgent};
 pub use conversation::{Conversation, Customer, Priority, RepeatRule, TriageResult, UnknownPriority};
 pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message, StoredAttachment};

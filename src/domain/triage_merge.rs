@@ -41,6 +41,7 @@ mod tests {
             language: "en".to_owned(),
             confidence: 0.9,
             queue: queue.to_owned(),
+            queue_reason: format!("category {category}"),
             signal: None,
             repeat: None,
         }

@@ -9,16 +9,16 @@ use std::time::Instant;
 
 use switchboard_channel::SharedClock;
 use switchboard_channel::{ChannelKind, Inbound, Refused};
-use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::CustomerId;
 use crate::domain::threading::JoinRules;
 use crate::events::{Event, EventBus, Origin};
 use crate::routing::RoutingHandle;
-use crate::store::{Ingested, NewInbound, NewOutbound, OutboundAuthor, Store, StoreError};
+use crate::store::{Ingested, NewInbound, Store, StoreError};
+use crate::system_messages::SystemMessages;
 use crate::telemetry::names;
-use crate::triage::{Triager, redact, safety_notice};
+use crate::triage::{Message, Triager, redact, safety_notice};
 use clean::clean;
 
 /// Why a store failure stops a message or a session: overload (try again shortly) is
@@ -55,8 +55,11 @@ pub struct IngestParts {
     pub events: EventBus,
     pub routing: RoutingHandle,
     pub triage: Arc<Triager>,
-    /// Wakes the dispatcher for the safety notice.
-    pub outbox_wake: Arc<Notify>,
+    /// Writes the safety notice.
+    pub system: SystemMessages,
+    /// Whether a queue sends returning customers back to their last agent, which is then
+    /// looked up for every new or reopened conversation.
+    pub sticky: bool,
     /// Longest text any channel may hand in; each adapter enforces its own, lower limit.
     pub max_text_chars: usize,
     pub clock: SharedClock,
@@ -126,7 +129,9 @@ impl Ingestor {
         let subject = subject.map(|s| s.text);
         let full_text = inbound.full_text.map(|full| redact(&clean(full)).text);
         let received_at = p.clock.now();
-        let triage = p.triage.decide(channel, subject.as_deref(), &text.text, received_at);
+        let read =
+            Message { channel, subject: subject.as_deref(), body: &text.text, tier: inbound.sender.tier.as_deref() };
+        let triage = p.triage.decide(&read, received_at);
         let notice_language = secrets.then(|| triage.language.clone());
         let message = NewInbound {
             channel,
@@ -183,7 +188,15 @@ impl Ingestor {
             // Waiting conversations take their (new) place in line; one an agent holds stays
             // with the agent, who sees the new priority.
             if c.status.is_waiting_for_agent() {
-                let _ = p.routing.enqueue(c.clone()).await;
+                let returning = if p.sticky && (ingested.opened || ingested.reopened) {
+                    p.store.last_assignee(&c.customer_id).await.unwrap_or_else(|e| {
+                        tracing::warn!(conversation_id = %c.id, error = %e, "Last agent not looked up");
+                        None
+                    })
+                } else {
+                    None
+                };
+                let _ = p.routing.enqueue_returning(c.clone(), returning).await;
             }
         }
         if let Some(language) = notice_language {
@@ -195,47 +208,16 @@ impl Ingestor {
     async fn send_safety_notice(&self, c: &crate::domain::Conversation, ingested: &Ingested, language: &str) {
         // One notice per message that carried a secret, however often it is retried.
         let key = format!("safety-notice:{}", ingested.message.id);
-        match self.send_system(&c.id, key, safety_notice(language)).await {
+        match self.parts.system.send(&c.id, key, safety_notice(language)).await {
             Ok(true) => tracing::info!(conversation_id = %c.id, "Safety notice sent"),
             Ok(false) => {}
             Err(e) => tracing::error!(conversation_id = %c.id, error = %e, "Safety notice not recorded"),
         }
     }
 
-    /// Commits a message the system writes to the customer and has it delivered; once per
-    /// `key`. True when it was written now (not before).
-    pub async fn send_system(
-        &self,
-        conversation_id: &crate::domain::ConversationId,
-        key: String,
-        text: &str,
-    ) -> Result<bool, StoreError> {
-        let p = &self.parts;
-        let message = NewOutbound {
-            conversation_id: conversation_id.clone(),
-            author: OutboundAuthor::System,
-            idempotency_key: Some(key),
-            text: text.to_owned(),
-            internal: false,
-            deliver: true,
-            assignee_only: None,
-            // Rare enough to leave to the dispatcher, whatever the channel.
-            delivered_live: None,
-            cc: Vec::new(),
-            also_by: None,
-            now: p.clock.now(),
-        };
-        let appended = p.store.append_outbound(message).await?;
-        if appended.duplicate {
-            return Ok(false);
-        }
-        p.events.publish(Event::Message {
-            conversation: appended.conversation,
-            message: appended.message,
-            origin: None,
-        });
-        p.outbox_wake.notify_one();
-        Ok(true)
+    /// The daemon's own messages to customers.
+    pub fn system(&self) -> &SystemMessages {
+        &self.parts.system
     }
 
     /// Tells the agents that a reply sent earlier failed after all (a bounce).

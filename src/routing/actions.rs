@@ -1,39 +1,138 @@
 //! Carrying out what the engine decided: store writes first, then frames, so nobody is told
-//! of an assignment that is not recorded.
+//! of an assignment that is not recorded. Every write of a list of actions is submitted
+//! before the first is awaited, so they share one commit; the frames then go out in order.
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+use serde_json::json;
 use switchboard_channel::CustomerEvent;
-use switchboard_routing::{Action, RevokeReason};
+use switchboard_routing::{Action, Decision, RevokeReason, StatusReason};
 
-use super::convert::{domain_agent_id, domain_conversation_id};
+use super::convert::{domain_agent_id, domain_conversation_id, domain_priority};
 use super::driver::Driver;
+use super::hours;
 use crate::agent_wire::frames::ConsoleFrame;
 use crate::agent_wire::view;
-use crate::domain::{AgentId, Conversation, ConversationId, ConversationStatus, Millis};
+use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
 use crate::hub::Frame;
-use crate::store::{Actor, StatusChange};
+use crate::store::{RoutingNote, StatusChange, StoreError};
 
 fn frame(json: String) -> Frame {
     Arc::from(json)
 }
 
+/// A write under way for an action.
+type Write = BoxFuture<'static, Result<Conversation, StoreError>>;
+
 impl Driver {
     pub(super) async fn execute(&mut self, actions: Vec<Action>) {
-        for action in actions {
-            self.execute_one(action).await;
+        if actions.is_empty() {
+            return;
+        }
+        self.stats.changed();
+        let now = self.clock.now();
+        let steps: Vec<(Action, Option<Write>)> = actions
+            .into_iter()
+            .map(|action| {
+                let write = self.write_for(&action, now);
+                (action, write)
+            })
+            .collect();
+        for (action, write) in steps {
+            let written = match write {
+                Some(write) => match write.await {
+                    Ok(c) => {
+                        self.hub.track(&c);
+                        Some(c)
+                    }
+                    // A lapsed offer of a conversation closed meanwhile has nothing to undo;
+                    // the agent still hears the offer is gone.
+                    Err(e) if matches!(action, Action::RevokeOffer { .. }) => {
+                        tracing::debug!(error = %e, "Offered conversation not put back in line");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, ?action, "Routing decision not recorded");
+                        if let Action::Assigned { conversation, .. } = &action {
+                            self.hub.release(&domain_conversation_id(conversation), None);
+                        }
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            self.announce(action, written, now).await;
         }
     }
 
-    async fn execute_one(&mut self, action: Action) {
-        let now = self.clock.now();
+    /// Submits the store write an action needs, if any.
+    fn write_for(&self, action: &Action, now: Millis) -> Option<Write> {
+        let status = |id: &switchboard_routing::ConversationId, change: StatusChange| {
+            Some(self.store.change_status(&domain_conversation_id(id), change))
+        };
+        let note = |id: &switchboard_routing::ConversationId, note: RoutingNote| {
+            Some(self.store.record_routing(&domain_conversation_id(id), note))
+        };
         match action {
-            Action::Offer { offer_id, conversation, agent, expires_at } => {
-                let id = domain_conversation_id(&conversation);
-                let Some(c) = self.move_to(&id, ConversationStatus::Offered, None, None, "offer", now).await else {
-                    return;
+            Action::Offer { conversation, .. } => {
+                status(conversation, system_move(ConversationStatus::Offered, "offer", now))
+            }
+            Action::Assigned { conversation, agent } => {
+                // The agent hears of the conversation first as a whole (see `Hub::hold_for`).
+                self.hub.hold_for(&domain_conversation_id(conversation), &domain_agent_id(agent));
+                let change = StatusChange {
+                    assignee: Some(Some(domain_agent_id(agent))),
+                    ..system_move(ConversationStatus::Assigned, "assigned", now)
                 };
+                status(conversation, change)
+            }
+            Action::Requeued { conversation, queue } => {
+                let change = StatusChange {
+                    assignee: Some(None),
+                    queue: Some(queue.as_str().to_owned()),
+                    ..system_move(ConversationStatus::Queued, "requeued", now)
+                };
+                status(conversation, change)
+            }
+            Action::Explain(decision) => {
+                let conversation = decision.conversation.as_ref()?;
+                note(conversation, explained(decision, now))
+            }
+            Action::SlaBreached { conversation, queue, priority } => {
+                let detail = json!({ "queue": queue.as_str(), "priority": domain_priority(*priority).as_str() });
+                let raised = RoutingNote {
+                    priority: Some(domain_priority(*priority)),
+                    ..routing_note("sla_breached", detail, now)
+                };
+                note(conversation, raised)
+            }
+            Action::Moved { conversation, from, to, reason } => {
+                let detail = json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason.as_str() });
+                note(
+                    conversation,
+                    RoutingNote { queue: Some(to.as_str().to_owned()), ..routing_note("moved", detail, now) },
+                )
+            }
+            // The conversation waits again, unless another agent took it: the write goes in
+            // line before any new offer of it in the same list.
+            Action::RevokeOffer { conversation, reason, .. } if *reason != RevokeReason::Taken => {
+                status(conversation, system_move(ConversationStatus::Queued, "offer_ended", now))
+            }
+            Action::RevokeOffer { .. }
+            | Action::Unassigned { .. }
+            | Action::QueuePositions(_)
+            | Action::StatusChanged { .. }
+            | Action::OutsideHours { .. } => None,
+        }
+    }
+
+    /// Tells whoever an action concerns, once its write (if any) is recorded.
+    async fn announce(&mut self, action: Action, written: Option<Conversation>, now: Millis) {
+        match action {
+            Action::Offer { offer_id, agent, expires_at, .. } => {
+                let Some(c) = written else { return };
                 match view::load_summary(self.store.as_ref(), &c).await {
                     Ok(summary) => {
                         let expires_in_s = ((expires_at.0 - now.0).max(0) as u64).div_ceil(1000);
@@ -43,31 +142,23 @@ impl Driver {
                             expires_in_s,
                         };
                         self.hub.to_agent(&domain_agent_id(&agent), frame(f.to_json()), None);
-                        tracing::info!(conversation_id = %id, agent_id = %agent, offer_id = %offer_id, "Offered");
+                        tracing::info!(conversation_id = %c.id, agent_id = %agent, offer_id = %offer_id, "Offered");
                     }
-                    Err(e) => tracing::warn!(conversation_id = %id, error = %e, "Offer not sent"),
+                    Err(e) => tracing::warn!(conversation_id = %c.id, error = %e, "Offer not sent"),
                 }
             }
             Action::RevokeOffer { offer_id, agent, conversation, reason } => {
                 let f = ConsoleFrame::OfferRevoked { offer_id: offer_id.as_str().to_owned(), reason: reason.as_str() };
                 self.hub.to_agent(&domain_agent_id(&agent), frame(f.to_json()), None);
-                if reason != RevokeReason::Taken {
-                    self.requeue_offered(&domain_conversation_id(&conversation), now).await;
+                tracing::info!(conversation_id = %conversation, agent_id = %agent, reason = reason.as_str(), "Offer revoked");
+            }
+            Action::Assigned { agent, .. } => {
+                if let Some(c) = written {
+                    self.announce_assignment(&c, &domain_agent_id(&agent)).await;
                 }
             }
-            Action::Assigned { conversation, agent } => {
-                let (id, agent) = (domain_conversation_id(&conversation), domain_agent_id(&agent));
-                // The agent hears of the conversation first as a whole (see `Hub::hold_for`).
-                self.hub.hold_for(&id, &agent);
-                let Some(c) = self
-                    .move_to(&id, ConversationStatus::Assigned, Some(Some(agent.clone())), None, "assigned", now)
-                    .await
-                else {
-                    self.hub.release(&id, None);
-                    return;
-                };
-                self.announce_assignment(&c, &agent).await;
-            }
+            // Recorded by its write; the agent heard `unassigned` just before.
+            Action::Requeued { .. } => {}
             Action::Unassigned { conversation, agent, reason } => {
                 let f = ConsoleFrame::Unassigned {
                     conversation_id: conversation.as_str().to_owned(),
@@ -75,18 +166,6 @@ impl Driver {
                 };
                 self.hub.to_agent(&domain_agent_id(&agent), frame(f.to_json()), None);
                 tracing::info!(conversation_id = %conversation, agent_id = %agent, reason = reason.as_str(), "Unassigned");
-            }
-            Action::Requeued { conversation, queue } => {
-                let id = domain_conversation_id(&conversation);
-                self.move_to(
-                    &id,
-                    ConversationStatus::Queued,
-                    Some(None),
-                    Some(queue.as_str().to_owned()),
-                    "requeued",
-                    now,
-                )
-                .await;
             }
             Action::QueuePositions(positions) => {
                 for p in positions {
@@ -100,6 +179,49 @@ impl Driver {
                         self.events.live().push(channel, &customer, &event, None);
                     }
                 }
+            }
+            Action::Explain(decision) => {
+                tracing::debug!(conversation_id = ?decision.conversation, kind = decision.kind.as_str(), text = %decision.text, "Routing decision");
+            }
+            Action::SlaBreached { conversation, queue, priority } => {
+                if let Some(c) = written {
+                    self.events.publish(Event::Conversation(c));
+                }
+                tracing::warn!(conversation_id = %conversation, queue = %queue, "First-response target breached");
+                let f = ConsoleFrame::SlaBreached {
+                    conversation_id: conversation.as_str().to_owned(),
+                    queue: queue.as_str().to_owned(),
+                    priority: domain_priority(priority).as_str(),
+                    moved_to: self
+                        .config
+                        .all_queues()
+                        .into_iter()
+                        .find(|q| q.name == queue.as_str())
+                        .and_then(|q| q.overflow),
+                };
+                let f = frame(f.to_json());
+                for supervisor in self.stats.subscribers() {
+                    self.hub.to_agent(supervisor, f.clone(), None);
+                }
+            }
+            Action::Moved { conversation, to, reason, .. } => {
+                if let Some(c) = written {
+                    self.events.publish(Event::Conversation(c));
+                }
+                tracing::info!(conversation_id = %conversation, queue = %to, reason = reason.as_str(), "Moved to another queue");
+            }
+            Action::StatusChanged { agent, status, reason } => {
+                let StatusReason::MissedOffers(missed) = reason;
+                let f = ConsoleFrame::Status {
+                    status: super::status_name(status),
+                    reason: Some("missed_offers".to_owned()),
+                    agent: None,
+                };
+                self.hub.to_agent(&domain_agent_id(&agent), frame(f.to_json()), None);
+                tracing::info!(agent_id = %agent, missed, "Set away after offers in a row timed out");
+            }
+            Action::OutsideHours { conversation, queue, opens_at } => {
+                self.answer_outside_hours(&domain_conversation_id(&conversation), &queue, opens_at).await;
             }
         }
     }
@@ -127,37 +249,65 @@ impl Driver {
         tracing::info!(conversation_id = %c.id, agent_id = %agent, "Assigned");
     }
 
+    /// The customer of a conversation that arrived while its queue is closed hears when it
+    /// opens, in their language; the conversation stays in line.
+    async fn answer_outside_hours(
+        &self,
+        id: &ConversationId,
+        queue: &switchboard_routing::QueueName,
+        opens_at: Option<switchboard_routing::Millis>,
+    ) {
+        let c = match self.store.conversation(id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return,
+            Err(e) => return tracing::warn!(conversation_id = %id, error = %e, "Conversation not read"),
+        };
+        let Some(hours) = self.config.all_queues().into_iter().find(|q| q.name == queue.as_str()).and_then(|q| q.hours)
+        else {
+            return;
+        };
+        let text = hours::closed_notice(&hours, opens_at.map(|at| Millis(at.0)), c.language.as_deref(), c.channel);
+        // Once per conversation and opening: a customer who writes again while closed is
+        // not told twice.
+        let key = format!("outside-hours:{id}:{}", opens_at.map_or(0, |at| at.0));
+        match self.system.send(id, key, &text).await {
+            Ok(true) => tracing::info!(conversation_id = %id, queue = %queue, "Outside business hours; customer told"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(conversation_id = %id, error = %e, "Outside-hours answer not recorded"),
+        }
+    }
+
     /// An offered conversation waits again (the offer lapsed, was declined or withdrawn).
     pub(super) async fn requeue_offered(&self, id: &ConversationId, now: Millis) {
         match self.store.conversation(id).await {
             Ok(Some(c)) if c.status == ConversationStatus::Offered => {
-                self.move_to(id, ConversationStatus::Queued, None, None, "offer_ended", now).await;
+                let change = system_move(ConversationStatus::Queued, "offer_ended", now);
+                match self.store.change_status(id, change).await {
+                    Ok(c) => self.hub.track(&c),
+                    Err(e) => tracing::warn!(conversation_id = %id, error = %e, "Status not changed"),
+                }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(conversation_id = %id, error = %e, "Conversation not read"),
         }
     }
+}
 
-    /// Records a status change; a refusal or failure is logged and yields `None`.
-    async fn move_to(
-        &self,
-        id: &ConversationId,
-        to: ConversationStatus,
-        assignee: Option<Option<AgentId>>,
-        queue: Option<String>,
-        reason: &str,
-        now: Millis,
-    ) -> Option<Conversation> {
-        let change = StatusChange { to, assignee, queue, actor: Actor::System, reason: reason.into(), now };
-        match self.store.change_status(id, change).await {
-            Ok(c) => {
-                self.hub.track(&c);
-                Some(c)
-            }
-            Err(e) => {
-                tracing::warn!(conversation_id = %id, to = to.as_str(), error = %e, "Status not changed");
-                None
-            }
-        }
-    }
+/// A status move routing makes on its own.
+fn system_move(to: ConversationStatus, reason: &str, now: Millis) -> StatusChange {
+    StatusChange { to, assignee: None, queue: None, actor: Actor::System, reason: reason.into(), now }
+}
+
+fn routing_note(kind: &str, detail: serde_json::Value, now: Millis) -> RoutingNote {
+    RoutingNote { actor: Actor::System, kind: kind.to_owned(), detail, priority: None, queue: None, now }
+}
+
+/// A decision as the audit log keeps it: `routing` rows that `route explain` reads back.
+fn explained(decision: &Decision, now: Millis) -> RoutingNote {
+    let detail = json!({
+        "decision": decision.kind.as_str(),
+        "agent": decision.agent.as_ref().map(|a| a.as_str()),
+        "text": decision.text,
+    });
+    routing_note("routing", detail, now)
 }

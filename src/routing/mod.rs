@@ -5,20 +5,38 @@
 mod actions;
 mod convert;
 mod driver;
+mod hours;
+mod selection;
+mod stats;
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::{Agent, AgentId, Conversation, ConversationId};
-pub use driver::start;
+pub use convert::engine_config;
+pub use driver::{RoutingParts, start};
+pub use hours::expected_response;
+pub use selection::{Facts, QueueSelector, Selected};
 pub use switchboard_routing::RoutingError;
 
 /// Presence an agent can choose.
 pub use switchboard_routing::Status as AgentStatus;
 
+/// A status as frames spell it.
+pub fn status_name(s: AgentStatus) -> &'static str {
+    match s {
+        AgentStatus::Available => "available",
+        AgentStatus::Away => "away",
+    }
+}
+
 /// Commands queued for the routing task.
 enum Command {
-    /// A conversation waits for an agent (new, reopened, or transferred to a queue).
-    Enqueue(Conversation),
+    /// A conversation waits for an agent (new, reopened, or transferred to a queue); a
+    /// returning customer's with the agent who last helped them.
+    Enqueue {
+        conversation: Conversation,
+        returning: Option<AgentId>,
+    },
     /// A conversation no longer needs routing (resolved or closed).
     Remove(ConversationId),
     /// An agent's first session opened; answers with the status the session starts in.
@@ -52,6 +70,11 @@ enum Command {
     Release {
         agent: AgentId,
         conversation: ConversationId,
+    },
+    /// A supervisor's sessions want `stats` frames, or no longer do.
+    SubscribeStats {
+        agent: AgentId,
+        on: bool,
     },
 }
 
@@ -89,7 +112,16 @@ impl RoutingHandle {
     }
 
     pub async fn enqueue(&self, conversation: Conversation) -> Result<(), RoutingUnavailable> {
-        self.send(Command::Enqueue(conversation)).await
+        self.enqueue_returning(conversation, None).await
+    }
+
+    /// Enqueues a returning customer's conversation, with the agent who last helped them.
+    pub async fn enqueue_returning(
+        &self,
+        conversation: Conversation,
+        returning: Option<AgentId>,
+    ) -> Result<(), RoutingUnavailable> {
+        self.send(Command::Enqueue { conversation, returning }).await
     }
 
     pub async fn remove(&self, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
@@ -122,5 +154,9 @@ impl RoutingHandle {
 
     pub async fn release(&self, agent: AgentId, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
         self.send(Command::Release { agent, conversation }).await
+    }
+
+    pub async fn subscribe_stats(&self, agent: AgentId, on: bool) -> Result<(), RoutingUnavailable> {
+        self.send(Command::SubscribeStats { agent, on }).await
     }
 }

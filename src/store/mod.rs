@@ -15,7 +15,8 @@ use futures::future::BoxFuture;
 use switchboard_channel::ChannelKind;
 
 use crate::domain::{
-    Agent, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, StoredAttachment,
+    Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
+    StoredAttachment,
 };
 // Arguments of store calls that the domain's rules take too, so they are defined there.
 pub use crate::domain::threading::Threading;
@@ -23,7 +24,7 @@ pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
     Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
-    OutboxCounts, QuarantineItem,
+    OutboxCounts, QuarantineItem, RoutingNote,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -81,7 +82,23 @@ pub trait Store: Send + Sync + 'static {
     /// Moves a conversation as [`StatusChange::apply_to`] decides (refusing illegal moves, and
     /// then changing nothing) and appends an audit row, in one transaction. `NotFound` for an
     /// unknown conversation.
-    async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError>;
+    ///
+    /// Takes its place when called, like [`Store::ingest`]: a caller may make several moves
+    /// and await them together, and they share one commit.
+    fn change_status(
+        &self,
+        id: &ConversationId,
+        change: StatusChange,
+    ) -> BoxFuture<'static, Result<Conversation, StoreError>>;
+
+    /// Records a routing decision in the audit log (`kind`, `detail`), changing the
+    /// conversation's priority or queue with it when the note carries one, in one
+    /// transaction. `NotFound` for an unknown conversation. Takes its place when called.
+    fn record_routing(
+        &self,
+        id: &ConversationId,
+        note: RoutingNote,
+    ) -> BoxFuture<'static, Result<Conversation, StoreError>>;
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
 
@@ -94,6 +111,13 @@ pub trait Store: Send + Sync + 'static {
         customer: &CustomerId,
         channel: switchboard_channel::ChannelKind,
     ) -> Result<Option<Conversation>, StoreError>;
+
+    /// The agent one of the customer's conversations was last assigned to: who a returning
+    /// customer goes back to.
+    async fn last_assignee(&self, customer: &CustomerId) -> Result<Option<AgentId>, StoreError>;
+
+    /// How many conversations each agent resolved since `since`, from the audit log.
+    async fn resolved_since(&self, since: Millis) -> Result<Vec<(AgentId, u32)>, StoreError>;
 
     /// Messages of a conversation, oldest first: customer-visible ones with `seq > after_seq`,
     /// in `seq` order, plus internal notes when `include_internal`.
@@ -159,6 +183,15 @@ pub trait Store: Send + Sync + 'static {
     async fn agent(&self, id: &crate::domain::AgentId) -> Result<Option<Agent>, StoreError>;
     /// Disables or re-enables an agent; `NotFound` for an unknown login.
     async fn set_agent_disabled(&self, login: &str, disabled: bool) -> Result<Agent, StoreError>;
+
+    /// Replaces an agent's skills or own capacity (what is `None` stays); `NotFound` for an
+    /// unknown login. Routing reads them when the agent's next session opens.
+    async fn set_agent_routing(
+        &self,
+        login: &str,
+        skills: Option<Vec<String>>,
+        capacity: Option<Capacity>,
+    ) -> Result<Agent, StoreError>;
 
     /// The audit log of a conversation, oldest first.
     async fn audit_events(&self, id: &ConversationId) -> Result<Vec<AuditEvent>, StoreError>;

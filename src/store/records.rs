@@ -161,6 +161,22 @@ pub struct AuditEvent {
     pub at: Millis,
 }
 
+/// A routing decision for the audit log, and what it changes of the conversation.
+#[derive(Clone, Debug)]
+pub struct RoutingNote {
+    /// Routing itself, or the agent who transferred.
+    pub actor: crate::domain::Actor,
+    /// What was decided: `enqueued`, `offered`, `relaxed`, `moved`, `breached`, …
+    pub kind: String,
+    /// The decision's particulars; its `text` says it in words.
+    pub detail: serde_json::Value,
+    /// A raised priority (an SLA breach).
+    pub priority: Option<crate::domain::Priority>,
+    /// A new queue (overflow).
+    pub queue: Option<String>,
+    pub now: Millis,
+}
+
 /// A message an adapter could not read, as operators list them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuarantineItem {

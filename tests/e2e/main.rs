@@ -13,6 +13,7 @@ mod http_limits;
 mod limits;
 mod outage;
 mod reconnect;
+mod routing;
 mod secrets;
 mod security;
 mod slow;

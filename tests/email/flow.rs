@@ -140,6 +140,11 @@ async fn a_new_conversation_is_acknowledged_once_per_sender_and_never_to_automat
     let text = body_text(ack);
     assert!(text.contains("我们已收到您的邮件"), "answered in the customer's language: {text}");
     assert!(text.contains("[#") && !text.contains("{reference}"), "the reference is filled in: {text}");
+    // A failed payment waits in payments, whose target for its priority is in minutes or hours.
+    assert!(
+        text.contains("预计回复时间：") && (text.contains("分钟内") || text.contains("小时内")),
+        "the expected response time is stated: {text}"
+    );
 
     // The same sender again, and someone's out-of-office: neither is acknowledged.
     dovecot

@@ -64,6 +64,9 @@ pub struct SenderIdentity {
     pub name: Option<String>,
     /// Preferred language tag (`zh`, `en`, …) when the channel knows it.
     pub lang: Option<String>,
+    /// The customer's tier in the app (`vip`), as its token vouches; queues can take by it.
+    #[serde(default)]
+    pub tier: Option<String>,
 }
 
 impl SenderIdentity {

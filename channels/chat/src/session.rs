@@ -238,5 +238,6 @@ fn identity(claims: &CustomerClaims) -> SenderIdentity {
         phone: claims.phone.clone(),
         name: claims.name.clone(),
         lang: claims.lang.clone(),
+        tier: claims.tier.clone(),
     }
 }

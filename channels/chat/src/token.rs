@@ -22,6 +22,9 @@ pub struct CustomerClaims {
     /// Preferred language (`zh`, `en`, …).
     #[serde(default)]
     pub lang: Option<String>,
+    /// The customer's tier in the app (`vip`, `standard`, …), which queues can take by.
+    #[serde(default)]
+    pub tier: Option<String>,
 }
 
 /// Why a token was refused. The message is safe to show the client: it never echoes the token.
@@ -79,6 +82,9 @@ impl TokenVerifier {
         claims.phone = claims.phone.filter(|p| is_e164(p));
         claims.email = claims.email.filter(|e| e.len() <= 254 && e.contains('@') && !e.chars().any(char::is_control));
         claims.lang = claims.lang.filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        claims.tier = claims.tier.map(|t| t.to_lowercase()).filter(|t| {
+            !t.is_empty() && t.len() <= 32 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
         Ok(claims)
     }
 }
@@ -129,10 +135,13 @@ mod tests {
     fn claims_that_do_not_hold_are_dropped() {
         let claims = json!({
             "sub": "u1", "exp": now() + 60, "phone": "not-a-phone<script>", "name": "x".repeat(30_000),
-            "email": "no at sign", "lang": "zh<b>",
+            "email": "no at sign", "lang": "zh<b>", "tier": "vip; drop table",
         });
         let c = TokenVerifier::hs256(SECRET).verify(&sign(claims, Algorithm::HS256, SECRET)).unwrap();
-        assert_eq!((c.phone, c.name, c.email, c.lang), (None, None, None, None));
+        assert_eq!((c.phone, c.name, c.email, c.lang, c.tier), (None, None, None, None, None));
+        let vip = json!({"sub": "u1", "exp": now() + 60, "tier": "VIP"});
+        let c = TokenVerifier::hs256(SECRET).verify(&sign(vip, Algorithm::HS256, SECRET)).unwrap();
+        assert_eq!(c.tier.as_deref(), Some("vip"));
         let good = json!({"sub": "u1", "exp": now() + 60, "phone": "+8613800138000", "email": "li@example.com"});
         let c = TokenVerifier::hs256(SECRET).verify(&sign(good, Algorithm::HS256, SECRET)).unwrap();
         assert_eq!((c.phone.as_deref(), c.email.as_deref()), (Some("+8613800138000"), Some("li@example.com")));

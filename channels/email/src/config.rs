@@ -134,7 +134,8 @@ pub struct AcknowledgementConfig {
     /// they open.
     #[serde(default = "AcknowledgementConfig::default_per_sender_minutes")]
     pub per_sender_minutes: u64,
-    /// The Chinese text; `{reference}` becomes the conversation's reference.
+    /// The Chinese text; `{reference}` becomes the conversation's reference and
+    /// `{response_time}` the first-response target of its queue and priority (`1 小时内`).
     #[serde(default = "AcknowledgementConfig::default_zh")]
     pub zh: String,
     /// The English text, for everyone else.
@@ -147,13 +148,13 @@ impl AcknowledgementConfig {
         60
     }
     fn default_zh() -> String {
-        "您好，我们已收到您的邮件，工单编号 [#{reference}]。客服人员会尽快回复您。\n\n\
+        "您好，我们已收到您的邮件，工单编号 [#{reference}]。预计回复时间：{response_time}。\n\n\
          请注意：我们绝不会向您索取密码、助记词、私钥或短信验证码。"
             .into()
     }
     fn default_en() -> String {
-        "Hello, we have received your email and filed it as [#{reference}]. An agent will answer you as soon as \
-         possible.\n\nPlease note: we will never ask you for your password, recovery phrase, private keys or SMS \
+        "Hello, we have received your email and filed it as [#{reference}]. An agent will answer you \
+         {response_time}.\n\nPlease note: we will never ask you for your password, recovery phrase, private keys or SMS \
          codes."
             .into()
     }

@@ -14,7 +14,7 @@ use crate::domain::{
     Actor, AuthorRole, Conversation, ConversationId, CustomerId, Direction, Message, MessageId, Millis, StatusChange,
     TriageResult, identity, permissions, triage_merge,
 };
-use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, StoreError};
+use crate::store::{Appended, Ingested, NewInbound, NewOutbound, OutboundAuthor, RoutingNote, StoreError};
 
 /// The pseudo-channel that scopes outbound idempotency keys, so an agent reusing a client id
 /// on another conversation still gets the original back.
@@ -354,6 +354,27 @@ pub fn change_status(
     apply_status(conn, conversation, change)
 }
 
+/// Writes a routing decision to the audit log with the priority or queue it changes.
+pub fn record_routing(conn: &Connection, id: &ConversationId, note: &RoutingNote) -> Result<Conversation, StoreError> {
+    let mut c = existing_conversation(conn, id)?;
+    if note.priority.is_some() || note.queue.is_some() {
+        if let Some(priority) = note.priority {
+            c.priority = priority;
+        }
+        if let Some(queue) = &note.queue {
+            c.queue = Some(queue.clone());
+        }
+        c.touch(note.now);
+        execute(
+            conn,
+            "UPDATE conversations SET priority = ?1, queue = ?2, updated_at = ?3 WHERE id = ?4",
+            params![c.priority.as_str(), c.queue, c.updated_at.0, c.id.as_str()],
+        )?;
+    }
+    queries::audit(conn, &c.id, &note.actor, &note.kind, note.detail.clone(), note.now)?;
+    Ok(c)
+}
+
 /// Applies a status change to a loaded conversation and records it in the audit log.
 fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
     let from = c.status;
@@ -402,7 +423,7 @@ fn apply_triage(
     )?;
     let detail = json!({
         "category": t.category, "priority": c.priority, "language": t.language,
-        "confidence": t.confidence, "queue": t.queue, "signal": t.signal, "prior_contacts": prior_contacts,
+        "confidence": t.confidence, "queue": t.queue, "queue_reason": t.queue_reason, "signal": t.signal, "prior_contacts": prior_contacts,
     });
     queries::audit(conn, &c.id, &Actor::System, "triage", detail, now)?;
     Ok(true)

@@ -28,11 +28,12 @@ use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
     Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
-    QuarantineItem, StatusChange, Store, StoreError,
+    QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent, StoredAttachment,
+    Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
+    StoredAttachment,
 };
 
 pub struct SqliteStore {
@@ -103,9 +104,31 @@ impl Store for SqliteStore {
         Box::pin(self.writer.submit(move |c| conversations::append_outbound(c, &message)))
     }
 
-    async fn change_status(&self, id: &ConversationId, change: StatusChange) -> Result<Conversation, StoreError> {
+    fn change_status(
+        &self,
+        id: &ConversationId,
+        change: StatusChange,
+    ) -> BoxFuture<'static, Result<Conversation, StoreError>> {
         let id = id.clone();
-        self.writer.write(move |c| conversations::change_status(c, &id, &change)).await
+        Box::pin(self.writer.submit(move |c| conversations::change_status(c, &id, &change)))
+    }
+
+    fn record_routing(
+        &self,
+        id: &ConversationId,
+        note: RoutingNote,
+    ) -> BoxFuture<'static, Result<Conversation, StoreError>> {
+        let id = id.clone();
+        Box::pin(self.writer.submit(move |c| conversations::record_routing(c, &id, &note)))
+    }
+
+    async fn resolved_since(&self, since: Millis) -> Result<Vec<(AgentId, u32)>, StoreError> {
+        self.read(move |c| queries::resolved_since(c, since)).await
+    }
+
+    async fn last_assignee(&self, customer: &CustomerId) -> Result<Option<AgentId>, StoreError> {
+        let customer = customer.clone();
+        self.read(move |c| queries::last_assignee(c, &customer)).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError> {
@@ -221,6 +244,7 @@ impl Store for SqliteStore {
             supervisor: agent.supervisor,
             disabled: false,
             created_at: Millis::wall(),
+            capacity: agent.capacity,
         };
         let row = created.clone();
         self.writer
@@ -231,8 +255,8 @@ impl Store for SqliteStore {
                 }
                 execute(
                     c,
-                    "INSERT INTO agents (id, login, name, password_hash, skills, supervisor, disabled, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                    "INSERT INTO agents (id, login, name, password_hash, skills, supervisor, disabled, created_at, \
+                     capacity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
                     params![
                         row.id.as_str(),
                         row.login,
@@ -241,6 +265,7 @@ impl Store for SqliteStore {
                         row.skills.join(","),
                         row.supervisor,
                         row.created_at.0,
+                        serde_json::to_string(&row.capacity).unwrap_or_else(|_| "{}".into()),
                     ],
                 )?;
                 Ok(())
@@ -272,6 +297,28 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c| {
                 queries::optional(c, sql, params![disabled, login], rows::agent)?
+                    .ok_or_else(|| StoreError::NotFound(format!("agent {login:?}")))
+            })
+            .await
+    }
+
+    async fn set_agent_routing(
+        &self,
+        login: &str,
+        skills: Option<Vec<String>>,
+        capacity: Option<Capacity>,
+    ) -> Result<Agent, StoreError> {
+        let sql = concat!(
+            "UPDATE agents SET skills = coalesce(?1, skills), capacity = coalesce(?2, capacity) WHERE login = ?3 \
+             RETURNING ",
+            agent_columns!()
+        );
+        let login = login.to_owned();
+        let skills = skills.map(|s| s.join(","));
+        let capacity = capacity.map(|c| serde_json::to_string(&c).unwrap_or_else(|_| "{}".into()));
+        self.writer
+            .write(move |c| {
+                queries::optional(c, sql, params![skills, capacity, login], rows::agent)?
                     .ok_or_else(|| StoreError::NotFound(format!("agent {login:?}")))
             })
             .await

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, Params, Row, params};
 
 use super::rows;
-use crate::domain::{Conversation, ConversationId, CustomerId, Message, Millis};
+use crate::domain::{AgentId, Conversation, ConversationId, CustomerId, Message, Millis};
 use crate::store::{Actor, StoreError};
 
 /// Maps one row to a value.
@@ -73,6 +73,25 @@ pub fn latest_conversation(
          ORDER BY created_at DESC LIMIT 1"
     );
     optional(conn, sql, [customer, channel], rows::conversation)
+}
+
+/// Resolutions per agent since `since`.
+pub fn resolved_since(conn: &Connection, since: Millis) -> Result<Vec<(AgentId, u32)>, StoreError> {
+    let sql = "SELECT substr(actor, 7), count(*) FROM events \
+               WHERE at >= ?1 AND kind = 'status' AND actor LIKE 'agent:%' \
+               AND json_extract(detail, '$.to') = 'resolved' GROUP BY actor ORDER BY actor";
+    all(conn, sql, [since.0], |row| Ok((AgentId(row.get(0)?), row.get(1)?)))
+}
+
+/// The agent a conversation of `customer` was last assigned to, from the audit log: a
+/// reopened conversation has no assignee any more, but its history remembers one.
+pub fn last_assignee(conn: &Connection, customer: &CustomerId) -> Result<Option<AgentId>, StoreError> {
+    let sql = "SELECT json_extract(e.detail, '$.assignee') FROM events e \
+               JOIN conversations c ON c.id = e.conversation_id \
+               WHERE c.customer_id = ?1 AND e.kind = 'status' AND json_extract(e.detail, '$.to') = 'assigned' \
+               ORDER BY e.id DESC LIMIT 1";
+    let found: Option<Option<String>> = optional(conn, sql, [customer.as_str()], |row| Ok(row.get(0)?))?;
+    Ok(found.flatten().map(AgentId))
 }
 
 /// The newest conversation of `customer` with this public reference (references are typed by

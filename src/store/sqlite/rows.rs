@@ -29,7 +29,7 @@ macro_rules! message_columns {
 /// The column list every agent query selects, in the order [`agent`] reads.
 macro_rules! agent_columns {
     () => {
-        "id, login, name, password_hash, skills, supervisor, disabled, created_at"
+        "id, login, name, password_hash, skills, supervisor, disabled, created_at, capacity"
     };
 }
 
@@ -124,6 +124,7 @@ pub fn agent(row: &Row<'_>) -> Result<Agent, StoreError> {
         supervisor: row.get(5)?,
         disabled: row.get(6)?,
         created_at: Millis(row.get(7)?),
+        capacity: json_column(row, 8, "agents.capacity")?.unwrap_or_default(),
     })
 }
 
