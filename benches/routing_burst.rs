@@ -19,6 +19,8 @@ mod options;
 #[allow(dead_code)]
 #[path = "chat_load/client.rs"]
 mod client;
+#[path = "routing_burst/engine.rs"]
+mod engine;
 #[path = "routing_burst/roles.rs"]
 mod roles;
 #[allow(dead_code)]
@@ -39,7 +41,7 @@ use tokio::sync::watch;
 
 use client::Ws;
 use common::Daemon;
-use roles::{AgentRecord, CustomerRecord, Ctx, LoadPlan, LoadRecord, PASSWORD, SECRET};
+use roles::{AgentRecord, Ctx, CustomerRecord, LoadPlan, LoadRecord, PASSWORD, SECRET};
 use stats::{ProcStats, Samples, Summary};
 
 /// Connections being set up at once: within the listener's accept backlog.
@@ -71,6 +73,7 @@ struct Options {
     timeout: f64,
     /// A command run during each burst, `{pid}` standing for the daemon's process id.
     attach: Option<String>,
+    leave_after_ack: bool,
     log_level: String,
 }
 
@@ -87,6 +90,7 @@ impl Default for Options {
             synchronous: "full".into(),
             timeout: 120.0,
             attach: None,
+            leave_after_ack: false,
             log_level: "info".into(),
         }
     }
@@ -104,6 +108,8 @@ const HELP: &str = "routing_burst options (--name VALUE after `--`, or ROUTING_B
   --timeout S         seconds after t0 before a round counts as incomplete (120)
   --attach CMD        shell command run from 1 s before t0 until the burst ends (then SIGINT);
                       {pid} is the daemon's pid, {round} the round number
+  --leave-after-ack B burst customers disconnect once acknowledged, so the daemon sends them no
+                      queue positions or assignment; times then come from the agents (false)
   --log-level L       log.level of the daemon; info or more verbose keeps the daemon timeline (info)";
 
 impl Options {
@@ -122,6 +128,7 @@ impl Options {
                 "synchronous" => o.synchronous = value,
                 "timeout" => o.timeout = value.parse().map_err(|e| bad(&e))?,
                 "attach" => o.attach = Some(value).filter(|v| !v.trim().is_empty()),
+                "leave-after-ack" => o.leave_after_ack = value.parse().map_err(|e| bad(&e))?,
                 "log-level" => o.log_level = value,
                 _ => return Err(format!("unknown option --{name}\n{HELP}")),
             }
@@ -146,7 +153,8 @@ impl Options {
     }
 
     fn capacity(&self) -> u32 {
-        self.capacity.unwrap_or_else(|| ((self.conversations + self.load_customers()).div_ceil(self.agents) + 10) as u32)
+        self.capacity
+            .unwrap_or_else(|| ((self.conversations + self.load_customers()).div_ceil(self.agents) + 10) as u32)
     }
 }
 
@@ -221,6 +229,24 @@ async fn run(opts: Options) {
             "no background load".to_owned()
         }
     );
+    // The engine's own share, best of three (it takes milliseconds).
+    let replay = (0..3)
+        .map(|_| engine::replay(opts.conversations, opts.agents, opts.capacity()))
+        .min_by_key(|r| r.enqueue + r.accept)
+        .expect("three replays");
+    println!(
+        "engine alone (no store, no sockets): {} enqueues in {:.1} ms ({:.1} us each), {} accepts in {:.1} ms ({:.1} us each); {} offers, {} assigned; queue positions to send: {} on enqueue, {} on accept",
+        opts.conversations,
+        replay.enqueue.as_secs_f64() * 1e3,
+        replay.enqueue.as_secs_f64() * 1e6 / opts.conversations as f64,
+        replay.assigned,
+        replay.accept.as_secs_f64() * 1e3,
+        replay.accept.as_secs_f64() * 1e6 / replay.assigned.max(1) as f64,
+        replay.offers,
+        replay.assigned,
+        replay.positions_enqueue,
+        replay.positions_accept
+    );
     let mut rounds = Vec::new();
     for round in 1..=opts.rounds {
         println!();
@@ -250,7 +276,7 @@ async fn run_round(opts: &Options, round: usize) -> Round {
     let pid = daemon.pid().to_string();
     let addr = daemon.address();
     println!("  daemon: pid {pid}, listening on {addr}");
-    let ctx = Arc::new(Ctx::new(addr, opts.reply_every));
+    let ctx = Arc::new(Ctx::new(addr, opts.reply_every, opts.leave_after_ack));
     let (stop_tx, stop_rx) = watch::channel(false);
 
     let started = Instant::now();
@@ -305,13 +331,9 @@ async fn run_round(opts: &Options, round: usize) -> Round {
     let mut customers = Vec::new();
     for (i, result) in connected {
         match result {
-            Ok(ws) => customers.push(tokio::spawn(roles::burst_customer(
-                ctx.clone(),
-                i,
-                ws,
-                go_rx.clone(),
-                stop_rx.clone(),
-            ))),
+            Ok(ws) => {
+                customers.push(tokio::spawn(roles::burst_customer(ctx.clone(), i, ws, go_rx.clone(), stop_rx.clone())))
+            }
             Err(e) => ctx.problem(format!("burst customer setup: {e}")),
         }
     }
@@ -350,7 +372,7 @@ async fn run_round(opts: &Options, round: usize) -> Round {
     let complete = loop {
         let done = ctx.acked.load(Relaxed) >= target
             && ctx.agent_assigned.load(Relaxed) >= target
-            && ctx.customer_assigned.load(Relaxed) >= target;
+            && (opts.leave_after_ack || ctx.customer_assigned.load(Relaxed) >= target);
         if done {
             break true;
         }
@@ -392,11 +414,8 @@ async fn run_round(opts: &Options, round: usize) -> Round {
     let problems = ctx.problems.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let burst: HashSet<String> =
         records.iter().filter(|r| !r.conversation.is_empty()).map(|r| r.conversation.clone()).collect();
-    let timeline = opts
-        .log_level
-        .ne("warn")
-        .then(|| timeline::read(&daemon.logs(), t0_wall, &burst))
-        .filter(|t| t.actions > 0);
+    let timeline =
+        opts.log_level.ne("warn").then(|| timeline::read(&daemon.logs(), t0_wall, &burst)).filter(|t| t.actions > 0);
     let after_t0 = |at: u64| at.saturating_sub(t0) as f64 / 1000.0;
 
     // The agents' side, by conversation: the first offer and the assignment after t0.

@@ -31,6 +31,9 @@ pub struct Ctx {
     pub addr: SocketAddr,
     /// Agents reply to one customer message of the background load in this many (0: never).
     pub reply_every: u64,
+    /// Burst customers close their connection once acknowledged (a diagnostic: the daemon
+    /// then has nobody to send queue positions or the assignment to).
+    pub leave_after_ack: bool,
     /// Set just before t0: assignments seen from then on belong to the burst.
     pub started: AtomicBool,
     /// Burst customers whose opening message was acknowledged, and who were told of their
@@ -45,11 +48,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(addr: SocketAddr, reply_every: u64) -> Self {
+    pub fn new(addr: SocketAddr, reply_every: u64, leave_after_ack: bool) -> Self {
         Self {
             epoch: Instant::now(),
             addr,
             reply_every,
+            leave_after_ack,
             started: AtomicBool::new(false),
             acked: AtomicU64::new(0),
             customer_assigned: AtomicU64::new(0),
@@ -136,6 +140,11 @@ pub async fn burst_customer(
                 rec.ack = Some(now);
                 rec.conversation = Frame::field(&f.conversation_id).to_owned();
                 ctx.acked.fetch_add(1, Relaxed);
+                if ctx.leave_after_ack {
+                    let _ = ws.close(None).await;
+                    let _ = stop.changed().await;
+                    return rec;
+                }
             }
             "assigned" if rec.assigned.is_none() => {
                 rec.assigned = Some(now);

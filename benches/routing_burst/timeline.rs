@@ -43,7 +43,8 @@ pub fn read(logs: &str, t0: OffsetDateTime, burst: &HashSet<String>) -> Timeline
             continue;
         }
         let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        let Some(stage) = entry.get("message").and_then(|m| m.as_str()).and_then(|m| NAMES.iter().position(|n| *n == m))
+        let Some(stage) =
+            entry.get("message").and_then(|m| m.as_str()).and_then(|m| NAMES.iter().position(|n| *n == m))
         else {
             continue;
         };
@@ -51,7 +52,8 @@ pub fn read(logs: &str, t0: OffsetDateTime, burst: &HashSet<String>) -> Timeline
         if !burst.contains(conversation) {
             continue;
         }
-        let Some(when) = entry.get("timestamp").and_then(|t| t.as_str()).and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        let Some(when) =
+            entry.get("timestamp").and_then(|t| t.as_str()).and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
         else {
             continue;
         };
