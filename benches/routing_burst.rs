@@ -11,6 +11,12 @@
 //! Every option is `--name VALUE` after `--`, or the environment variable `ROUTING_BURST_NAME`;
 //! `--help` lists them. Each round runs on a fresh release daemon started privately on a free
 //! loopback port with a temporary database; the clients share the machine's cores with it.
+//!
+//! Besides the client-side figures, each round prints the daemon's own timeline of the burst
+//! (its `Triaged`, `Offered` and `Assigned` log lines: how long conversations waited for the
+//! routing task), and the run starts with the same burst replayed through the routing engine
+//! alone, which is the engine's CPU share. `--synchronous normal` (no fsync per commit) and
+//! `--leave-after-ack true` (nobody to send queue positions to) take one cost out each.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
