@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use futures::{StreamExt, stream};
 use serde_json::json;
 use switchboard_channel::CustomerEvent;
 use switchboard_routing::{Action, Decision, RevokeReason, StatusReason};
@@ -13,11 +14,11 @@ use super::convert::{domain_agent_id, domain_conversation_id, domain_priority};
 use super::driver::Driver;
 use super::hours;
 use crate::agent_wire::frames::ConsoleFrame;
-use crate::agent_wire::view;
+use crate::agent_wire::view::{self, ConversationView, Summary};
 use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
-use crate::hub::Frame;
-use crate::store::{RoutingNote, StatusChange, StoreError};
+use crate::hub::{Frame, Shown};
+use crate::store::{RoutingNote, StatusChange, Store, StoreError};
 
 fn frame(json: String) -> Frame {
     Arc::from(json)
@@ -40,6 +41,7 @@ impl Driver {
                 (action, write)
             })
             .collect();
+        let mut recorded = Vec::with_capacity(steps.len());
         for (action, write) in steps {
             let written = match write {
                 Some(write) => match write.await {
@@ -63,7 +65,17 @@ impl Driver {
                 },
                 None => None,
             };
-            self.announce(action, written, now).await;
+            recorded.push((action, written));
+        }
+        // What the frames show is read for several actions at once, and used in order.
+        let store = self.store.clone();
+        let wanted: Vec<_> = recorded.iter().map(|(action, written)| (shows(action), written.clone())).collect();
+        let mut views = stream::iter(wanted)
+            .map(|(shows, written)| load_view(store.clone(), shows, written))
+            .buffered(VIEWS_AT_ONCE);
+        for (action, written) in recorded {
+            let view = views.next().await.flatten();
+            self.announce(action, written, view, now).await;
         }
     }
 
@@ -129,11 +141,11 @@ impl Driver {
     }
 
     /// Tells whoever an action concerns, once its write (if any) is recorded.
-    async fn announce(&mut self, action: Action, written: Option<Conversation>, now: Millis) {
+    async fn announce(&mut self, action: Action, written: Option<Conversation>, view: Option<View>, now: Millis) {
         match action {
             Action::Offer { offer_id, agent, expires_at, .. } => {
-                let Some(c) = written else { return };
-                match view::load_summary(self.store.as_ref(), &c).await {
+                let (Some(c), Some(View::Summary(summary))) = (written, view) else { return };
+                match summary {
                     Ok(summary) => {
                         let expires_in_s = ((expires_at.0 - now.0).max(0) as u64).div_ceil(1000);
                         let f = ConsoleFrame::Offer {
@@ -153,8 +165,8 @@ impl Driver {
                 tracing::info!(conversation_id = %conversation, agent_id = %agent, reason = reason.as_str(), "Offer revoked");
             }
             Action::Assigned { agent, .. } => {
-                if let Some(c) = written {
-                    self.announce_assignment(&c, &domain_agent_id(&agent)).await;
+                if let (Some(c), Some(View::Conversation(loaded))) = (written, view) {
+                    self.announce_assignment(&c, &domain_agent_id(&agent), loaded);
                 }
             }
             // Recorded by its write; the agent heard `unassigned` just before.
@@ -228,9 +240,9 @@ impl Driver {
 
     /// Tells the agent (the whole conversation, ending the hold on its frames) and the
     /// customer (the agent's name).
-    async fn announce_assignment(&self, c: &Conversation, agent: &AgentId) {
+    fn announce_assignment(&self, c: &Conversation, agent: &AgentId, loaded: Result<(ConversationView, Shown), StoreError>) {
         self.events.publish(Event::Conversation(c.clone()));
-        match view::load_conversation_with_ids(self.store.as_ref(), c).await {
+        match loaded {
             Ok((conversation, shown)) => {
                 let assigned = frame(ConsoleFrame::Assigned { conversation }.to_json());
                 self.hub.release(&c.id, Some((assigned, shown)));
@@ -240,10 +252,7 @@ impl Driver {
                 self.hub.release(&c.id, None);
             }
         }
-        let name = match self.store.agent(agent).await {
-            Ok(Some(a)) => a.name,
-            _ => String::new(),
-        };
+        let name = self.stats.name_of(agent).unwrap_or_default().to_owned();
         let event = CustomerEvent::Assigned { conversation_id: c.id.to_string(), agent_name: name };
         self.events.live().push(c.channel, &c.customer_id, &event, None);
         tracing::info!(conversation_id = %c.id, agent_id = %agent, "Assigned");
@@ -291,6 +300,39 @@ impl Driver {
             Err(e) => tracing::warn!(conversation_id = %id, error = %e, "Conversation not read"),
         }
     }
+}
+
+/// Views read for the frames of that many actions at once.
+const VIEWS_AT_ONCE: usize = 8;
+
+/// What an action's frame shows, read from the store.
+enum View {
+    Summary(Result<Summary, StoreError>),
+    Conversation(Result<(ConversationView, Shown), StoreError>),
+}
+
+/// Which view an action's frame shows.
+#[derive(Clone, Copy)]
+enum Shows {
+    Summary,
+    Conversation,
+}
+
+fn shows(action: &Action) -> Option<Shows> {
+    match action {
+        Action::Offer { .. } => Some(Shows::Summary),
+        Action::Assigned { .. } => Some(Shows::Conversation),
+        _ => None,
+    }
+}
+
+/// Reads the view an offer or an assignment shows, for a conversation whose write succeeded.
+async fn load_view(store: Arc<dyn Store>, shows: Option<Shows>, written: Option<Conversation>) -> Option<View> {
+    let c = written?;
+    Some(match shows? {
+        Shows::Summary => View::Summary(view::load_summary(store.as_ref(), &c).await),
+        Shows::Conversation => View::Conversation(view::load_conversation_with_ids(store.as_ref(), &c).await),
+    })
 }
 
 /// A status move routing makes on its own.

@@ -60,6 +60,11 @@ impl StatsFeed {
         self.names.insert(agent.id.clone(), agent.name.clone());
     }
 
+    /// An agent's name, as customers are told it.
+    pub(super) fn name_of(&self, agent: &AgentId) -> Option<&str> {
+        self.names.get(agent).map(String::as_str)
+    }
+
     pub(super) fn subscribe(&mut self, agent: AgentId) {
         self.subscribers.insert(agent);
         // The first frame comes at once.
