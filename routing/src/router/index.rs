@@ -37,9 +37,9 @@ impl Router {
             {
                 let key = (Reverse(spare), agent.last_offer_at, id.clone());
                 if add {
-                    ranking.insert(key);
+                    ranking.insert(&agent.skills, key);
                 } else {
-                    ranking.remove(&key);
+                    ranking.remove(&agent.skills, &key);
                 }
             }
         }
@@ -79,7 +79,7 @@ impl Router {
         let ranking = self.ready.entry(channel.clone()).or_default();
         for (id, agent) in &self.agents {
             if let Some(spare) = agent.spare_on(channel).filter(|_| agent.is_available()) {
-                ranking.insert((Reverse(spare), agent.last_offer_at, id.clone()));
+                ranking.insert(&agent.skills, (Reverse(spare), agent.last_offer_at, id.clone()));
             }
         }
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::Router;
-use super::state::LineKey;
+use super::state::{LineKey, ReadyKey};
 use crate::action::Action;
 use crate::agent::Agent;
 use crate::deadline::Deadline;
@@ -95,26 +95,40 @@ impl Router {
     /// `reoffer_after` has passed.
     pub(super) fn pick_agent(&self, now: Millis, conversation: &ConversationId) -> Option<AgentId> {
         let waiting = self.waiting_ref(conversation)?;
-        let takes = |id: &AgentId, agent: &Agent| {
-            agent.is_available()
-                && agent.spare_on(&waiting.entry.channel).is_some()
-                && meets(&agent.skills, &waiting.needs)
-                && waiting.skipped.get(id).is_none_or(|from| *from <= now)
-        };
         if let Some(sticky) = &waiting.sticky {
-            return self.agents.get(sticky).filter(|agent| takes(sticky, agent)).map(|_| sticky.clone());
+            let takes = self.agents.get(sticky).is_some_and(|agent| {
+                agent.is_available()
+                    && agent.spare_on(&waiting.entry.channel).is_some()
+                    && meets(&agent.skills, &waiting.needs)
+                    && waiting.skipped.get(sticky).is_none_or(|from| *from <= now)
+            });
+            return takes.then(|| sticky.clone());
         }
-        let mut again = None;
-        for (_, _, id) in self.ready.get(&waiting.entry.channel)? {
-            if !self.agents.get(id).is_some_and(|agent| takes(id, agent)) {
+        // The best fresh agent, else the best one asked before, across the groups meeting the
+        // needs; within a group only agents in their back-off are passed over.
+        let (mut fresh, mut again): (Option<&ReadyKey>, Option<&ReadyKey>) = (None, None);
+        for (skills, group) in &self.ready.get(&waiting.entry.channel)?.by_skills {
+            if !meets(skills, &waiting.needs) {
                 continue;
             }
-            if !waiting.skipped.contains_key(id) {
-                return Some(id.clone());
+            for key in group {
+                match waiting.skipped.get(&key.2) {
+                    None => {
+                        if fresh.is_none_or(|best| key < best) {
+                            fresh = Some(key);
+                        }
+                        break;
+                    }
+                    Some(from) if *from <= now => {
+                        if again.is_none_or(|best| key < best) {
+                            again = Some(key);
+                        }
+                    }
+                    Some(_) => {}
+                }
             }
-            again.get_or_insert(id);
         }
-        again.cloned()
+        fresh.or(again).map(|(_, _, id)| id.clone())
     }
 
     fn make_offer(&mut self, now: Millis, conversation: &ConversationId, agent: &AgentId, out: &mut Vec<Action>) {
