@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use switchboard_routing::{
-    Action, AgentId, AgentProfile, ConversationId, LanguageRule, Millis, OfferId, PreferredSkill, Priority, QueueConfig,
-    QueueEntry, Router, RoutingConfig, Status,
+    Action, AgentId, AgentProfile, ConversationId, LanguageRule, Millis, OfferId, PreferredSkill, Priority,
+    QueueConfig, QueueEntry, Router, RoutingConfig, Status,
 };
 
 const AGENTS: usize = 1_000;
@@ -47,8 +47,7 @@ fn config() -> RoutingConfig {
         ..QueueConfig::new(name).with_skills(skills.iter().copied())
     };
     let mut refunds = queue("refunds", &["refund"]);
-    refunds.preferred =
-        vec![PreferredSkill { skill: "refund".into(), level: 2, relax_after: Duration::from_secs(30) }];
+    refunds.preferred = vec![PreferredSkill { skill: "refund".into(), level: 2, relax_after: Duration::from_secs(30) }];
     RoutingConfig {
         queues: vec![queue("general", &[]), queue("chinese", &["zh"]), refunds, queue("english", &["en"])],
         ..RoutingConfig::default()

@@ -58,7 +58,9 @@ pub(crate) fn require(skills: &mut Skills, name: &str, level: u8) {
 
 /// The first requirement `have` does not meet.
 pub(crate) fn first_missing<'a>(have: &Skills, need: &'a Skills) -> Option<(&'a str, u8)> {
-    need.iter().find(|(name, level)| have.get(*name).is_none_or(|had| had < level)).map(|(name, level)| (name.as_str(), *level))
+    need.iter()
+        .find(|(name, level)| have.get(*name).is_none_or(|had| had < level))
+        .map(|(name, level)| (name.as_str(), *level))
 }
 
 pub(crate) fn meets(have: &Skills, need: &Skills) -> bool {

@@ -174,6 +174,9 @@ impl Router {
         {
             self.with_agent(agent, |state| state.missed_in_a_row = 0);
             self.assign(now, waiting.entry, agent, waiting.raised, &mut out);
+            // The offer became the assignment: the agent has exactly the room they had, in which
+            // nothing was waiting for them.
+            self.to_fill.remove(agent);
         }
         self.settle(now, &mut out);
         Ok(out)
