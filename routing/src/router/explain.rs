@@ -65,7 +65,7 @@ impl<'a> NotChosen<'a> {
                     Reason::Lack(skill, level) => format!("lack {}", spell(skill, *level)),
                     Reason::Declined => "declined or let it lapse before".to_owned(),
                     Reason::RankedLower => {
-                        format!("rank after {chosen} (less spare {channel} capacity or offered more recently)")
+                        format!("rank after {chosen} on spare {channel} capacity or time since their last offer")
                     }
                     Reason::AtCapacity => format!("at {channel} capacity"),
                     Reason::Away => "away or disconnected".to_owned(),
