@@ -10,6 +10,7 @@ mod offers;
 mod ordering;
 mod positions;
 mod presence;
+mod properties;
 mod restore;
 mod skills;
 mod sla;
