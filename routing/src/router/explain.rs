@@ -186,9 +186,10 @@ impl Router {
         let mut runner_up: Option<&ReadyKey> = None;
         let ranking = self.ready.get(channel);
         let groups = ranking.into_iter().flat_map(|ranking| &ranking.by_skills);
+        let chosen_key = self.ready_key(chosen, channel);
         for (skills, group) in groups {
             let others_in_group = group.iter().filter(|key| key.2 != *chosen);
-            let count = group.len() - usize::from(skills == &agent.skills && group.iter().any(|key| key.2 == *chosen));
+            let count = group.len() - usize::from(chosen_key.as_ref().is_some_and(|key| group.contains(key)));
             if let Some(sticky) = waiting.sticky.as_ref().filter(|sticky| *sticky != chosen) {
                 others.add(Reason::Reserved(sticky), count, others_in_group.map(|key| &key.2));
             } else if let Some((skill, level)) = first_missing(skills, &waiting.needs) {
@@ -198,8 +199,7 @@ impl Router {
                     .skipped
                     .keys()
                     .filter(|other| *other != chosen)
-                    .filter(|other| self.agents.get(*other).is_some_and(|state| state.skills == *skills))
-                    .filter(|other| group.iter().any(|key| key.2 == **other))
+                    .filter(|other| self.ready_key(other, channel).is_some_and(|key| group.contains(&key)))
                     .collect();
                 let lower = others_in_group.filter(|key| !declined.contains(&&key.2));
                 let mut lower = lower.peekable();

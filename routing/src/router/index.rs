@@ -4,10 +4,16 @@
 use std::cmp::Reverse;
 
 use super::Router;
-use super::state::{Place, PoolKey, Reported};
+use super::state::{Place, PoolKey, ReadyKey, Reported};
 use crate::agent::{Agent, Presence};
 use crate::ids::{AgentId, ChannelName, ConversationId};
 use crate::skills::{Skills, meets};
+
+/// Where `agent` ranks on `channel`: only an available agent with room there is ranked.
+fn ready_key(agent: &Agent, id: &AgentId, channel: &ChannelName) -> Option<ReadyKey> {
+    let spare = agent.spare_on(channel).filter(|_| agent.is_available())?;
+    Some((Reverse(spare), agent.last_offer_at, id.clone()))
+}
 
 impl Router {
     /// Changes an agent and re-indexes them. An agent who gained room or became available is
@@ -32,10 +38,9 @@ impl Router {
             return;
         };
         for channel in &self.channels {
-            if let Some(spare) = agent.spare_on(channel).filter(|_| agent.is_available())
+            if let Some(key) = ready_key(agent, id, channel)
                 && let Some(ranking) = self.ready.get_mut(channel)
             {
-                let key = (Reverse(spare), agent.last_offer_at, id.clone());
                 if add {
                     ranking.insert(&agent.skills, key);
                 } else {
@@ -78,10 +83,15 @@ impl Router {
         }
         let ranking = self.ready.entry(channel.clone()).or_default();
         for (id, agent) in &self.agents {
-            if let Some(spare) = agent.spare_on(channel).filter(|_| agent.is_available()) {
-                ranking.insert(&agent.skills, (Reverse(spare), agent.last_offer_at, id.clone()));
+            if let Some(key) = ready_key(agent, id, channel) {
+                ranking.insert(&agent.skills, key);
             }
         }
+    }
+
+    /// The agent's key in the ranking of `channel`, if they are in it.
+    pub(super) fn ready_key(&self, id: &AgentId, channel: &ChannelName) -> Option<ReadyKey> {
+        ready_key(self.agents.get(id)?, id, channel)
     }
 
     /// Puts a waiting conversation in its queue's line under its current key.
