@@ -12,7 +12,7 @@ use super::state::{ReadyKey, Waiting};
 use crate::action::{Action, MoveReason};
 use crate::config::LanguageRule;
 use crate::decision::{Decision, DecisionKind};
-use crate::ids::{AgentId, ChannelName, ConversationId, QueueName};
+use crate::ids::{AgentId, ChannelName, ConversationId};
 use crate::millis::Millis;
 use crate::skills::{describe, first_missing, spell};
 
@@ -297,30 +297,25 @@ impl Router {
         self.decision(Some(id), None, DecisionKind::Breached, text)
     }
 
-    /// Explains a move just made, from `from` to where the conversation now waits.
-    pub(super) fn explain_moved(
-        &self,
-        id: &ConversationId,
-        from: &QueueName,
-        reason: MoveReason,
-        at: Millis,
-    ) -> Decision {
+    /// Explains a move just made from queue `from` (by position) to where the conversation now
+    /// waits.
+    pub(super) fn explain_moved(&self, id: &ConversationId, from: usize, reason: MoveReason) -> Decision {
+        let from_queue = self.queue_config(from);
         let text = match self.waiting_ref(id) {
             Some(waiting) => {
-                let because = match reason {
-                    MoveReason::SlaBreach => "it breached its first-response target there".to_owned(),
-                    MoveReason::Overflow => {
-                        format!("it waited {} there", seconds(at.since(waiting.entry.waiting_since)))
-                    }
+                let because = match (reason, &from_queue.overflow) {
+                    (MoveReason::Overflow, Some(overflow)) => format!("it waited {} there", seconds(overflow.after)),
+                    _ => "it breached its first-response target there".to_owned(),
                 };
                 format!(
-                    "{id} moves from {from} to {} because {because}; it now waits for {}; {}",
+                    "{id} moves from {} to {} because {because}; it now waits for {}; {}",
+                    from_queue.name,
                     waiting.entry.queue,
                     self.needs_text(waiting),
                     self.due_text(waiting)
                 )
             }
-            None => format!("{id} moves from {from}"),
+            None => format!("{id} moves from {}", from_queue.name),
         };
         self.decision(Some(id), None, DecisionKind::Moved, text)
     }

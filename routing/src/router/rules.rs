@@ -215,8 +215,8 @@ impl Router {
         self.line(id, None);
         self.pool(id);
         self.to_place.insert(id.clone());
+        out.push(Action::Explain(self.explain_moved(id, from, reason)));
         let (from, to) = (self.queue_config(from).name.clone(), self.queue_config(to).name.clone());
-        out.push(Action::Explain(self.explain_moved(id, &from, reason, at)));
         out.push(Action::Moved { conversation: id.clone(), from, to, reason });
         if let Some(offer) = offered {
             let agent = self.offers.get(&offer).map(|offer| offer.agent.clone());

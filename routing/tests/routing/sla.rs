@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use switchboard_routing::{Action, MoveReason, Overflow, Priority, QueueConfig, QueueEntry};
+use switchboard_routing::{Action, DecisionKind, MoveReason, Overflow, Priority, QueueConfig, QueueEntry};
 
-use crate::support::{accept, connect, decisions, enqueue, line, only_offer, router_with, t};
+use crate::support::{accept, connect, decisions, enqueue, explanations, line, only_offer, router_with, t};
 
 fn targets(pairs: &[(Priority, u64)]) -> BTreeMap<Priority, Duration> {
     pairs.iter().map(|(priority, s)| (*priority, Duration::from_secs(*s))).collect()
@@ -150,4 +150,38 @@ fn near_breach_rises_above_the_same_priority_but_not_above_urgent() {
         [Action::SlaBreached { conversation: "normal".into(), queue: "general".into(), priority: Priority::High }]
     );
     assert_eq!(line(&router, "general"), ["urgent", "normal", "high"]);
+}
+
+#[test]
+fn overflow_chains_move_step_by_step_and_explain_each_move() {
+    let step = |name: &str, to: &str| QueueConfig {
+        overflow: Some(Overflow { queue: to.into(), after: Duration::from_secs(10) }),
+        ..QueueConfig::new(name)
+    };
+    let mut router = router_with(vec![step("general", "second"), step("second", "third"), QueueConfig::new("third")]);
+    let _ = enqueue(&mut router, t(0), normal("c1", 0));
+    let actions = router.tick(t(10));
+    let moved = explanations(&actions).into_iter().find(|d| d.kind == DecisionKind::Moved).expect("explained");
+    assert!(moved.text.starts_with("c1 moves from general to second because it waited 10 s there"), "{}", moved.text);
+    assert_eq!(line(&router, "second"), ["c1"]);
+    assert_eq!(router.next_deadline(), Some(t(20)), "counted from entering second");
+    let _ = router.tick(t(20));
+    assert_eq!(line(&router, "third"), ["c1"]);
+    assert_eq!(router.next_deadline(), None);
+}
+
+#[test]
+fn a_breached_conversation_stays_raised_when_requeued() {
+    let queue = QueueConfig { first_response: targets(&[(Priority::Normal, 60)]), ..QueueConfig::new("general") };
+    let mut router = router_with(vec![queue]);
+    let _ = enqueue(&mut router, t(0), normal("c1", 0));
+    let _ = router.tick(t(60));
+    assert_eq!(router.waiting(&"general".into())[0].priority, Priority::High);
+    let _ = connect(&mut router, t(61), "ann", 1, &[]);
+    let offer = router.waiting(&"general".into())[0].offer.clone().expect("offered to ann");
+    let _ = router.accept(t(62), &offer.1, &offer.0).expect("open offer");
+    // Put back in the queue by someone: still one level up, and no second breach.
+    let actions = decisions(enqueue(&mut router, t(70), normal("c1", 0)));
+    assert!(!actions.iter().any(|a| matches!(a, Action::SlaBreached { .. })), "{actions:#?}");
+    assert_eq!(router.waiting(&"general".into())[0].priority, Priority::High);
 }
