@@ -224,10 +224,7 @@ impl Router {
             Some(Routed::Assigned(assignment)) => assignment.entry.channel.clone(),
             None => return Err(RoutingError::UnknownConversation(conversation.clone())),
         };
-        let assigned_on = target.assigned.values().filter(|held| **held == channel).count();
-        if target.assigned.len() >= target.capacity.total as usize
-            || target.capacity.on(&channel).is_some_and(|limit| assigned_on >= limit as usize)
-        {
+        if !target.can_be_assigned(&channel) {
             return Err(RoutingError::AgentAtCapacity(agent.clone()));
         }
         let mut out = Vec::new();
