@@ -102,7 +102,7 @@ impl Router {
         self.fire_due(now, &mut out);
         if !self.agents.contains_key(&profile.id) {
             self.agents.insert(profile.id.clone(), Agent::new(now));
-            self.index_agent(&profile.id, true);
+            self.index_agent(&profile.id, true, true);
         }
         let serves = self.served_by(&profile.skills);
         let before = self.agents.get(&profile.id).map(|agent| agent.presence);
@@ -355,7 +355,7 @@ impl Router {
                 self.requeue(now, assignment.entry, carried, (agent, &because, false), out);
             }
         }
-        self.index_agent(agent, false);
+        self.index_agent(agent, false, true);
         self.agents.remove(agent);
         self.to_fill.remove(agent);
     }

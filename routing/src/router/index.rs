@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 
 use super::Router;
 use super::state::{Place, PoolKey, ReadyKey, Reported};
-use crate::agent::{Agent, Presence};
+use crate::agent::Agent;
 use crate::ids::{AgentId, ChannelName, ConversationId};
 use crate::skills::{Skills, meets};
 
@@ -19,21 +19,25 @@ impl Router {
     /// Changes an agent and re-indexes them. An agent who gained room or became available is
     /// noted, so matching looks for work for them.
     pub(super) fn with_agent<R>(&mut self, id: &AgentId, change: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-        let (load, presence) = self.agents.get(id).map(|agent| (agent.load(), agent.presence))?;
-        self.index_agent(id, false);
+        let (load, available) = self.agents.get(id).map(|agent| (agent.load(), agent.is_available()))?;
+        self.index_agent(id, false, false);
         let agent = self.agents.get_mut(id)?;
         let result = change(agent);
-        let gained = agent.load() < load || (agent.is_available() && presence != Presence::Available);
-        self.index_agent(id, true);
+        let now_available = agent.is_available();
+        let gained = agent.load() < load || (now_available && !available);
+        if now_available != available {
+            self.index_presence(id, available, false);
+        }
+        self.index_agent(id, true, now_available != available);
         if gained {
             self.to_fill.insert(id.clone());
         }
         Some(result)
     }
 
-    /// Adds the agent to (or removes them from) the channel rankings, the presence sets and the
-    /// figures of the queues they serve, exactly as their current state says.
-    pub(super) fn index_agent(&mut self, id: &AgentId, add: bool) {
+    /// Adds the agent to (or removes them from) the channel rankings, the figures of the queues
+    /// they serve and, with `presence`, the presence sets, exactly as their current state says.
+    pub(super) fn index_agent(&mut self, id: &AgentId, add: bool, presence: bool) {
         let Some(agent) = self.agents.get(id) else {
             return;
         };
@@ -48,12 +52,13 @@ impl Router {
                 }
             }
         }
-        let presence_set = if agent.is_available() { &mut self.available } else { &mut self.unavailable };
-        if add {
-            presence_set.insert(id.clone());
-        } else {
-            presence_set.remove(id);
+        let available = agent.is_available();
+        if presence {
+            self.index_presence(id, available, add);
         }
+        let Some(agent) = self.agents.get(id) else {
+            return;
+        };
         let (slots, free) = (agent.capacity.total as usize, agent.spare_total());
         for &queue in &agent.serves {
             let line = &mut self.lines[queue];
@@ -68,6 +73,16 @@ impl Router {
                 line.slots -= slots;
                 line.free -= free;
             }
+        }
+    }
+
+    /// Adds the agent to (or removes them from) the set of available or of unavailable agents.
+    fn index_presence(&mut self, id: &AgentId, available: bool, add: bool) {
+        let set = if available { &mut self.available } else { &mut self.unavailable };
+        if add {
+            set.insert(id.clone());
+        } else {
+            set.remove(id);
         }
     }
 
