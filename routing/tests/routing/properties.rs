@@ -70,17 +70,50 @@ fn profiles() -> Vec<AgentProfile> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Enqueue { queue: usize, priority: usize, channel: usize, language: usize, sticky: Option<usize>, age_s: i64 },
-    Retriage { pick: usize, queue: usize, priority: usize },
-    Remove { pick: usize },
-    Connect { agent: usize, available: bool },
-    Disconnect { agent: usize },
-    SetStatus { agent: usize, available: bool },
-    Accept { pick: usize },
-    Decline { pick: usize },
-    Release { pick: usize },
-    Transfer { pick: usize, agent: usize },
-    Tick,
+    Enqueue {
+        queue: usize,
+        priority: usize,
+        channel: usize,
+        language: usize,
+        sticky: Option<usize>,
+        age_s: i64,
+    },
+    Retriage {
+        pick: usize,
+        queue: usize,
+        priority: usize,
+    },
+    Remove {
+        pick: usize,
+    },
+    Connect {
+        agent: usize,
+        available: bool,
+    },
+    Disconnect {
+        agent: usize,
+    },
+    SetStatus {
+        agent: usize,
+        available: bool,
+    },
+    Accept {
+        pick: usize,
+    },
+    Decline {
+        pick: usize,
+    },
+    Release {
+        pick: usize,
+    },
+    Transfer {
+        pick: usize,
+        agent: usize,
+    },
+    /// Time passes beyond the usual step: deadlines fire late or in bunches.
+    Tick {
+        advance_s: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -104,7 +137,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(|pick| Op::Decline { pick }),
         2 => any::<usize>().prop_map(|pick| Op::Release { pick }),
         1 => (any::<usize>(), 0..5usize).prop_map(|(pick, agent)| Op::Transfer { pick, agent }),
-        2 => Just(Op::Tick),
+        2 => (0..40i64).prop_map(|advance_s| Op::Tick { advance_s }),
     ]
 }
 
@@ -271,11 +304,14 @@ impl Model {
                 Some(id) => self.router.transfer_to_agent(now, &id, &profiles[*agent].id),
                 None => Ok(self.router.tick(now)),
             },
-            Op::Tick => Ok(self.router.tick(now)),
+            Op::Tick { advance_s } => {
+                self.now = Millis(now.0 + advance_s * 1000);
+                Ok(self.router.tick(self.now))
+            }
         };
         if result.is_err() {
             // A refusal fires nothing; the driver ticks because deadlines may be due.
-            let _ = self.router.tick(now);
+            let _ = self.router.tick(self.now);
         }
     }
 
