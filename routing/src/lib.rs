@@ -42,7 +42,9 @@
 //! ```
 //!
 //! A refused event (`Err`) changed nothing; its [`RoutingError::code`] is the protocol's error
-//! code for the `error` frame.
+//! code for the `error` frame. [`Action::Explain`] changes no state: it is for the audit log and
+//! supervisors. [`Router::queue_stats`], [`Router::agents`] and [`Router::waiting`] are read-only
+//! views for dashboards.
 //!
 //! # Rules
 //!
