@@ -16,9 +16,19 @@ use crate::offer::Offer;
 use crate::skills::meets;
 
 impl Router {
-    /// Offers what the event made offerable: first the conversations noted, in line order, then
-    /// work for the agents noted.
+    /// Offers what the event made offerable. Agents who gained room go first, each taking the
+    /// head of what they can serve, so line order holds even when a newcomer arrives in the same
+    /// event; then the conversations noted, in line order, look for an agent.
     pub(super) fn match_pending(&mut self, now: Millis, out: &mut Vec<Action>) {
+        while let Some(agent) = self.to_fill.pop_first() {
+            while let Some(conversation) = self.find_work(now, &agent) {
+                // Usually this agent; another only when they rank higher for it.
+                let Some(to) = self.pick_agent(now, &conversation) else {
+                    break;
+                };
+                self.make_offer(now, &conversation, &to, out);
+            }
+        }
         let mut pending: Vec<(LineKey, ConversationId)> = std::mem::take(&mut self.to_place)
             .into_iter()
             .filter_map(|id| self.waiting_ref(&id).filter(|w| w.offer.is_none()).map(|w| (w.key.clone(), id)))
@@ -29,16 +39,6 @@ impl Router {
                 self.make_offer(now, &conversation, &agent, out);
             }
         }
-        while let Some(agent) = self.to_fill.pop_first() {
-            while let Some(conversation) = self.find_work(now, &agent) {
-                // Usually this agent; another only when they rank higher for it.
-                let Some(to) = self.pick_agent(now, &conversation) else {
-                    break;
-                };
-                self.make_offer(now, &conversation, &to, out);
-            }
-        }
-        self.to_place.clear();
     }
 
     /// The first conversation in line order across everything `agent` could be offered now:
