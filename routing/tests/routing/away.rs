@@ -106,3 +106,14 @@ fn missed_offers_give_back_too() {
     assert!(offers(&actions).is_empty(), "nobody is available");
     assert_eq!(router.waiting(&"general".into()).len(), 2);
 }
+
+#[test]
+fn reconnecting_as_away_gives_back_too() {
+    let mut router = giving_back();
+    let _ = connect(&mut router, t(0), "ann", 1, &[]);
+    let held = only_offer(&enqueue(&mut router, t(1), general("c1", Priority::Normal, t(1))));
+    let _ = accept(&mut router, t(2), &held);
+    let _ = router.agent_disconnected(t(3), &"ann".into());
+    let actions = router.agent_connected(t(10), AgentProfile::new("ann", 1), Status::Away);
+    assert!(decisions(actions).contains(&Action::Requeued { conversation: "c1".into(), queue: "general".into() }));
+}

@@ -185,3 +185,17 @@ fn a_breached_conversation_stays_raised_when_requeued() {
     assert!(!actions.iter().any(|a| matches!(a, Action::SlaBreached { .. })), "{actions:#?}");
     assert_eq!(router.waiting(&"general".into())[0].priority, Priority::High);
 }
+
+#[test]
+fn a_conversation_offered_at_its_due_time_still_breaches_and_keeps_a_fitting_offer() {
+    let queue = QueueConfig { first_response: targets(&[(Priority::Normal, 20)]), ..QueueConfig::new("general") };
+    let mut router = router_with(vec![queue]);
+    let _ = connect(&mut router, t(0), "ann", 1, &[]);
+    let (offer, _, _) = only_offer(&enqueue(&mut router, t(0), normal("c1", 0)));
+    let actions = decisions(router.tick(t(20)));
+    assert_eq!(
+        actions,
+        [Action::SlaBreached { conversation: "c1".into(), queue: "general".into(), priority: Priority::High }]
+    );
+    assert_eq!(router.waiting(&"general".into())[0].offer.as_ref().map(|(o, _)| o), Some(&offer));
+}
