@@ -169,6 +169,14 @@ impl Agent {
         (total > 0 && spare > 0).then_some(spare)
     }
 
+    /// Room for one more assigned conversation on `channel` once offers are withdrawn: what a
+    /// transfer needs.
+    pub(crate) fn can_be_assigned(&self, channel: &ChannelName) -> bool {
+        let on_channel = self.assigned.values().filter(|held| *held == channel).count();
+        self.assigned.len() < self.capacity.total as usize
+            && self.capacity.on(channel).is_none_or(|limit| on_channel < limit as usize)
+    }
+
     pub(crate) fn is_available(&self) -> bool {
         self.presence == Presence::Available
     }

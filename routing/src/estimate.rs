@@ -57,8 +57,10 @@ impl HandlingTimes {
 
 /// The module formula, in whole seconds, rounded for display.
 pub(crate) fn estimated_wait_s(position: usize, ready: usize, slots: usize, mean: Duration) -> u32 {
-    let behind = position.saturating_sub(ready) as u128;
-    let wait_ms = mean.as_millis().saturating_mul(behind) / slots.max(1) as u128;
+    let behind = position.saturating_sub(ready) as u64;
+    // u64 holds any realistic product; the division is the hot part of reporting positions.
+    let mean_ms = u64::try_from(mean.as_millis()).unwrap_or(u64::MAX);
+    let wait_ms = mean_ms.saturating_mul(behind) / slots.max(1) as u64;
     let seconds = wait_ms.div_ceil(1000);
     let rounded = if seconds <= 60 { seconds.div_ceil(10) * 10 } else { seconds.div_ceil(60) * 60 };
     u32::try_from(rounded).unwrap_or(u32::MAX)

@@ -56,11 +56,11 @@ pub(crate) fn require(skills: &mut Skills, name: &str, level: u8) {
     *current = (*current).max(level);
 }
 
-/// The first requirement `have` does not meet, as spelled.
-pub(crate) fn first_missing(have: &Skills, need: &Skills) -> Option<String> {
+/// The first requirement `have` does not meet.
+pub(crate) fn first_missing<'a>(have: &Skills, need: &'a Skills) -> Option<(&'a str, u8)> {
     need.iter()
         .find(|(name, level)| have.get(*name).is_none_or(|had| had < level))
-        .map(|(name, level)| spell(name, *level))
+        .map(|(name, level)| (name.as_str(), *level))
 }
 
 pub(crate) fn meets(have: &Skills, need: &Skills) -> bool {
@@ -101,7 +101,7 @@ mod tests {
         require(&mut need, "refund", 1);
         assert!(meets(&have, &need));
         require(&mut need, "refund", 3);
-        assert_eq!(first_missing(&have, &need), Some("refund:3".to_owned()));
+        assert_eq!(first_missing(&have, &need), Some(("refund", 3)));
         assert_eq!(describe(&have), "refund:2, zh");
     }
 }

@@ -102,7 +102,7 @@ impl Router {
         self.fire_due(now, &mut out);
         if !self.agents.contains_key(&profile.id) {
             self.agents.insert(profile.id.clone(), Agent::new(now));
-            self.index_agent(&profile.id, true);
+            self.index_agent(&profile.id, true, true);
         }
         let serves = self.served_by(&profile.skills);
         let before = self.agents.get(&profile.id).map(|agent| agent.presence);
@@ -174,6 +174,9 @@ impl Router {
         {
             self.with_agent(agent, |state| state.missed_in_a_row = 0);
             self.assign(now, waiting.entry, agent, waiting.raised, &mut out);
+            // The offer became the assignment: the agent has exactly the room they had, in which
+            // nothing was waiting for them.
+            self.to_fill.remove(agent);
         }
         self.settle(now, &mut out);
         Ok(out)
@@ -221,10 +224,7 @@ impl Router {
             Some(Routed::Assigned(assignment)) => assignment.entry.channel.clone(),
             None => return Err(RoutingError::UnknownConversation(conversation.clone())),
         };
-        let assigned_on = target.assigned.values().filter(|held| **held == channel).count();
-        if target.assigned.len() >= target.capacity.total as usize
-            || target.capacity.on(&channel).is_some_and(|limit| assigned_on >= limit as usize)
-        {
+        if !target.can_be_assigned(&channel) {
             return Err(RoutingError::AgentAtCapacity(agent.clone()));
         }
         let mut out = Vec::new();
@@ -355,7 +355,7 @@ impl Router {
                 self.requeue(now, assignment.entry, carried, (agent, &because, false), out);
             }
         }
-        self.index_agent(agent, false);
+        self.index_agent(agent, false, true);
         self.agents.remove(agent);
         self.to_fill.remove(agent);
     }

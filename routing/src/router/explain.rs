@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Router;
-use super::state::Waiting;
+use super::state::{ReadyKey, Waiting};
 use crate::action::{Action, MoveReason};
 use crate::config::LanguageRule;
 use crate::decision::{Decision, DecisionKind};
-use crate::ids::{AgentId, ConversationId, QueueName};
+use crate::ids::{AgentId, ChannelName, ConversationId};
 use crate::millis::Millis;
 use crate::skills::{describe, first_missing, spell};
 
@@ -21,34 +21,55 @@ const EXAMPLES: usize = 3;
 /// Agents looked at to find examples of a reason that is only counted.
 const EXAMPLE_SCAN: usize = 64;
 
-/// Agents grouped by why they were not chosen.
+/// Why an agent was not chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reason<'a> {
+    Reserved(&'a AgentId),
+    Lack(&'a str, u8),
+    Declined,
+    RankedLower,
+    AtCapacity,
+    Away,
+}
+
+/// Agents not chosen, counted by reason, with a few example ids each.
 #[derive(Default)]
 struct NotChosen<'a> {
-    reasons: BTreeMap<String, (usize, Vec<&'a AgentId>)>,
+    reasons: BTreeMap<Reason<'a>, (usize, Vec<&'a AgentId>)>,
 }
 
 impl<'a> NotChosen<'a> {
-    fn add(&mut self, reason: String, agent: &'a AgentId) {
-        let (count, examples) = self.reasons.entry(reason).or_default();
-        *count += 1;
-        if examples.len() < EXAMPLES {
-            examples.push(agent);
+    /// Counts `count` agents for `reason`, taking examples from `examples` until there are enough.
+    fn add(&mut self, reason: Reason<'a>, count: usize, examples: impl IntoIterator<Item = &'a AgentId>) {
+        if count == 0 {
+            return;
         }
+        let (total, shown) = self.reasons.entry(reason).or_default();
+        *total += count;
+        shown.extend(examples.into_iter().take(EXAMPLES.saturating_sub(shown.len())));
     }
 
-    fn add_counted(&mut self, reason: String, count: usize, examples: Vec<&'a AgentId>) {
-        if count > 0 {
-            self.reasons.insert(reason, (count, examples));
-        }
+    fn count(&self) -> usize {
+        self.reasons.values().map(|(count, _)| count).sum()
     }
 
     /// `7 lack zh (bob, cy, dan…), 4 at chat capacity`, most frequent first.
-    fn summary(&self) -> String {
+    fn summary(&self, channel: &ChannelName, chosen: &AgentId) -> String {
         let mut reasons: Vec<_> = self.reasons.iter().collect();
-        reasons.sort_by_key(|(reason, (count, _))| (Reverse(*count), *reason));
+        reasons.sort_by_key(|(reason, (count, _))| (Reverse(*count), **reason));
         let parts: Vec<String> = reasons
             .into_iter()
             .map(|(reason, (count, examples))| {
+                let reason = match reason {
+                    Reason::Reserved(sticky) => format!("held back for sticky agent {sticky}"),
+                    Reason::Lack(skill, level) => format!("lack {}", spell(skill, *level)),
+                    Reason::Declined => "declined or let it lapse before".to_owned(),
+                    Reason::RankedLower => {
+                        format!("rank after {chosen} on spare {channel} capacity or time since their last offer")
+                    }
+                    Reason::AtCapacity => format!("at {channel} capacity"),
+                    Reason::Away => "away or disconnected".to_owned(),
+                };
                 let names: Vec<&str> = examples.iter().map(|id| id.as_str()).collect();
                 let more = if *count > examples.len() { "…" } else { "" };
                 if names.is_empty() {
@@ -152,7 +173,8 @@ impl Router {
     }
 
     /// Why `chosen` gets `id`: the skills matched, spare capacity on the channel, the tie-break,
-    /// stickiness, the relaxations that apply; and why not the others, by reason.
+    /// stickiness, the relaxations that apply; and why not the others, by reason. Works on the
+    /// skill groups of the channel's ranking, so it costs about as much as the choice itself.
     pub(super) fn explain_offer(&self, now: Millis, id: &ConversationId, chosen: &AgentId) -> Decision {
         let (Some(waiting), Some(agent)) = (self.waiting_ref(id), self.agents.get(chosen)) else {
             return self.decision(Some(id), Some(chosen), DecisionKind::Offered, format!("{id} offered to {chosen}"));
@@ -160,40 +182,44 @@ impl Router {
         let channel = &waiting.entry.channel;
         let spare = agent.spare_on(channel).unwrap_or(0);
         let mut others = NotChosen::default();
-        let (mut tie_spare, mut tie_offer) = (false, false);
-        let ranked = self.ready.get(channel);
-        for (Reverse(other_spare), last_offer, other) in ranked.into_iter().flatten() {
-            let Some(state) = self.agents.get(other).filter(|_| other != chosen) else {
-                continue;
-            };
-            let reason = if let Some(sticky) = waiting.sticky.as_ref().filter(|sticky| *sticky != other) {
-                format!("reserved for sticky agent {sticky}")
-            } else if let Some(missing) = first_missing(&state.skills, &waiting.needs) {
-                format!("lack {missing}")
-            } else if waiting.skipped.contains_key(other) {
-                "declined or let it lapse before".to_owned()
-            } else if *other_spare < spare {
-                format!("with less spare {channel} capacity")
-            } else if *last_offer > agent.last_offer_at {
-                tie_spare = true;
-                "offered more recently".to_owned()
+        // The best of the other eligible agents, to tell which tie-break decided.
+        let mut runner_up: Option<&ReadyKey> = None;
+        let ranking = self.ready.get(channel);
+        let groups = ranking.into_iter().flat_map(|ranking| &ranking.by_skills);
+        let chosen_key = self.ready_key(chosen, channel);
+        for (skills, group) in groups {
+            let others_in_group = group.iter().filter(|key| key.2 != *chosen);
+            let count = group.len() - usize::from(chosen_key.as_ref().is_some_and(|key| group.contains(key)));
+            if let Some(sticky) = waiting.sticky.as_ref().filter(|sticky| *sticky != chosen) {
+                others.add(Reason::Reserved(sticky), count, others_in_group.map(|key| &key.2));
+            } else if let Some((skill, level)) = first_missing(skills, &waiting.needs) {
+                others.add(Reason::Lack(skill, level), count, others_in_group.map(|key| &key.2));
             } else {
-                tie_offer = true;
-                format!("after {chosen} by id")
-            };
-            others.add(reason, other);
+                let declined: Vec<&AgentId> = waiting
+                    .skipped
+                    .keys()
+                    .filter(|other| *other != chosen)
+                    .filter(|other| self.ready_key(other, channel).is_some_and(|key| group.contains(&key)))
+                    .collect();
+                let lower = others_in_group.filter(|key| !declined.contains(&&key.2));
+                let mut lower = lower.peekable();
+                if let Some(first) = lower.peek()
+                    && runner_up.is_none_or(|best| *first < best)
+                {
+                    runner_up = Some(*first);
+                }
+                others.add(Reason::Declined, declined.len(), declined.iter().copied());
+                others.add(Reason::RankedLower, count - declined.len(), lower.map(|key| &key.2));
+            }
         }
-        let full_count = self.available.len().saturating_sub(ranked.map_or(0, |ranked| ranked.len()));
-        let full: Vec<&AgentId> = self
+        let with_room = ranking.map_or(0, |ranking| ranking.len);
+        let full = self
             .available
             .iter()
             .take(EXAMPLE_SCAN)
-            .filter(|other| self.agents.get(*other).is_some_and(|state| state.spare_on(channel).is_none()))
-            .take(EXAMPLES)
-            .collect();
-        others.add_counted(format!("at {channel} capacity"), full_count, full);
-        let away = self.unavailable.iter().take(EXAMPLES).collect();
-        others.add_counted("away or disconnected".to_owned(), self.unavailable.len(), away);
+            .filter(|other| self.agents.get(*other).is_some_and(|state| state.spare_on(channel).is_none()));
+        others.add(Reason::AtCapacity, self.available.len().saturating_sub(with_room), full);
+        others.add(Reason::Away, self.unavailable.len(), &self.unavailable);
 
         let mut why = Vec::new();
         if waiting.sticky.as_ref() == Some(chosen) {
@@ -205,23 +231,23 @@ impl Router {
         if waiting.skipped.contains_key(chosen) {
             why.push("declined before, asked again as nobody else can take it".to_owned());
         }
-        why.push(if tie_spare || tie_offer {
-            let mut tie = format!(
-                "as much spare {channel} capacity as anyone ({spare} free), longest since last offer ({})",
-                self.clock(agent.last_offer_at, Some(waiting.queue))
-            );
-            if tie_offer {
-                tie.push_str(", first by id");
+        why.push(match runner_up {
+            Some((Reverse(second), last_offer, _)) if *second == spare => {
+                let mut tie = format!(
+                    "as much spare {channel} capacity as anyone ({spare} free) and longest since last offer ({})",
+                    self.clock(agent.last_offer_at, Some(waiting.queue))
+                );
+                if *last_offer == agent.last_offer_at {
+                    tie.push_str(", first by id");
+                }
+                tie
             }
-            tie
-        } else {
-            format!("most spare {channel} capacity ({spare} free)")
+            _ => format!("most spare {channel} capacity ({spare} free)"),
         });
         why.extend(self.relaxations(waiting, now));
         let mut text = format!("{id} offered to {chosen}: {}", why.join("; "));
-        let count: usize = others.reasons.values().map(|(count, _)| count).sum();
-        if count > 0 {
-            text.push_str(&format!("; not {count} others: {}", others.summary()));
+        if others.count() > 0 {
+            text.push_str(&format!("; not {} others: {}", others.count(), others.summary(channel, chosen)));
         }
         self.decision(Some(id), Some(chosen), DecisionKind::Offered, text)
     }
@@ -271,30 +297,25 @@ impl Router {
         self.decision(Some(id), None, DecisionKind::Breached, text)
     }
 
-    /// Explains a move just made, from `from` to where the conversation now waits.
-    pub(super) fn explain_moved(
-        &self,
-        id: &ConversationId,
-        from: &QueueName,
-        reason: MoveReason,
-        at: Millis,
-    ) -> Decision {
+    /// Explains a move just made from queue `from` (by position) to where the conversation now
+    /// waits.
+    pub(super) fn explain_moved(&self, id: &ConversationId, from: usize, reason: MoveReason) -> Decision {
+        let from_queue = self.queue_config(from);
         let text = match self.waiting_ref(id) {
             Some(waiting) => {
-                let because = match reason {
-                    MoveReason::SlaBreach => "it breached its first-response target there".to_owned(),
-                    MoveReason::Overflow => {
-                        format!("it waited {} there", seconds(at.since(waiting.entry.waiting_since)))
-                    }
+                let because = match (reason, &from_queue.overflow) {
+                    (MoveReason::Overflow, Some(overflow)) => format!("it waited {} there", seconds(overflow.after)),
+                    _ => "it breached its first-response target there".to_owned(),
                 };
                 format!(
-                    "{id} moves from {from} to {} because {because}; it now waits for {}; {}",
+                    "{id} moves from {} to {} because {because}; it now waits for {}; {}",
+                    from_queue.name,
                     waiting.entry.queue,
                     self.needs_text(waiting),
                     self.due_text(waiting)
                 )
             }
-            None => format!("{id} moves from {from}"),
+            None => format!("{id} moves from {}", from_queue.name),
         };
         self.decision(Some(id), None, DecisionKind::Moved, text)
     }

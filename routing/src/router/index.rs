@@ -4,51 +4,61 @@
 use std::cmp::Reverse;
 
 use super::Router;
-use super::state::{Place, PoolKey, Reported};
-use crate::agent::{Agent, Presence};
+use super::state::{Place, PoolKey, ReadyKey, Reported};
+use crate::agent::Agent;
 use crate::ids::{AgentId, ChannelName, ConversationId};
 use crate::skills::{Skills, meets};
+
+/// Where `agent` ranks on `channel`: only an available agent with room there is ranked.
+fn ready_key(agent: &Agent, id: &AgentId, channel: &ChannelName) -> Option<ReadyKey> {
+    let spare = agent.spare_on(channel).filter(|_| agent.is_available())?;
+    Some((Reverse(spare), agent.last_offer_at, id.clone()))
+}
 
 impl Router {
     /// Changes an agent and re-indexes them. An agent who gained room or became available is
     /// noted, so matching looks for work for them.
     pub(super) fn with_agent<R>(&mut self, id: &AgentId, change: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-        let (load, presence) = self.agents.get(id).map(|agent| (agent.load(), agent.presence))?;
-        self.index_agent(id, false);
+        let (load, available) = self.agents.get(id).map(|agent| (agent.load(), agent.is_available()))?;
+        self.index_agent(id, false, false);
         let agent = self.agents.get_mut(id)?;
         let result = change(agent);
-        let gained = agent.load() < load || (agent.is_available() && presence != Presence::Available);
-        self.index_agent(id, true);
+        let now_available = agent.is_available();
+        let gained = agent.load() < load || (now_available && !available);
+        if now_available != available {
+            self.index_presence(id, available, false);
+        }
+        self.index_agent(id, true, now_available != available);
         if gained {
             self.to_fill.insert(id.clone());
         }
         Some(result)
     }
 
-    /// Adds the agent to (or removes them from) the channel rankings, the presence sets and the
-    /// figures of the queues they serve, exactly as their current state says.
-    pub(super) fn index_agent(&mut self, id: &AgentId, add: bool) {
+    /// Adds the agent to (or removes them from) the channel rankings, the figures of the queues
+    /// they serve and, with `presence`, the presence sets, exactly as their current state says.
+    pub(super) fn index_agent(&mut self, id: &AgentId, add: bool, presence: bool) {
         let Some(agent) = self.agents.get(id) else {
             return;
         };
         for channel in &self.channels {
-            if let Some(spare) = agent.spare_on(channel).filter(|_| agent.is_available())
+            if let Some(key) = ready_key(agent, id, channel)
                 && let Some(ranking) = self.ready.get_mut(channel)
             {
-                let key = (Reverse(spare), agent.last_offer_at, id.clone());
                 if add {
-                    ranking.insert(key);
+                    ranking.insert(&agent.skills, key);
                 } else {
-                    ranking.remove(&key);
+                    ranking.remove(&agent.skills, &key);
                 }
             }
         }
-        let presence_set = if agent.is_available() { &mut self.available } else { &mut self.unavailable };
-        if add {
-            presence_set.insert(id.clone());
-        } else {
-            presence_set.remove(id);
+        let available = agent.is_available();
+        if presence {
+            self.index_presence(id, available, add);
         }
+        let Some(agent) = self.agents.get(id) else {
+            return;
+        };
         let (slots, free) = (agent.capacity.total as usize, agent.spare_total());
         for &queue in &agent.serves {
             let line = &mut self.lines[queue];
@@ -66,6 +76,16 @@ impl Router {
         }
     }
 
+    /// Adds the agent to (or removes them from) the set of available or of unavailable agents.
+    fn index_presence(&mut self, id: &AgentId, available: bool, add: bool) {
+        let set = if available { &mut self.available } else { &mut self.unavailable };
+        if add {
+            set.insert(id.clone());
+        } else {
+            set.remove(id);
+        }
+    }
+
     /// The queues whose required skills `skills` meet.
     pub(super) fn served_by(&self, skills: &Skills) -> Vec<usize> {
         (0..self.config.queues.len()).filter(|&queue| meets(skills, &self.queue_config(queue).skills)).collect()
@@ -78,10 +98,15 @@ impl Router {
         }
         let ranking = self.ready.entry(channel.clone()).or_default();
         for (id, agent) in &self.agents {
-            if let Some(spare) = agent.spare_on(channel).filter(|_| agent.is_available()) {
-                ranking.insert((Reverse(spare), agent.last_offer_at, id.clone()));
+            if let Some(key) = ready_key(agent, id, channel) {
+                ranking.insert(&agent.skills, key);
             }
         }
+    }
+
+    /// The agent's key in the ranking of `channel`, if they are in it.
+    pub(super) fn ready_key(&self, id: &AgentId, channel: &ChannelName) -> Option<ReadyKey> {
+        ready_key(self.agents.get(id)?, id, channel)
     }
 
     /// Puts a waiting conversation in its queue's line under its current key.

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::Router;
-use super::state::LineKey;
+use super::state::{LineKey, ReadyKey};
 use crate::action::Action;
 use crate::agent::Agent;
 use crate::deadline::Deadline;
@@ -16,9 +16,19 @@ use crate::offer::Offer;
 use crate::skills::meets;
 
 impl Router {
-    /// Offers what the event made offerable: first the conversations noted, in line order, then
-    /// work for the agents noted.
+    /// Offers what the event made offerable. Agents who gained room go first, each taking the
+    /// head of what they can serve, so line order holds even when a newcomer arrives in the same
+    /// event; then the conversations noted, in line order, look for an agent.
     pub(super) fn match_pending(&mut self, now: Millis, out: &mut Vec<Action>) {
+        while let Some(agent) = self.to_fill.pop_first() {
+            while let Some(conversation) = self.find_work(now, &agent) {
+                // Usually this agent; another only when they rank higher for it.
+                let Some(to) = self.pick_agent(now, &conversation) else {
+                    break;
+                };
+                self.make_offer(now, &conversation, &to, out);
+            }
+        }
         let mut pending: Vec<(LineKey, ConversationId)> = std::mem::take(&mut self.to_place)
             .into_iter()
             .filter_map(|id| self.waiting_ref(&id).filter(|w| w.offer.is_none()).map(|w| (w.key.clone(), id)))
@@ -29,16 +39,6 @@ impl Router {
                 self.make_offer(now, &conversation, &agent, out);
             }
         }
-        while let Some(agent) = self.to_fill.pop_first() {
-            while let Some(conversation) = self.find_work(now, &agent) {
-                // Usually this agent; another only when they rank higher for it.
-                let Some(to) = self.pick_agent(now, &conversation) else {
-                    break;
-                };
-                self.make_offer(now, &conversation, &to, out);
-            }
-        }
-        self.to_place.clear();
     }
 
     /// The first conversation in line order across everything `agent` could be offered now:
@@ -95,26 +95,40 @@ impl Router {
     /// `reoffer_after` has passed.
     pub(super) fn pick_agent(&self, now: Millis, conversation: &ConversationId) -> Option<AgentId> {
         let waiting = self.waiting_ref(conversation)?;
-        let takes = |id: &AgentId, agent: &Agent| {
-            agent.is_available()
-                && agent.spare_on(&waiting.entry.channel).is_some()
-                && meets(&agent.skills, &waiting.needs)
-                && waiting.skipped.get(id).is_none_or(|from| *from <= now)
-        };
         if let Some(sticky) = &waiting.sticky {
-            return self.agents.get(sticky).filter(|agent| takes(sticky, agent)).map(|_| sticky.clone());
+            let takes = self.agents.get(sticky).is_some_and(|agent| {
+                agent.is_available()
+                    && agent.spare_on(&waiting.entry.channel).is_some()
+                    && meets(&agent.skills, &waiting.needs)
+                    && waiting.skipped.get(sticky).is_none_or(|from| *from <= now)
+            });
+            return takes.then(|| sticky.clone());
         }
-        let mut again = None;
-        for (_, _, id) in self.ready.get(&waiting.entry.channel)? {
-            if !self.agents.get(id).is_some_and(|agent| takes(id, agent)) {
+        // The best fresh agent, else the best one asked before, across the groups meeting the
+        // needs; within a group only agents in their back-off are passed over.
+        let (mut fresh, mut again): (Option<&ReadyKey>, Option<&ReadyKey>) = (None, None);
+        for (skills, group) in &self.ready.get(&waiting.entry.channel)?.by_skills {
+            if !meets(skills, &waiting.needs) {
                 continue;
             }
-            if !waiting.skipped.contains_key(id) {
-                return Some(id.clone());
+            for key in group {
+                match waiting.skipped.get(&key.2) {
+                    None => {
+                        if fresh.is_none_or(|best| key < best) {
+                            fresh = Some(key);
+                        }
+                        break;
+                    }
+                    Some(from) if *from <= now => {
+                        if again.is_none_or(|best| key < best) {
+                            again = Some(key);
+                        }
+                    }
+                    Some(_) => {}
+                }
             }
-            again.get_or_insert(id);
         }
-        again.cloned()
+        fresh.or(again).map(|(_, _, id)| id.clone())
     }
 
     fn make_offer(&mut self, now: Millis, conversation: &ConversationId, agent: &AgentId, out: &mut Vec<Action>) {

@@ -2,14 +2,16 @@
 //!
 //! A queue whose order or serving figures changed has its first [`HEAD_REPORTED`] positions
 //! recomputed at once, as has the own position of every conversation that entered or moved in
-//! line; positions further back are refreshed by a `Deadline::Positions` at most
-//! [`TAIL_REFRESH`] later. So an event costs at most about `HEAD_REPORTED` positions per queue it
-//! changed, however long the queue.
+//! line within [`RANK_SCAN`] places of either end; positions further back are refreshed by a
+//! `Deadline::Positions` at most [`TAIL_REFRESH`] later. So an event costs at most about
+//! `HEAD_REPORTED` positions per queue it changed plus `2 × RANK_SCAN` steps per conversation it
+//! moved, however long the queue.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Router;
-use super::state::Reported;
+use super::state::{LineKey, Reported};
 use crate::action::{Action, QueuePosition};
 use crate::deadline::Deadline;
 use crate::estimate::estimated_wait_s;
@@ -19,6 +21,23 @@ use crate::millis::Millis;
 pub(crate) const HEAD_REPORTED: usize = 100;
 /// How late a position beyond the head may be reported.
 pub(crate) const TAIL_REFRESH: Duration = Duration::from_secs(10);
+/// How far from either end of its line a moved conversation's own position is counted at once.
+pub(crate) const RANK_SCAN: usize = 500;
+
+/// The 1-based position of `key`, counted from whichever end is nearer, if within `RANK_SCAN`.
+fn rank<V>(entries: &BTreeMap<LineKey, V>, key: &LineKey) -> Option<usize> {
+    let mut from_front = entries.keys();
+    let mut from_back = entries.keys().rev();
+    for step in 0..RANK_SCAN.min(entries.len()) {
+        if from_front.next() == Some(key) {
+            return Some(step + 1);
+        }
+        if from_back.next() == Some(key) {
+            return Some(entries.len() - step);
+        }
+    }
+    None
+}
 
 impl Router {
     /// Emits `QueuePositions` for the waiting conversations whose position or estimate changed,
@@ -66,12 +85,9 @@ impl Router {
             if refreshed[index] {
                 continue;
             }
-            // Counted from the back: a newcomer usually joins near it.
-            let behind = line.entries.range(&key..).count();
-            let position = line.entries.len() + 1 - behind;
-            if position <= HEAD_REPORTED {
+            let Some(position) = rank(&line.entries, &key).filter(|position| *position > HEAD_REPORTED) else {
                 continue;
-            }
+            };
             let now_reported = Reported {
                 position: u32::try_from(position).unwrap_or(u32::MAX),
                 estimated_wait_s: estimated_wait_s(position, line.free + line.offers, line.slots, mean),

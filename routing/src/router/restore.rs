@@ -38,7 +38,7 @@ impl Router {
                 let mut state = Agent::new(now);
                 state.presence = Presence::Disconnected { until };
                 self.agents.insert(agent.clone(), state);
-                self.index_agent(&agent, true);
+                self.index_agent(&agent, true, true);
             }
         }
         self.with_agent(&agent, |state| {

@@ -12,7 +12,7 @@ use crate::action::{Action, MoveReason, RevokeReason};
 use crate::config::{LanguageRule, QueueConfig};
 use crate::conversation::{Priority, QueueEntry};
 use crate::deadline::Deadline;
-use crate::ids::{AgentId, ConversationId};
+use crate::ids::{AgentId, ConversationId, OfferId};
 use crate::millis::Millis;
 use crate::skills::{Skills, require, spell};
 
@@ -184,46 +184,65 @@ impl Router {
             return;
         };
         let from = waiting.queue;
-        let offered = waiting.offer.clone();
         let mut entry = waiting.entry.clone();
         entry.queue = self.queue_config(to).name.clone();
+        let offered = self.replace_entry(entry, at, at);
+        out.push(Action::Explain(self.explain_moved(id, from, reason)));
+        let (from, to) = (self.queue_config(from).name.clone(), self.queue_config(to).name.clone());
+        out.push(Action::Moved { conversation: id.clone(), from, to, reason });
+        self.recheck_offer(offered, true, out);
+    }
+
+    /// Gives a waiting conversation a new entry (queue, priority, skills, channel…) and the rules
+    /// in force for it at `at`, keeping who was skipped and, within the same queue, its reported
+    /// position. Returns the outstanding offer, for the caller to check against the new entry.
+    fn replace_entry(&mut self, entry: QueueEntry, queued_at: Millis, at: Millis) -> Option<OfferId> {
+        let to = *self.queue_index.get(&entry.queue)?;
+        let id = entry.conversation.clone();
+        let waiting = self.waiting_ref(&id)?;
+        let (from, offered) = (waiting.queue, waiting.offer.clone());
         let required = self.required_skills(to, &entry);
         let due = if waiting.sla_settled { waiting.due } else { due_for(self.queue_config(to), &entry) };
-        // The old position means nothing in the new line.
-        let _ = self.unline(id);
-        self.unpool(id);
+        self.ensure_channel(&entry.channel);
+        let reported = self.unline(&id);
+        self.unpool(&id);
         if offered.is_some() {
             self.lines[from].offers -= 1;
             self.lines[to].offers += 1;
         }
-        if let Some(waiting) = self.waiting_mut(id) {
+        if let Some(waiting) = self.waiting_mut(&id) {
             waiting.entry = entry;
             waiting.queue = to;
             waiting.required = required;
             waiting.due = due;
-            waiting.queued_at = at;
+            waiting.queued_at = queued_at;
         }
-        if let Some(waiting) = self.waiting_ref(id) {
+        if let Some(waiting) = self.waiting_ref(&id) {
             let state = in_force(self.queue_config(to), waiting, at);
             let priority = effective(waiting.entry.priority, waiting.raised || state.near);
-            if let Some(waiting) = self.waiting_mut(id) {
+            if let Some(waiting) = self.waiting_mut(&id) {
                 waiting.needs = state.needs;
                 waiting.sticky = state.sticky;
                 waiting.priority = priority;
             }
         }
-        self.line(id, None);
-        self.pool(id);
-        self.to_place.insert(id.clone());
-        let (from, to) = (self.queue_config(from).name.clone(), self.queue_config(to).name.clone());
-        out.push(Action::Explain(self.explain_moved(id, &from, reason, at)));
-        out.push(Action::Moved { conversation: id.clone(), from, to, reason });
-        if let Some(offer) = offered {
-            let agent = self.offers.get(&offer).map(|offer| offer.agent.clone());
-            let fits = agent.is_some_and(|agent| self.waiting_ref(id).is_some_and(|w| self.fits(w, &agent)));
-            if !fits {
-                self.revoke_offer(&offer, RevokeReason::Withdrawn, out);
-            }
+        // A position in another line means nothing in this one.
+        self.line(&id, reported.filter(|_| from == to));
+        self.pool(&id);
+        self.to_place.insert(id);
+        offered
+    }
+
+    /// Keeps an offer whose conversation changed only if its agent still fits it (and has room,
+    /// when the channel is the same); otherwise withdraws it.
+    fn recheck_offer(&mut self, offer: Option<OfferId>, same_channel: bool, out: &mut Vec<Action>) {
+        let Some(offer) = offer else {
+            return;
+        };
+        match self.offers.get(&offer).map(|open| open.agent.clone()) {
+            Some(agent) if same_channel => self.withdraw_unfit_offers(&agent, None, out),
+            Some(_) => self.revoke_offer(&offer, RevokeReason::Withdrawn, out),
+            None => {}
         }
     }
 
@@ -246,46 +265,15 @@ impl Router {
     /// Replaces a waiting conversation's entry (re-triage, or a transfer to a queue while still
     /// waiting), keeping who was skipped and the outstanding offer while its agent still fits.
     pub(super) fn update_waiting(&mut self, now: Millis, entry: QueueEntry, out: &mut Vec<Action>) {
-        let Some(&to) = self.queue_index.get(&entry.queue) else {
-            return;
-        };
         let id = entry.conversation.clone();
         let Some(waiting) = self.waiting_ref(&id) else {
             return;
         };
-        let (from, offered) = (waiting.queue, waiting.offer.clone());
-        let channel_changed = waiting.entry.channel != entry.channel;
-        let queued_at = if from == to { waiting.queued_at } else { now };
-        let required = self.required_skills(to, &entry);
-        let due = if waiting.sla_settled { waiting.due } else { due_for(self.queue_config(to), &entry) };
-        self.ensure_channel(&entry.channel);
-        let reported = self.unline(&id);
-        self.unpool(&id);
-        if offered.is_some() {
-            self.lines[from].offers -= 1;
-            self.lines[to].offers += 1;
-        }
-        if let Some(waiting) = self.waiting_mut(&id) {
-            waiting.entry = entry;
-            waiting.queue = to;
-            waiting.required = required;
-            waiting.due = due;
-            waiting.queued_at = queued_at;
-            // Recomputed by `evaluate` below from the new entry.
-            waiting.needs.clear();
-        }
-        self.line(&id, reported.filter(|_| from == to));
-        self.pool(&id);
-        self.to_place.insert(id.clone());
+        let same_queue = waiting.entry.queue == entry.queue;
+        let same_channel = waiting.entry.channel == entry.channel;
+        let queued_at = if same_queue { waiting.queued_at } else { now };
+        let offered = self.replace_entry(entry, queued_at, now);
         self.evaluate(&id, now, out);
-        if let Some(offer) = offered {
-            let agent = self.offers.get(&offer).map(|offer| offer.agent.clone());
-            let fits = !channel_changed
-                && agent.as_ref().is_some_and(|agent| self.waiting_ref(&id).is_some_and(|w| self.fits(w, agent)));
-            match agent {
-                Some(agent) if fits => self.withdraw_unfit_offers(&agent, None, out),
-                _ => self.revoke_offer(&offer, RevokeReason::Withdrawn, out),
-            }
-        }
+        self.recheck_offer(offered, same_channel, out);
     }
 }

@@ -124,5 +124,32 @@ pub(crate) struct Line {
 /// since their last offer, then id.
 pub(crate) type ReadyKey = (Reverse<usize>, Millis, AgentId);
 
-/// Agents ranked per channel; only available agents with room overall and on the channel.
-pub(crate) type Ready = BTreeMap<ChannelName, BTreeSet<ReadyKey>>;
+/// The available agents with room (overall and on one channel), grouped by their skills so a
+/// conversation looks only at the groups meeting its needs, and ranked within each group.
+#[derive(Debug, Default)]
+pub(crate) struct Ranking {
+    pub(crate) by_skills: BTreeMap<Skills, BTreeSet<ReadyKey>>,
+    pub(crate) len: usize,
+}
+
+impl Ranking {
+    pub(crate) fn insert(&mut self, skills: &Skills, key: ReadyKey) {
+        let group = match self.by_skills.get_mut(skills) {
+            Some(group) => group,
+            None => self.by_skills.entry(skills.clone()).or_default(),
+        };
+        if group.insert(key) {
+            self.len += 1;
+        }
+    }
+
+    /// Groups are kept when they empty: agents come back with the same skills.
+    pub(crate) fn remove(&mut self, skills: &Skills, key: &ReadyKey) {
+        if self.by_skills.get_mut(skills).is_some_and(|group| group.remove(key)) {
+            self.len -= 1;
+        }
+    }
+}
+
+/// A ranking per channel conversations have arrived on.
+pub(crate) type Ready = BTreeMap<ChannelName, Ranking>;

@@ -125,3 +125,16 @@ fn away_agents_get_nothing_and_offers_carry_the_deadline() {
     assert_eq!(offer, t(32));
     assert_eq!(router.next_deadline(), Some(t(32)));
 }
+
+#[test]
+fn an_agent_freed_in_the_same_event_as_a_newcomer_takes_the_head_of_the_line() {
+    let mut router = router();
+    let _ = connect(&mut router, t(0), "ann", 1, &[]);
+    let _ = only_offer(&enqueue(&mut router, t(0), general("c1", Priority::Normal, t(0))));
+    let _ = enqueue(&mut router, t(1), general("urgent", Priority::Urgent, t(1)));
+    // c1's offer lapsed at t(30), unnoticed until this enqueue: ann is free again, and the urgent
+    // conversation waiting since t(1) goes before the newcomer.
+    let actions = enqueue(&mut router, t(40), general("newcomer", Priority::Low, t(40)));
+    let (_, conversation, agent) = only_offer(&actions);
+    assert_eq!((conversation.as_str(), agent.as_str()), ("urgent", "ann"));
+}

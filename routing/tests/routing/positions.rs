@@ -66,3 +66,32 @@ fn estimates_follow_capacity_and_handling_rate() {
     let actions = connect(&mut router, t(39), "bob", 1, &[]);
     assert_eq!(positions(&actions), [("c3".to_owned(), 2, 0)]);
 }
+
+#[test]
+fn long_queues_report_the_head_at_once_and_the_rest_within_ten_seconds() {
+    let mut router = router();
+    for n in 0..150 {
+        let actions = enqueue(&mut router, t(0), general(&format!("c{n:03}"), Priority::Normal, t(n)));
+        // A newcomer is told its own position at once, even far back.
+        assert_eq!(
+            positions(&actions).last().map(|(id, position, _)| (id.clone(), *position)),
+            Some((format!("c{n:03}"), n as u32 + 1))
+        );
+    }
+    assert_eq!(router.next_deadline(), Some(t(10)), "positions beyond the head are pending");
+    let _ = router.tick(t(10));
+    assert_eq!(router.next_deadline(), None);
+
+    // The head leaves: everyone moves up, the first 100 are told at once...
+    let actions = router.remove(t(20), &"c000".into());
+    let reported = positions(&actions);
+    assert_eq!(reported.len(), 100);
+    assert_eq!(reported[0].0, "c001");
+    assert_eq!(reported[99], ("c100".to_owned(), 100, 30_000));
+    assert_eq!(router.position(&"c120".into()).map(|p| p.position), Some(121), "not yet");
+    // ...and the rest at the refresh.
+    assert_eq!(router.next_deadline(), Some(t(30)));
+    let reported = positions(&router.tick(t(30)));
+    assert_eq!(reported.len(), 49);
+    assert_eq!(router.position(&"c120".into()).map(|p| p.position), Some(120));
+}

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use switchboard_routing::{
-    Action, AgentId, AgentProfile, ConversationId, Millis, OfferId, Priority, QueueConfig, QueueEntry, Router,
-    RoutingConfig, Status,
+    Action, AgentId, AgentProfile, ConversationId, Decision, DecisionKind, Millis, OfferId, Priority, QueueConfig,
+    QueueEntry, Router, RoutingConfig, Status,
 };
 
 /// An arbitrary epoch, so tests never depend on the real clock.
@@ -78,4 +78,49 @@ pub fn decisions(actions: Vec<Action>) -> Vec<Action> {
 /// Enqueues and returns the actions, failing the test on a refusal.
 pub fn enqueue(router: &mut Router, now: Millis, entry: QueueEntry) -> Vec<Action> {
     router.enqueue(now, entry).expect("the queue exists")
+}
+
+/// The test configuration with `queues` instead of its own.
+pub fn config_with(queues: Vec<QueueConfig>) -> RoutingConfig {
+    RoutingConfig { queues, ..config() }
+}
+
+pub fn router_with(queues: Vec<QueueConfig>) -> Router {
+    Router::new(config_with(queues), t(0)).expect("the test configuration is valid")
+}
+
+/// Connects an available agent with a full profile.
+pub fn connect_profile(router: &mut Router, now: Millis, profile: AgentProfile) -> Vec<Action> {
+    router.agent_connected(now, profile, Status::Available)
+}
+
+/// Every explanation in `actions`.
+pub fn explanations(actions: &[Action]) -> Vec<Decision> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Explain(decision) => Some(decision.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The explanation of the offer of `conversation` in `actions`.
+pub fn offer_explanation(actions: &[Action], conversation: &str) -> Decision {
+    explanations(actions)
+        .into_iter()
+        .find(|d| {
+            d.kind == DecisionKind::Offered && d.conversation.as_ref().is_some_and(|c| c.as_str() == conversation)
+        })
+        .unwrap_or_else(|| panic!("no offer explanation for {conversation} in {actions:#?}"))
+}
+
+/// The conversations waiting in `queue`, first in line first.
+pub fn line(router: &Router, queue: &str) -> Vec<String> {
+    router.waiting(&queue.into()).into_iter().map(|w| w.entry.conversation.to_string()).collect()
+}
+
+/// Accepts `offer` as `agent`, failing the test on a refusal.
+pub fn accept(router: &mut Router, now: Millis, offer: &(OfferId, ConversationId, AgentId)) -> Vec<Action> {
+    router.accept(now, &offer.2, &offer.0).expect("open offer")
 }
