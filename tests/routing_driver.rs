@@ -310,3 +310,42 @@ async fn a_restart_rebuilds_the_queue_and_the_assignments_from_the_store() {
     assert_eq!(offered_conversation(&again), assigned.as_str());
     cancel.cancel();
 }
+
+#[tokio::test]
+async fn a_breach_raises_the_priority_once_and_a_restart_does_not_breach_again() {
+    let world = World::new().await;
+    let id = world.conversation("cust-1").await;
+    let breaches =
+        |events: Vec<switchboard::store::AuditEvent>| events.iter().filter(|e| e.kind == "sla_breached").count();
+    {
+        let cancel = CancellationToken::new();
+        let routing = world.routing(&cancel).await;
+        routing.enqueue(world.store.conversation(&id).await.unwrap().unwrap()).await.unwrap();
+        // Nobody is online; the normal-priority target of the default queue is an hour.
+        world.clock.advance(Duration::from_secs(3600));
+        let store = world.store.clone();
+        let raised = async {
+            loop {
+                let c = store.conversation(&id).await.unwrap().unwrap();
+                if c.sla_breached {
+                    return c;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let c = tokio::time::timeout(FRAME_TIMEOUT, raised).await.expect("the breach is recorded");
+        assert_eq!(c.priority, switchboard::domain::Priority::High, "a breach raises the priority one step");
+        cancel.cancel();
+    }
+    let world = world.restarted().await;
+    world.clock.advance(Duration::from_secs(3600));
+    let cancel = CancellationToken::new();
+    let routing = world.routing(&cancel).await;
+    let li = world.agent("li").await;
+    let mut console = Console::online(&world, &routing, &li).await;
+    assert_eq!(offered_conversation(&console.next("offer").await), id.as_str());
+    let c = world.store.conversation(&id).await.unwrap().unwrap();
+    assert_eq!(c.priority, switchboard::domain::Priority::High, "not raised again after the restart");
+    assert_eq!(breaches(world.store.audit_events(&id).await.unwrap()), 1);
+    cancel.cancel();
+}

@@ -1222,6 +1222,7 @@ async fn a_routing_decision_is_audited_with_the_priority_and_queue_it_changes(st
         detail: serde_json::json!({ "text": format!("{kind} at {t}") }),
         priority,
         queue: queue.map(str::to_owned),
+        breached: kind == "breached",
         now: at(t),
     };
     let explained = store.record_routing(&id, note("offered", None, None, 1_000)).await.unwrap();
@@ -1230,11 +1231,13 @@ async fn a_routing_decision_is_audited_with_the_priority_and_queue_it_changes(st
         store.record_routing(&id, note("breached", Some(Priority::High), Some("overflow"), 2_000)).await.unwrap();
     assert_eq!((breached.priority, breached.queue.as_deref()), (Priority::High, Some("overflow")));
     assert_eq!(breached.status, ConversationStatus::Queued, "a routing note moves no status");
+    assert!(!explained.sla_breached && breached.sla_breached);
     let stored = store.conversation(&id).await.unwrap().unwrap();
     assert_eq!(
         (stored.priority, stored.queue.as_deref(), stored.updated_at),
         (Priority::High, Some("overflow"), at(2_000))
     );
+    assert!(stored.sla_breached, "a breach is kept, so a restart does not breach it again");
     let kinds: Vec<(String, String)> = store
         .audit_events(&id)
         .await

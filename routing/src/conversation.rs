@@ -52,6 +52,9 @@ pub struct QueueEntry {
     pub language: Option<String>,
     /// The agent who served this customer before, offered it first for the queue's `sticky_wait`.
     pub sticky: Option<AgentId>,
+    /// Its first-response target is settled already (it breached, or an agent answered, before
+    /// a restart): it breaches no more.
+    pub sla_settled: bool,
 }
 
 impl QueueEntry {
@@ -71,6 +74,7 @@ impl QueueEntry {
             channel: ChannelName::from("chat"),
             language: None,
             sticky: None,
+            sla_settled: false,
         }
     }
 
@@ -89,6 +93,12 @@ impl QueueEntry {
     /// The same entry in `language` (lowercased, like skill names).
     pub fn in_language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into().to_lowercase());
+        self
+    }
+
+    /// The same entry, its first-response target already settled.
+    pub fn settled(mut self) -> Self {
+        self.sla_settled = true;
         self
     }
 

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::action::{Action, QueuePosition, RevokeReason};
 use crate::agent::{Agent, AgentLoad};
 use crate::config::{QueueConfig, RoutingConfig};
-use crate::conversation::{QueueEntry, WaitingConversation};
+use crate::conversation::{Priority, QueueEntry, WaitingConversation};
 use crate::deadline::{Deadline, Deadlines};
 use crate::error::ConfigError;
 use crate::estimate::HandlingTimes;
@@ -69,7 +69,7 @@ pub struct Router {
 /// What a conversation keeps when it enters a queue again.
 #[derive(Debug, Clone, Copy)]
 struct Carried {
-    raised: bool,
+    raised: Option<Priority>,
     sla_settled: bool,
     queued_at: Millis,
 }
@@ -239,7 +239,14 @@ impl Router {
     }
 
     /// Assigns a conversation that is no longer waiting.
-    fn assign(&mut self, now: Millis, entry: QueueEntry, agent: &AgentId, raised: bool, out: &mut Vec<Action>) {
+    fn assign(
+        &mut self,
+        now: Millis,
+        entry: QueueEntry,
+        agent: &AgentId,
+        raised: Option<Priority>,
+        out: &mut Vec<Action>,
+    ) {
         self.with_agent(agent, |state| {
             state.assigned.insert(entry.conversation.clone(), entry.channel.clone());
             state.hold(&entry.channel);

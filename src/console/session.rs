@@ -398,6 +398,7 @@ impl Session<'_> {
             detail: json!({ "to": to, "reason": reason, "by": self.agent.name }),
             priority: None,
             queue: None,
+            breached: false,
             now,
         };
         if let Err(e) = self.state.store.record_routing(&c.id, note).await {

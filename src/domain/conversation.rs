@@ -131,6 +131,8 @@ pub struct Conversation {
     pub reference: String,
     /// The channel account it came in on (an email mailbox), which replies leave through.
     pub account: Option<String>,
+    /// It breached its first-response target once (and its priority was raised then).
+    pub sla_breached: bool,
 }
 
 impl Conversation {

@@ -35,6 +35,7 @@ pub fn conversation(status: ConversationStatus) -> Conversation {
         waiting_since: T0,
         updated_at: T0,
         triage_signal: None,
+        sla_breached: false,
         reference: "K3F9Q2MX".to_owned(),
         account: None,
     }

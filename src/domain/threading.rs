@@ -101,6 +101,7 @@ pub fn opened(
         waiting_since: now,
         updated_at: now,
         triage_signal: None,
+        sla_breached: false,
         reference: super::reference::reference(&id),
         account: None,
     }

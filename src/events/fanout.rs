@@ -79,6 +79,7 @@ mod tests {
             waiting_since: Millis(0),
             updated_at: Millis(0),
             triage_signal: None,
+            sla_breached: false,
             reference: "K3F9Q2MX".into(),
             account: None,
         }

@@ -116,6 +116,7 @@ impl Driver {
                 let detail = json!({ "queue": queue.as_str(), "priority": domain_priority(*priority).as_str() });
                 let raised = RoutingNote {
                     priority: Some(domain_priority(*priority)),
+                    breached: true,
                     ..routing_note("sla_breached", detail, now)
                 };
                 note(conversation, raised)
@@ -240,7 +241,12 @@ impl Driver {
 
     /// Tells the agent (the whole conversation, ending the hold on its frames) and the
     /// customer (the agent's name).
-    fn announce_assignment(&self, c: &Conversation, agent: &AgentId, loaded: Result<(ConversationView, Shown), StoreError>) {
+    fn announce_assignment(
+        &self,
+        c: &Conversation,
+        agent: &AgentId,
+        loaded: Result<(ConversationView, Shown), StoreError>,
+    ) {
         self.events.publish(Event::Conversation(c.clone()));
         match loaded {
             Ok((conversation, shown)) => {
@@ -341,7 +347,15 @@ fn system_move(to: ConversationStatus, reason: &str, now: Millis) -> StatusChang
 }
 
 fn routing_note(kind: &str, detail: serde_json::Value, now: Millis) -> RoutingNote {
-    RoutingNote { actor: Actor::System, kind: kind.to_owned(), detail, priority: None, queue: None, now }
+    RoutingNote {
+        actor: Actor::System,
+        kind: kind.to_owned(),
+        detail,
+        priority: None,
+        queue: None,
+        breached: false,
+        now,
+    }
 }
 
 /// A decision as the audit log keeps it: `routing` rows that `route explain` reads back.

@@ -107,7 +107,11 @@ impl Driver {
         let mut actions = Vec::new();
         for c in self.store.open_conversations().await? {
             self.hub.track(&c);
-            let entry = convert::entry(&c, &self.config.default_queue, None);
+            let mut entry = convert::entry(&c, &self.config.default_queue, None);
+            // A target met or missed before the restart is settled: no second breach.
+            if c.sla_breached || c.first_response_at.is_some() {
+                entry = entry.settled();
+            }
             match (&c.assignee, c.status) {
                 (Some(agent), ConversationStatus::Assigned | ConversationStatus::WaitingOnCustomer) => {
                     if let Err(e) = self.router.restore_assignment(millis(now), entry, agent_id(agent)) {

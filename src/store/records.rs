@@ -174,6 +174,8 @@ pub struct RoutingNote {
     pub priority: Option<crate::domain::Priority>,
     /// A new queue (overflow).
     pub queue: Option<String>,
+    /// The decision is a breach of the first-response target: the conversation keeps that.
+    pub breached: bool,
     pub now: Millis,
 }
 

@@ -49,7 +49,7 @@ impl Router {
                 }
             }
             None => {
-                let carried = Carried { raised: false, sla_settled: false, queued_at: entry.waiting_since };
+                let carried = Carried { raised: None, sla_settled: entry.sla_settled, queued_at: entry.waiting_since };
                 self.insert_waiting(now, entry, carried, &mut out);
                 self.explain_enqueued(&id, now, &mut out);
                 let hours = &self.queue_config(queue).hours;

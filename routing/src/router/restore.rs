@@ -52,7 +52,7 @@ impl Router {
                 agent,
                 // The assignment instant is not known, so this one yields no handling-time sample.
                 assigned_at: None,
-                raised: false,
+                raised: None,
             }),
         );
         Ok(())

@@ -53,8 +53,9 @@ pub(super) fn in_force(queue: &QueueConfig, waiting: &Waiting, at: Millis) -> In
         }
         _ => None,
     };
+    // Only before the target is settled: once breached, the raised priority stands alone.
     let near = match waiting.due {
-        Some(due) if !queue.near_breach.is_zero() => !until(due.minus(queue.near_breach)),
+        Some(due) if !queue.near_breach.is_zero() && !waiting.sla_settled => !until(due.minus(queue.near_breach)),
         _ => false,
     };
     if let Some(due) = waiting.due.filter(|_| !waiting.sla_settled) {
@@ -64,6 +65,11 @@ pub(super) fn in_force(queue: &QueueConfig, waiting: &Waiting, at: Millis) -> In
         until(waiting.queued_at + overflow.after);
     }
     InForce { needs, sticky, near, next }
+}
+
+/// The priority a breach raises a waiting conversation to: one level above its entry's.
+fn breached(waiting: &Waiting) -> Option<Priority> {
+    Some(waiting.entry.priority.raised()).max(waiting.raised)
 }
 
 /// The first-response due time of an entry in `queue`: `waiting_since` plus the target for its
@@ -76,8 +82,11 @@ pub(super) fn due_for(queue: &QueueConfig, entry: &QueueEntry) -> Option<Millis>
     }
 }
 
-fn effective(base: Priority, raised: bool) -> Priority {
-    if raised { base.raised() } else { base }
+/// The priority the line is ordered by: the entry's, one level up near its due time, and
+/// never below what a breach raised it to.
+fn effective(base: Priority, raised: Option<Priority>, near: bool) -> Priority {
+    let base = if near { base.raised() } else { base };
+    raised.map_or(base, |raised| raised.max(base))
 }
 
 impl Router {
@@ -110,7 +119,7 @@ impl Router {
         let state = in_force(self.queue_config(queue), &waiting, now);
         waiting.needs = state.needs;
         waiting.sticky = state.sticky;
-        waiting.priority = effective(waiting.entry.priority, waiting.raised || state.near);
+        waiting.priority = effective(waiting.entry.priority, waiting.raised, state.near);
         self.conversations.insert(id.clone(), super::Routed::Waiting(Box::new(waiting)));
         self.line(&id, None);
         self.pool(&id);
@@ -128,7 +137,8 @@ impl Router {
             let queue = self.queue_config(waiting.queue);
             let state = in_force(queue, waiting, at);
             let breach = !waiting.sla_settled && waiting.due.is_some_and(|due| due <= at);
-            let priority = effective(waiting.entry.priority, waiting.raised || state.near || breach);
+            let raised = if breach { breached(waiting) } else { waiting.raised };
+            let priority = effective(waiting.entry.priority, raised, state.near);
             let dropped: Vec<String> = waiting
                 .needs
                 .iter()
@@ -170,7 +180,7 @@ impl Router {
         let Some(waiting) = self.waiting_mut(id) else {
             return;
         };
-        waiting.raised = true;
+        waiting.raised = breached(waiting);
         waiting.sla_settled = true;
         let (queue, priority) = (waiting.entry.queue.clone(), waiting.priority);
         out.push(Action::Explain(self.explain_breached(id, at)));
@@ -219,7 +229,7 @@ impl Router {
         }
         if let Some(waiting) = self.waiting_ref(&id) {
             let state = in_force(self.queue_config(to), waiting, at);
-            let priority = effective(waiting.entry.priority, waiting.raised || state.near);
+            let priority = effective(waiting.entry.priority, waiting.raised, state.near);
             if let Some(waiting) = self.waiting_mut(&id) {
                 waiting.needs = state.needs;
                 waiting.sticky = state.sticky;

@@ -46,8 +46,9 @@ pub(crate) struct Waiting {
     pub(crate) sticky_ended: bool,
     /// Effective priority, the one the line is ordered by.
     pub(crate) priority: Priority,
-    /// Breached once: counts one level up for good.
-    pub(crate) raised: bool,
+    /// Breached once: the priority it was raised to, which it keeps for good (however its
+    /// entry's own priority is given later).
+    pub(crate) raised: Option<Priority>,
     /// Breached, or assigned before: no (further) breach.
     pub(crate) sla_settled: bool,
     pub(crate) due: Option<Millis>,
@@ -82,8 +83,8 @@ pub(crate) struct Assignment {
     pub(crate) agent: AgentId,
     /// Unknown for assignments restored after a restart; those give no handling-time sample.
     pub(crate) assigned_at: Option<Millis>,
-    /// It breached while waiting, so it keeps counting one level up if requeued.
-    pub(crate) raised: bool,
+    /// It breached while waiting, so it keeps the raised priority if requeued.
+    pub(crate) raised: Option<Priority>,
 }
 
 #[derive(Debug, Clone)]

@@ -14,7 +14,6 @@ fn office() -> BusinessHours {
 }
 
 #[test]
-#[ignore = "needs the BusinessHours implementation (routing/src/hours.rs)"]
 fn a_new_conversation_outside_hours_is_told_when_the_queue_opens_and_is_still_served() {
     let mut router = router_with(vec![QueueConfig { hours: Some(office()), ..QueueConfig::new("general") }]);
     let _ = connect(&mut router, t(0), "ann", 1, &[]);
@@ -32,7 +31,6 @@ fn a_new_conversation_outside_hours_is_told_when_the_queue_opens_and_is_still_se
 }
 
 #[test]
-#[ignore = "needs the BusinessHours implementation (routing/src/hours.rs)"]
 fn the_first_response_clock_pauses_outside_hours() {
     let queue = QueueConfig {
         hours: Some(office()),

@@ -199,3 +199,37 @@ fn a_conversation_offered_at_its_due_time_still_breaches_and_keeps_a_fitting_off
     );
     assert_eq!(router.waiting(&"general".into())[0].offer.as_ref().map(|(o, _)| o), Some(&offer));
 }
+
+#[test]
+fn the_raised_priority_given_back_in_an_update_is_not_raised_again() {
+    let queues = vec![QueueConfig {
+        first_response: targets(&[(Priority::Normal, 60), (Priority::High, 30)]),
+        near_breach: Duration::from_secs(10),
+        ..QueueConfig::new("general")
+    }];
+    let mut router = router_with(queues);
+    let _ = enqueue(&mut router, t(0), normal("c1", 0));
+    let breached = decisions(router.tick(t(60)));
+    assert!(breached.contains(&Action::SlaBreached {
+        conversation: "c1".into(),
+        queue: "general".into(),
+        priority: Priority::High
+    }));
+    // The customer writes again; the daemon hands back the priority it stored: high.
+    let update = QueueEntry::new("c1", "general", Priority::High, t(0));
+    let actions = decisions(enqueue(&mut router, t(70), update));
+    assert!(!actions.iter().any(|a| matches!(a, Action::SlaBreached { .. })), "{actions:?}");
+    assert_eq!(router.waiting(&"general".into())[0].priority, Priority::High, "raised once, not twice");
+}
+
+#[test]
+fn a_settled_entry_restored_past_its_due_time_does_not_breach_again() {
+    let mut router = router_with(overflowing(0));
+    let restored = QueueEntry::new("c1", "general", Priority::High, t(0)).settled();
+    let actions = decisions(enqueue(&mut router, t(600), restored));
+    assert!(!actions.iter().any(|a| matches!(a, Action::SlaBreached { .. } | Action::Moved { .. })), "{actions:?}");
+    assert_eq!(router.waiting(&"general".into())[0].priority, Priority::High);
+    // An entry that is not settled breaches at once.
+    let late = decisions(enqueue(&mut router, t(600), normal("c2", 0)));
+    assert!(late.iter().any(|a| matches!(a, Action::SlaBreached { .. })), "{late:?}");
+}

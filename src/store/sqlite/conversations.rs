@@ -138,7 +138,7 @@ fn open_conversation(
         "INSERT INTO conversations (",
         conversation_columns!(),
         ", follows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
-         ?20, ?21)"
+         ?20, ?21, ?22)"
     );
     execute(
         conn,
@@ -164,6 +164,7 @@ fn open_conversation(
             c.triage_signal,
             c.reference,
             c.account,
+            c.sla_breached,
             follows.map(|f| f.as_str()),
         ],
     )?;
@@ -357,18 +358,19 @@ pub fn change_status(
 /// Writes a routing decision to the audit log with the priority or queue it changes.
 pub fn record_routing(conn: &Connection, id: &ConversationId, note: &RoutingNote) -> Result<Conversation, StoreError> {
     let mut c = existing_conversation(conn, id)?;
-    if note.priority.is_some() || note.queue.is_some() {
+    if note.priority.is_some() || note.queue.is_some() || note.breached {
         if let Some(priority) = note.priority {
             c.priority = priority;
         }
         if let Some(queue) = &note.queue {
             c.queue = Some(queue.clone());
         }
+        c.sla_breached |= note.breached;
         c.touch(note.now);
         execute(
             conn,
-            "UPDATE conversations SET priority = ?1, queue = ?2, updated_at = ?3 WHERE id = ?4",
-            params![c.priority.as_str(), c.queue, c.updated_at.0, c.id.as_str()],
+            "UPDATE conversations SET priority = ?1, queue = ?2, sla_breached = ?3, updated_at = ?4 WHERE id = ?5",
+            params![c.priority.as_str(), c.queue, c.sla_breached, c.updated_at.0, c.id.as_str()],
         )?;
     }
     queries::audit(conn, &c.id, &note.actor, &note.kind, note.detail.clone(), note.now)?;

@@ -14,7 +14,7 @@ macro_rules! conversation_columns {
     () => {
         "id, customer_id, channel, status, subject, category, priority, language, queue, assignee, last_seq, \
          secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at, \
-         triage_signal, reference, account"
+         triage_signal, reference, account, sla_breached"
     };
 }
 
@@ -72,6 +72,7 @@ pub fn conversation(row: &Row<'_>) -> Result<Conversation, StoreError> {
         waiting_since: Millis(row.get(15)?),
         updated_at: Millis(row.get(16)?),
         triage_signal: row.get(17)?,
+        sla_breached: row.get(20)?,
         // Conversations opened before references were stored get theirs from the id.
         reference: match row.get::<_, Option<String>>(18)? {
             Some(reference) => reference,

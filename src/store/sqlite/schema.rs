@@ -16,7 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/sqlite/0003_scoped_message_keys.sql")),
     M::up(include_str!("../../../migrations/sqlite/0004_triage_signal.sql")),
     M::up(include_str!("../../../migrations/sqlite/0005_email.sql")),
-    M::up(include_str!("../../../migrations/sqlite/0006_agent_capacity.sql")),
+    M::up(include_str!("../../../migrations/sqlite/0006_routing.sql")),
 ];
 
 /// The file a `sqlite://PATH` URL names.
