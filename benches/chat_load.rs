@@ -586,36 +586,9 @@ async fn customer(
 ) -> CustomerResult {
     let mut out = CustomerResult::default();
     let sub = format!("load-{index}");
-    let setup = async {
-        // Held only while connecting and saying hello, the part that costs the daemon most.
-        let permit = gate.acquire().await.map_err(|e| e.to_string())?;
-        let mut ws = client::customer(ctx.addr, &client::customer_token(SECRET, &sub)).await?;
-        let open = json!({ "type": "send", "client_id": "open", "text": "Hello, I need help with a payment" });
-        if !client::send(&mut ws, open.to_string()).await {
-            return Err("opening message not sent".to_owned());
-        }
-        drop(permit);
-        // Both the ack and the assignment, in whichever order they come.
-        let (mut acked, mut assigned) = (false, false);
-        let wait = async {
-            while !(acked && assigned) {
-                match client::classify(ws.next().await) {
-                    Read::Text(t) => match Frame::parse(t.as_str()) {
-                        Some(f) if f.kind == "ack" => acked = true,
-                        Some(f) if f.kind == "assigned" => assigned = true,
-                        Some(f) if f.kind == "error" => return Err(format!("error {} on the opening message", f.code)),
-                        _ => {}
-                    },
-                    Read::Closed(code) => return Err(format!("closed {code} before assignment")),
-                    Read::Dropped => return Err("dropped before assignment".to_owned()),
-                    Read::Other => {}
-                }
-            }
-            Ok(())
-        };
-        tokio::time::timeout(SETUP_DEADLINE, wait).await.map_err(|_| "not assigned in time".to_owned())??;
-        Ok(ws)
-    };
+    let token = client::customer_token(SECRET, &sub);
+    let text = "Hello, I need help with a payment";
+    let setup = client::assigned_customer(ctx.addr, &token, text, &gate, SETUP_DEADLINE);
     let mut ws = match setup.await {
         Ok(ws) => ws,
         Err(e) => {

@@ -171,6 +171,43 @@ pub async fn customer(addr: SocketAddr, token: &str) -> Result<Ws, String> {
     Ok(ws)
 }
 
+/// A customer who sent `text` as the first message of a conversation and heard both its
+/// `ack` and the `assigned` of an agent, in whichever order, within `deadline`. `gate` is held
+/// only while connecting and sending, the part that costs the daemon most.
+pub async fn assigned_customer(
+    addr: SocketAddr,
+    token: &str,
+    text: &str,
+    gate: &tokio::sync::Semaphore,
+    deadline: Duration,
+) -> Result<Ws, String> {
+    let permit = gate.acquire().await.map_err(|e| e.to_string())?;
+    let mut ws = customer(addr, token).await?;
+    if !send(&mut ws, json!({ "type": "send", "client_id": "open", "text": text }).to_string()).await {
+        return Err("opening message not sent".to_owned());
+    }
+    drop(permit);
+    let (mut acked, mut assigned) = (false, false);
+    let wait = async {
+        while !(acked && assigned) {
+            match classify(ws.next().await) {
+                Read::Text(t) => match Frame::parse(t.as_str()) {
+                    Some(f) if f.kind == "ack" => acked = true,
+                    Some(f) if f.kind == "assigned" => assigned = true,
+                    Some(f) if f.kind == "error" => return Err(format!("error {} on the opening message", f.code)),
+                    _ => {}
+                },
+                Read::Closed(code) => return Err(format!("closed {code} before assignment")),
+                Read::Dropped => return Err("dropped before assignment".to_owned()),
+                Read::Other => {}
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(deadline, wait).await.map_err(|_| "not assigned in time".to_owned())??;
+    Ok(ws)
+}
+
 /// A customer token for app user `sub`, valid for two hours (longer than any run).
 pub fn customer_token(secret: &str, sub: &str) -> String {
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 7200;

@@ -110,22 +110,7 @@ pub async fn burst_customer(
         return rec;
     }
     loop {
-        let next = tokio::select! {
-            _ = stop.changed() => break,
-            next = ws.next() => next,
-        };
-        let t = match client::classify(next) {
-            Read::Text(t) => t,
-            Read::Closed(code) => {
-                ctx.problem(format!("burst customer closed by the daemon with {code}"));
-                break;
-            }
-            Read::Dropped => {
-                ctx.problem("burst customer connection dropped");
-                break;
-            }
-            Read::Other => continue,
-        };
+        let Some(t) = next_text(&ctx, &mut ws, &mut stop, "burst customer").await else { break };
         let now = ctx.now();
         if wire::is_queue_frame(t.as_str()) {
             rec.queue_frames += 1;
@@ -157,6 +142,29 @@ pub async fn burst_customer(
     rec
 }
 
+/// The next text frame, or `None` once `stop` fires or the connection ends (a problem, which
+/// is counted under `who`).
+async fn next_text(
+    ctx: &Ctx,
+    ws: &mut Ws,
+    stop: &mut watch::Receiver<bool>,
+    who: &str,
+) -> Option<tokio_tungstenite::tungstenite::Utf8Bytes> {
+    loop {
+        let next = tokio::select! {
+            _ = stop.changed() => return None,
+            next = ws.next() => next,
+        };
+        match client::classify(next) {
+            Read::Text(t) => return Some(t),
+            Read::Closed(code) => ctx.problem(format!("{who} closed by the daemon with {code}")),
+            Read::Dropped => ctx.problem(format!("{who} connection dropped")),
+            Read::Other => continue,
+        }
+        return None;
+    }
+}
+
 /// What one agent saw, every frame of the run (setup included).
 #[derive(Default)]
 pub struct AgentRecord {
@@ -173,22 +181,7 @@ pub async fn agent(ctx: Arc<Ctx>, mut ws: Ws, mut stop: watch::Receiver<bool>) -
     let mut rec = AgentRecord::default();
     let mut seen = 0u64;
     loop {
-        let next = tokio::select! {
-            _ = stop.changed() => break,
-            next = ws.next() => next,
-        };
-        let t = match client::classify(next) {
-            Read::Text(t) => t,
-            Read::Closed(code) => {
-                ctx.problem(format!("agent closed by the daemon with {code}"));
-                break;
-            }
-            Read::Dropped => {
-                ctx.problem("agent connection dropped");
-                break;
-            }
-            Read::Other => continue,
-        };
+        let Some(t) = next_text(&ctx, &mut ws, &mut stop, "agent").await else { break };
         let now = ctx.now();
         let Some(f) = Frame::parse(t.as_str()) else {
             ctx.problem("agent got an unparsable frame");
@@ -263,36 +256,9 @@ pub async fn load_customer(
     mut stop: watch::Receiver<bool>,
 ) -> LoadRecord {
     let mut rec = LoadRecord::default();
-    let setup = async {
-        let permit = gate.acquire().await.map_err(|e| e.to_string())?;
-        let mut ws = client::customer(ctx.addr, &client::customer_token(SECRET, &format!("load-{index}"))).await?;
-        let open = json!({ "type": "send", "client_id": "open", "text": "Hello, my card payment failed" });
-        if !client::send(&mut ws, open.to_string()).await {
-            return Err("opening message not sent".to_owned());
-        }
-        drop(permit);
-        let (mut acked, mut assigned) = (false, false);
-        let wait = async {
-            while !(acked && assigned) {
-                match client::classify(ws.next().await) {
-                    Read::Text(t) => match Frame::parse(t.as_str()) {
-                        Some(f) if f.kind == "ack" => acked = true,
-                        Some(f) if f.kind == "assigned" => assigned = true,
-                        Some(f) if f.kind == "error" => {
-                            return Err(format!("error {} on the opening message", Frame::field(&f.code)));
-                        }
-                        _ => {}
-                    },
-                    Read::Closed(code) => return Err(format!("closed {code} before assignment")),
-                    Read::Dropped => return Err("dropped before assignment".to_owned()),
-                    Read::Other => {}
-                }
-            }
-            Ok(())
-        };
-        tokio::time::timeout(LOAD_SETUP_DEADLINE, wait).await.map_err(|_| "not assigned in time".to_owned())??;
-        Ok(ws)
-    };
+    let token = client::customer_token(SECRET, &format!("load-{index}"));
+    let text = "Hello, my card payment failed";
+    let setup = client::assigned_customer(ctx.addr, &token, text, &gate, LOAD_SETUP_DEADLINE);
     let mut ws = match setup.await {
         Ok(ws) => ws,
         Err(e) => {

@@ -341,6 +341,11 @@ impl RoutingConfig {
         queues
     }
 
+    /// The queue of this name, the default one included even when it is not listed.
+    pub fn queue(&self, name: &str) -> Option<QueueConfig> {
+        self.all_queues().into_iter().find(|q| q.name == name)
+    }
+
     /// Every queue a conversation may wait in: the configured ones and the default.
     pub fn queue_names(&self) -> Vec<String> {
         self.all_queues().into_iter().map(|q| q.name).collect()

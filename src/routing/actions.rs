@@ -205,12 +205,7 @@ impl Driver {
                     conversation_id: conversation.as_str().to_owned(),
                     queue: queue.as_str().to_owned(),
                     priority: domain_priority(priority).as_str(),
-                    moved_to: self
-                        .config
-                        .all_queues()
-                        .into_iter()
-                        .find(|q| q.name == queue.as_str())
-                        .and_then(|q| q.overflow),
+                    moved_to: self.config.queue(queue.as_str()).and_then(|q| q.overflow),
                 };
                 let f = frame(f.to_json());
                 for supervisor in self.stats.subscribers() {
@@ -277,8 +272,7 @@ impl Driver {
             Ok(None) => return,
             Err(e) => return tracing::warn!(conversation_id = %id, error = %e, "Conversation not read"),
         };
-        let Some(hours) = self.config.all_queues().into_iter().find(|q| q.name == queue.as_str()).and_then(|q| q.hours)
-        else {
+        let Some(hours) = self.config.queue(queue.as_str()).and_then(|q| q.hours) else {
             return;
         };
         let text = hours::closed_notice(&hours, opens_at.map(|at| Millis(at.0)), c.language.as_deref(), c.channel);

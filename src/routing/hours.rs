@@ -14,8 +14,7 @@ use crate::domain::{Conversation, Millis};
 pub fn expected_response(config: &RoutingConfig, c: &Conversation) -> String {
     let zh = c.language.as_deref().is_some_and(|l| l.starts_with("zh"));
     let queue = c.queue.as_deref().unwrap_or(&config.default_queue);
-    let target =
-        config.all_queues().into_iter().find(|q| q.name == queue).map(|q| q.first_response_s.for_priority(c.priority));
+    let target = config.queue(queue).map(|q| q.first_response_s.for_priority(c.priority));
     match target.filter(|s| *s > 0) {
         None if zh => "尽快".to_owned(),
         None => "as soon as possible".to_owned(),
