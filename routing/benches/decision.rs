@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng};
+
 use switchboard_routing::{
     Action, AgentId, AgentProfile, ConversationId, LanguageRule, Millis, OfferId, PreferredSkill, Priority,
     QueueConfig, QueueEntry, Router, RoutingConfig, Status,
@@ -17,20 +20,12 @@ const DECISIONS: usize = 40_000;
 const QUEUES: [&str; 4] = ["general", "chinese", "refunds", "english"];
 const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
 
-/// SplitMix64, so every run measures the same sequence.
-struct Rng(u64);
+/// Seeded, so every run measures the same sequence.
+struct Rng(StdRng);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.random_range(0..n)
     }
 }
 
@@ -146,7 +141,7 @@ fn main() {
     let start = Millis(1_800_000_000_000);
     let mut bench = Bench {
         router: Router::new(config(), start).expect("valid configuration"),
-        rng: Rng(7),
+        rng: Rng(StdRng::seed_from_u64(7)),
         now: start,
         next_id: 0,
         offers: Vec::new(),
