@@ -758,7 +758,7 @@ async fn agent(
                 let sent_at = ctx.now();
                 let mut text = String::with_capacity(160);
                 text.push_str(r#"{"type":"reply","conversation_id":""#);
-                text.push_str(&f.conversation_id);
+                text.push_str(f.conversation());
                 text.push_str(r#"","client_id":"r"#);
                 let _ = write!(text, "{n}");
                 text.push_str(r#"","text":"Agent answer "#);
@@ -789,8 +789,8 @@ async fn agent(
                 }
             }
             "delivery" if f.state != "sent" => ctx.problem(format!("delivery {}", f.state)),
-            "offer_revoked" => ctx.problem("agent offer revoked"),
-            "unassigned" => ctx.problem("agent conversation unassigned"),
+            "offer_revoked" => ctx.problem(format!("agent offer revoked ({})", f.reason)),
+            "unassigned" => ctx.problem(format!("agent conversation unassigned ({})", f.reason)),
             "error" => ctx.problem(format!("agent got error {}", f.code)),
             _ => {}
         }

@@ -34,8 +34,6 @@ mod roles;
 mod stats;
 #[path = "routing_burst/timeline.rs"]
 mod timeline;
-#[path = "routing_burst/wire.rs"]
-mod wire;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;

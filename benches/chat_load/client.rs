@@ -60,8 +60,20 @@ pub struct Frame<'a> {
     pub code: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "text")]
     pub state: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "text")]
+    pub reason: Cow<'a, str>,
     #[serde(default, borrow)]
     pub author: Option<Author<'a>>,
+    /// The SUMMARY or CONVERSATION of an `offer` or `assigned`.
+    #[serde(default, borrow)]
+    pub conversation: Option<Conversation<'a>>,
+}
+
+/// SUMMARY or CONVERSATION, of which only the id is read.
+#[derive(Deserialize)]
+pub struct Conversation<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
 }
 
 /// A string field that may be `null` (read as empty), borrowed from the frame when it has no
@@ -114,6 +126,11 @@ impl<'a> Frame<'a> {
 
     pub fn role(&self) -> &str {
         self.author.as_ref().map_or("", |a| &a.role)
+    }
+
+    /// The conversation a frame is about: its nested conversation's id, or `conversation_id`.
+    pub fn conversation(&self) -> &str {
+        self.conversation.as_ref().map_or(&self.conversation_id, |c| &c.id)
     }
 }
 

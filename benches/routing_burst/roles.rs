@@ -14,8 +14,7 @@ use serde_json::json;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::MissedTickBehavior;
 
-use crate::client::{self, Read, Ws};
-use crate::wire::{self, Frame};
+use crate::client::{self, Frame, Read, Ws};
 
 /// HS256 secret for customer tokens in the private daemon.
 pub const SECRET: &str = "routing-burst-secret-routing-burst-0123456789";
@@ -112,7 +111,7 @@ pub async fn burst_customer(
     loop {
         let Some(t) = next_text(&ctx, &mut ws, &mut stop, "burst customer").await else { break };
         let now = ctx.now();
-        if wire::is_queue_frame(t.as_str()) {
+        if is_queue_frame(t.as_str()) {
             rec.queue_frames += 1;
             continue;
         }
@@ -123,7 +122,7 @@ pub async fn burst_customer(
         match &*f.kind {
             "ack" if rec.ack.is_none() => {
                 rec.ack = Some(now);
-                rec.conversation = Frame::field(&f.conversation_id).to_owned();
+                rec.conversation = f.conversation_id.to_string();
                 ctx.acked.fetch_add(1, Relaxed);
                 if ctx.leave_after_ack {
                     let _ = ws.close(None).await;
@@ -135,11 +134,17 @@ pub async fn burst_customer(
                 rec.assigned = Some(now);
                 ctx.customer_assigned.fetch_add(1, Relaxed);
             }
-            "error" => ctx.problem(format!("burst customer got error {}", Frame::field(&f.code))),
+            "error" => ctx.problem(format!("burst customer got error {}", &*f.code)),
             _ => {}
         }
     }
     rec
+}
+
+/// A customer `queue` frame, told apart without parsing: a customer waiting in a long line
+/// gets one for every conversation ahead of it that leaves the line.
+fn is_queue_frame(text: &str) -> bool {
+    text.starts_with(r#"{"type":"queue""#)
 }
 
 /// The next text frame, or `None` once `stop` fires or the connection ends (a problem, which
@@ -190,7 +195,7 @@ pub async fn agent(ctx: Arc<Ctx>, mut ws: Ws, mut stop: watch::Receiver<bool>) -
         match &*f.kind {
             "offer" => {
                 rec.offers.push((f.conversation().to_owned(), now));
-                let accept = json!({ "type": "accept", "offer_id": Frame::field(&f.offer_id) }).to_string();
+                let accept = json!({ "type": "accept", "offer_id": &*f.offer_id }).to_string();
                 if !client::send(&mut ws, accept).await {
                     ctx.problem("agent connection lost while accepting");
                     break;
@@ -221,10 +226,10 @@ pub async fn agent(ctx: Arc<Ctx>, mut ws: Ws, mut stop: watch::Receiver<bool>) -
             }
             "offer_revoked" => {
                 rec.revoked += 1;
-                ctx.problem(format!("agent offer revoked ({})", Frame::field(&f.reason)));
+                ctx.problem(format!("agent offer revoked ({})", &*f.reason));
             }
-            "unassigned" => ctx.problem(format!("agent conversation unassigned ({})", Frame::field(&f.reason))),
-            "error" => ctx.problem(format!("agent got error {}", Frame::field(&f.code))),
+            "unassigned" => ctx.problem(format!("agent conversation unassigned ({})", &*f.reason)),
+            "error" => ctx.problem(format!("agent got error {}", &*f.code)),
             _ => {}
         }
     }
@@ -293,13 +298,13 @@ pub async fn load_customer(
             next = ws.next() => match client::classify(next) {
                 Read::Text(t) => {
                     let now = ctx.now();
-                    if wire::is_queue_frame(t.as_str()) {
+                    if is_queue_frame(t.as_str()) {
                         continue;
                     }
                     let Some(f) = Frame::parse(t.as_str()) else { continue };
                     match &*f.kind {
                         "ack" => {
-                            let id = Frame::field(&f.client_id);
+                            let id = &*f.client_id;
                             let Some(number) = id.strip_prefix('m').and_then(|s| s.parse::<u64>().ok()) else { continue };
                             while let Some(&(m, scheduled)) = pending.front() {
                                 if m > number {
@@ -313,7 +318,7 @@ pub async fn load_customer(
                                 }
                             }
                         }
-                        "error" => ctx.problem(format!("load customer got error {}", Frame::field(&f.code))),
+                        "error" => ctx.problem(format!("load customer got error {}", &*f.code)),
                         _ => {}
                     }
                 }
