@@ -9,8 +9,9 @@ use crate::client::{Closed, PASSWORD, Ws, agent_login, chat_daemon_with, custome
 async fn a_customer_who_stops_reading_is_disconnected() {
     let daemon = chat_daemon_with(&[
         ("SWITCHBOARD__CHAT__OUTBOUND_QUEUE", "8"),
-        ("SWITCHBOARD__CHAT__RATE_PER_S", "10000"),
-        ("SWITCHBOARD__CHAT__RATE_BURST", "10000"),
+        // The agent writes the burst: the console's rate limit must not be what cuts it short.
+        ("SWITCHBOARD__CONSOLE__RATE_PER_S", "10000"),
+        ("SWITCHBOARD__CONSOLE__RATE_BURST", "10000"),
     ])
     .await;
     daemon.agent_add("max", "Max", &[], false, PASSWORD).await;

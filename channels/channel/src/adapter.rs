@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::callback::CallbackService;
 use crate::envelope::ChannelKind;
 use crate::live::LivePush;
 use crate::outbound::OutboundChannel;
@@ -16,6 +17,11 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Reaches connected customers at once, on channels that can.
     fn live(&self) -> Option<Arc<dyn LivePush>> {
+        None
+    }
+
+    /// The rules and the dialer of a phone-callback channel.
+    fn callbacks(&self) -> Option<Arc<dyn CallbackService>> {
         None
     }
 

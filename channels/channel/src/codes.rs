@@ -11,6 +11,8 @@ pub enum ErrorCode {
     TooLarge,
     RateLimited,
     InvalidPhone,
+    /// The number is on the do-not-call list.
+    DoNotCall,
     Conflict,
     Unavailable,
     Internal,
@@ -26,6 +28,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::InvalidPhone => "invalid_phone",
+            ErrorCode::DoNotCall => "do_not_call",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",

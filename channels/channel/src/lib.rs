@@ -1,13 +1,16 @@
 //! The contract every channel adapter implements and the only crate of ours an adapter depends
 //! on: the envelopes that cross the boundary between an adapter and the daemon, the inbound,
-//! outbound and live sides, the context an adapter starts with, and the clock. No I/O lives
-//! here, except behind the `http` feature: the websocket machinery every websocket endpoint
-//! shares.
+//! outbound and live sides, the phone-callback side, the context an adapter starts with, and
+//! the clock. No I/O lives here, except behind the `http` feature: the websocket machinery
+//! every websocket endpoint shares, and the customer tokens its endpoints verify.
 
 mod adapter;
+mod callback;
 mod clock;
 mod codes;
 mod context;
+#[cfg(feature = "http")]
+pub mod customer_token;
 mod envelope;
 mod inbound;
 mod live;
@@ -18,6 +21,10 @@ mod time;
 pub mod websocket;
 
 pub use adapter::Adapter;
+pub use callback::{
+    AfterOutcome, CallEvent, CallEventRefused, CallWindow, Callable, CallbackDesk, CallbackOutcome, CallbackRecord,
+    CallbackRequest, CallbackService, CallbackStatus, Dial, DialOrder,
+};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use codes::ErrorCode;
 pub use context::{ChannelContext, ChannelMetrics};

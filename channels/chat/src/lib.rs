@@ -8,7 +8,6 @@ mod connections;
 mod delivery;
 pub mod frames;
 mod session;
-pub mod token;
 
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use switchboard_channel::{Adapter, ChannelContext, ChannelKind, LivePush, Outbou
 pub use config::ChatConfig;
 pub use delivery::delivery_detail;
 pub use frames::{AgentName, Author, ClientFrame, ServerFrame};
-pub use token::{CustomerClaims, TokenError, TokenVerifier};
+pub use switchboard_channel::customer_token::{CustomerClaims, TokenError, TokenVerifier};
 
 use connections::Connections;
 use delivery::ChatDelivery;

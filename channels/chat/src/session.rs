@@ -17,7 +17,7 @@ use switchboard_channel::{
 use crate::Shared;
 use crate::connections::{Full, message_frame};
 use crate::frames::{ClientFrame, ServerFrame};
-use crate::token::CustomerClaims;
+use switchboard_channel::customer_token::{self, CustomerClaims};
 
 /// Messages replayed per page: a replay holds one page in memory at a time, however long the
 /// conversation is and however slowly the client reads.
@@ -131,7 +131,7 @@ async fn run(
         }
     }
     // The token is accepted within the verifier's leeway, so it expires there too.
-    let expires_at = Millis((me.claims.exp.saturating_add(crate::token::LEEWAY_S)).saturating_mul(1000) as i64);
+    let expires_at = Millis((me.claims.exp.saturating_add(customer_token::LEEWAY_S)).saturating_mul(1000) as i64);
     let opts = Serve {
         limits: &shared.limits,
         shutdown: &shared.ctx.shutdown,

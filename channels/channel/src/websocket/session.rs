@@ -329,7 +329,8 @@ pub async fn serve<H: FrameHandler>(
                 match limiter.check(Instant::now()) {
                     Verdict::Allow => {}
                     Verdict::Reject => {
-                        let wait = limiter.retry_after().as_millis();
+                        // Rounded up: "retry in 0 ms" would invite the next frame too early.
+                        let wait = limiter.retry_after().as_micros().div_ceil(1000);
                         let error = error_frame(ErrorCode::RateLimited, format!("slow down; retry in {wait} ms"));
                         if !reply(ws, &mut in_flight, vec![error]).await {
                             return None;
