@@ -104,6 +104,8 @@ pub enum UnassignReason {
     Closed,
     /// The agent went away and the queue gives their conversations back.
     AgentAway,
+    /// Set aside until later (a callback whose next attempt is scheduled).
+    Rescheduled,
 }
 
 impl UnassignReason {
@@ -115,6 +117,7 @@ impl UnassignReason {
             Self::AgentOffline => "agent_offline",
             Self::Closed => "closed",
             Self::AgentAway => "agent_away",
+            Self::Rescheduled => "rescheduled",
         }
     }
 }

@@ -2,13 +2,15 @@
 //! contract, built from stored values.
 
 use serde::Serialize;
-use switchboard_channel::{Authentication, EmailDetails};
+use switchboard_channel::{Authentication, CallbackRecord, ChannelKind, EmailDetails};
 
 use crate::domain::{Conversation, Customer, Message, to_rfc3339};
 use crate::hub::Shown;
 
 /// Longest preview of the last customer message in a summary, in characters.
 const PREVIEW_CHARS: usize = 140;
+/// Most of the customer's other conversations a view lists.
+const HISTORY: u32 = 20;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CustomerBrief {
@@ -42,6 +44,84 @@ pub struct Summary {
     #[serde(flatten)]
     pub common: Common,
     pub customer: CustomerBrief,
+    /// A callback request's number, window and attempts (callbacks only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackView>,
+    /// The customer's other conversations on every channel, newest first (offers of
+    /// callbacks, so the agent knows whom they call; an extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryItem>>,
+}
+
+/// What an agent sees of a callback request before and while calling.
+#[derive(Clone, Debug, Serialize)]
+pub struct CallbackView {
+    pub id: String,
+    /// E.164.
+    pub phone: String,
+    /// The number as a link the agent's phone dials (an extension).
+    pub tel: String,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub attempts: u32,
+    pub outcome: Option<&'static str>,
+    /// The request's state (an extension, as below).
+    pub status: &'static str,
+    pub failure: Option<String>,
+    pub next_attempt_at: Option<String>,
+    /// The customer's time zone, in which calling hours hold.
+    pub zone: String,
+    /// Set when the number is not the phone the customer's app account vouches for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// One of the customer's conversations, as a line of their history.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryItem {
+    pub id: String,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub category: Option<String>,
+    pub subject: Option<String>,
+    pub created_at: String,
+}
+
+/// The warning an agent gets before calling a number the app does not vouch for.
+pub const UNVERIFIED_PHONE: &str = "This number is not the phone on the customer's app account. A stolen \
+     session can ask for a call to the thief's number: verify the customer's identity before \
+     discussing or changing anything on the account.";
+
+pub fn callback_view(r: &CallbackRecord) -> CallbackView {
+    CallbackView {
+        id: r.id.clone(),
+        phone: r.phone.clone(),
+        tel: format!("tel:{}", r.phone),
+        window_start: r.window.map(|w| to_rfc3339(w.start)),
+        window_end: r.window.map(|w| to_rfc3339(w.end)),
+        attempts: r.attempts,
+        outcome: r.outcome.map(|o| o.as_str()),
+        status: r.status.as_str(),
+        failure: r.failure.clone(),
+        next_attempt_at: r.next_attempt_at.map(to_rfc3339),
+        zone: r.zone.clone(),
+        warning: r.unverified_phone.then(|| UNVERIFIED_PHONE.to_owned()),
+    }
+}
+
+fn history(of: &Conversation, conversations: &[Conversation]) -> Vec<HistoryItem> {
+    conversations
+        .iter()
+        .filter(|c| c.id != of.id)
+        .map(|c| HistoryItem {
+            id: c.id.to_string(),
+            channel: c.channel.as_str(),
+            status: c.status.as_str(),
+            category: c.category.clone(),
+            subject: c.subject.clone(),
+            created_at: to_rfc3339(c.created_at),
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,6 +203,10 @@ pub struct ConversationView {
     pub common: Common,
     pub customer: CustomerDetail,
     pub messages: Vec<MessageView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackView>,
+    /// The customer's other conversations on every channel, newest first (an extension).
+    pub history: Vec<HistoryItem>,
 }
 
 /// The first characters of the newest customer message.
@@ -156,6 +240,8 @@ pub fn summary(c: &Conversation, customer: Option<&Customer>, preview: String) -
     Summary {
         common: common(c, preview),
         customer: CustomerBrief { id: c.customer_id.to_string(), name: customer.and_then(|cu| cu.name.clone()) },
+        callback: None,
+        history: None,
     }
 }
 
@@ -196,7 +282,20 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
             lang: customer.and_then(|cu| cu.lang.clone()),
         },
         messages: messages.iter().map(message).collect(),
+        callback: None,
+        history: Vec::new(),
     }
+}
+
+/// The request a callback conversation was opened for, as agents see it.
+async fn callback_parts(
+    store: &dyn crate::store::Store,
+    c: &Conversation,
+) -> Result<Option<CallbackView>, crate::store::StoreError> {
+    if c.channel != ChannelKind::Callback {
+        return Ok(None);
+    }
+    Ok(store.callback_of(&c.id).await?.as_ref().map(callback_view))
 }
 
 /// Loads what a summary shows of a conversation.
@@ -206,7 +305,12 @@ pub async fn load_summary(
 ) -> Result<Summary, crate::store::StoreError> {
     let customer = store.customer(&c.customer_id).await?;
     let messages = store.messages(&c.id, 0, false).await?;
-    Ok(summary(c, customer.as_ref(), preview(&messages)))
+    let mut summary = summary(c, customer.as_ref(), preview(&messages));
+    summary.callback = callback_parts(store, c).await?;
+    if summary.callback.is_some() {
+        summary.history = Some(history(c, &store.customer_conversations(&c.customer_id, HISTORY).await?));
+    }
+    Ok(summary)
 }
 
 /// Loads a whole conversation, internal notes included, for an agent.
@@ -228,5 +332,8 @@ pub async fn load_conversation_with_ids(
         max_seq: messages.iter().filter_map(|m| m.seq).max().unwrap_or(0),
         notes: messages.iter().filter(|m| m.seq.is_none()).map(|m| m.id.clone()).collect(),
     };
-    Ok((conversation(c, customer.as_ref(), &messages), shown))
+    let mut view = conversation(c, customer.as_ref(), &messages);
+    view.callback = callback_parts(store, c).await?;
+    view.history = history(c, &store.customer_conversations(&c.customer_id, HISTORY).await?);
+    Ok((view, shown))
 }

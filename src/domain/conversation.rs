@@ -133,6 +133,9 @@ pub struct Conversation {
     pub account: Option<String>,
     /// It breached its first-response target once (and its priority was raised then).
     pub sla_breached: bool,
+    /// Until when it waits invisible to agents (a callback scheduled for later): routing
+    /// leaves it out of every queue before then.
+    pub held_until: Option<Millis>,
 }
 
 impl Conversation {

@@ -36,6 +36,7 @@ pub fn conversation(status: ConversationStatus) -> Conversation {
         updated_at: T0,
         triage_signal: None,
         sla_breached: false,
+        held_until: None,
         reference: "K3F9Q2MX".to_owned(),
         account: None,
     }

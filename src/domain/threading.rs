@@ -102,6 +102,7 @@ pub fn opened(
         updated_at: now,
         triage_signal: None,
         sla_breached: false,
+        held_until: None,
         reference: super::reference::reference(&id),
         account: None,
     }

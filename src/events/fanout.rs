@@ -80,6 +80,7 @@ mod tests {
             updated_at: Millis(0),
             triage_signal: None,
             sla_breached: false,
+            held_until: None,
             reference: "K3F9Q2MX".into(),
             account: None,
         }

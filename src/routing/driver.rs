@@ -107,6 +107,9 @@ impl Driver {
         let mut actions = Vec::new();
         for c in self.store.open_conversations().await? {
             self.hub.track(&c);
+            if c.held_until.is_some_and(|t| t > now) {
+                continue;
+            }
             let mut entry = convert::entry(&c, &self.config.default_queue, None);
             // A target met or missed before the restart is settled: no second breach.
             if c.sla_breached || c.first_response_at.is_some() {
@@ -204,12 +207,18 @@ impl Driver {
         match command {
             Command::Enqueue { conversation: c, returning } => {
                 self.hub.track(&c);
+                // Held out of routing (a callback scheduled for later): whoever holds it
+                // enqueues it again when its time comes.
+                if c.held_until.is_some_and(|t| t.0 > now.0) {
+                    return;
+                }
                 match self.router.enqueue(now, convert::entry(&c, &self.config.default_queue, returning.as_ref())) {
                     Ok(actions) => out.extend(actions),
                     Err(e) => tracing::warn!(conversation_id = %c.id, error = %e, "Conversation not enqueued"),
                 }
             }
             Command::Remove(id) => out.extend(self.router.remove(now, &conversation_id(&id))),
+            Command::SetAside(id) => out.extend(self.router.set_aside(now, &conversation_id(&id))),
             Command::Connected { agent, reply } => {
                 let id = agent_id(&agent.id);
                 self.stats.named(&agent);

@@ -39,6 +39,9 @@ enum Command {
     },
     /// A conversation no longer needs routing (resolved or closed).
     Remove(ConversationId),
+    /// A conversation leaves routing until it is enqueued again (a callback scheduled for
+    /// later); its agent hears `rescheduled`.
+    SetAside(ConversationId),
     /// An agent's first session opened; answers with the status the session starts in.
     Connected {
         agent: Agent,
@@ -126,6 +129,10 @@ impl RoutingHandle {
 
     pub async fn remove(&self, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
         self.send(Command::Remove(conversation)).await
+    }
+
+    pub async fn set_aside(&self, conversation: ConversationId) -> Result<(), RoutingUnavailable> {
+        self.send(Command::SetAside(conversation)).await
     }
 
     pub async fn connected(&self, agent: Agent) -> Result<AgentStatus, RoutingUnavailable> {

@@ -14,6 +14,8 @@ use futures::future::BoxFuture;
 
 use switchboard_channel::ChannelKind;
 
+use switchboard_channel::CallbackRecord;
+
 use crate::domain::{
     Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
     StoredAttachment,
@@ -23,8 +25,8 @@ pub use crate::domain::threading::Threading;
 pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
-    Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor,
-    OutboxCounts, QuarantineItem, RoutingNote,
+    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested, NewCallback,
+    NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, RoutingNote,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -101,6 +103,35 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Conversation, StoreError>>;
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<Conversation>, StoreError>;
+
+    /// Opens a callback request in one transaction: finds or creates the customer, and when
+    /// they have no open request (queued, scheduled or in progress) for the number, ingests
+    /// the reason as the first message of a new conversation (as [`Store::ingest`] does,
+    /// held out of routing until `next_attempt_at` when scheduled) and records the request.
+    /// With an open request for the number, nothing is written and that one is returned: at
+    /// most one is ever open per customer and number, even under concurrent calls.
+    fn request_callback(&self, callback: NewCallback) -> BoxFuture<'static, Result<CallbackOpened, StoreError>>;
+
+    /// Moves a callback request as `change` says, with its conversation's move, in one
+    /// transaction; `Conflict` (and no change) unless it stands in one of `change.from`.
+    /// The conversation is held out of routing until `next_attempt_at` while the request is
+    /// scheduled (or in progress with the customer called first), and released otherwise.
+    fn update_callback(
+        &self,
+        id: &str,
+        change: CallbackChange,
+    ) -> BoxFuture<'static, Result<(CallbackRecord, Conversation), StoreError>>;
+
+    async fn callback(&self, id: &str) -> Result<Option<CallbackRecord>, StoreError>;
+
+    /// The callback request a conversation was opened for.
+    async fn callback_of(&self, conversation: &ConversationId) -> Result<Option<CallbackRecord>, StoreError>;
+
+    /// Requests that are queued, scheduled or in progress, oldest first.
+    async fn open_callbacks(&self) -> Result<Vec<CallbackRecord>, StoreError>;
+
+    /// A customer's newest conversations on every channel, at most `limit`.
+    async fn customer_conversations(&self, customer: &CustomerId, limit: u32) -> Result<Vec<Conversation>, StoreError>;
 
     /// Conversations that are not resolved or closed, oldest first (to rebuild routing state).
     async fn open_conversations(&self) -> Result<Vec<Conversation>, StoreError>;

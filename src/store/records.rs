@@ -1,9 +1,11 @@
 //! The arguments and results of store calls.
 
-use switchboard_channel::{Attachment, ChannelKind, EmailDetails, SenderIdentity};
+use switchboard_channel::{
+    Attachment, CallWindow, CallbackOutcome, CallbackRecord, CallbackStatus, ChannelKind, EmailDetails, SenderIdentity,
+};
 
 use crate::domain::threading::{JoinRules, Threading};
-use crate::domain::{AgentId, Conversation, ConversationId, Message, Millis, TriageResult};
+use crate::domain::{Actor, AgentId, Conversation, ConversationId, Message, Millis, StatusChange, TriageResult};
 
 /// An inbound customer message, already redacted.
 #[derive(Clone, Debug)]
@@ -197,4 +199,52 @@ pub struct Bounced {
     pub conversation_id: ConversationId,
     /// The reply's `seq`.
     pub seq: i64,
+}
+
+/// A callback request to open: its conversation's first message is the reason.
+#[derive(Clone, Debug)]
+pub struct NewCallback {
+    pub id: String,
+    /// The reason, threaded into a new conversation, its idempotency key the request's id.
+    pub message: NewInbound,
+    /// E.164.
+    pub phone: String,
+    pub zone: String,
+    pub window: Option<CallWindow>,
+    /// `Queued`, or `Scheduled` for a request not to be called before `next_attempt_at`.
+    pub status: CallbackStatus,
+    pub next_attempt_at: Option<Millis>,
+    pub unverified_phone: bool,
+}
+
+/// What `request_callback` did: the request, and the message it opened it with, unless the
+/// customer already had an open request for the number (then nothing was written).
+#[derive(Clone, Debug)]
+pub struct CallbackOpened {
+    pub callback: CallbackRecord,
+    pub ingested: Option<Ingested>,
+}
+
+/// A step in a callback request's life, with the move of its conversation it comes with.
+#[derive(Clone, Debug)]
+pub struct CallbackChange {
+    /// Taken only while the request stands in one of these; otherwise `Conflict`, and nothing
+    /// changes.
+    pub from: Vec<CallbackStatus>,
+    pub status: CallbackStatus,
+    /// One more call was made.
+    pub attempted: bool,
+    /// How the call went, when one was made.
+    pub outcome: Option<CallbackOutcome>,
+    /// Why the request failed, when it did.
+    pub failure: Option<String>,
+    /// When a scheduled request comes up, or until when the customer is being called first;
+    /// its conversation is held out of routing until then.
+    pub next_attempt_at: Option<Millis>,
+    /// The move of its conversation, in the same transaction.
+    pub conversation: Option<StatusChange>,
+    pub actor: Actor,
+    /// Why, in a word (`window_opened`, `no_answer`, `cancelled`), for the audit log.
+    pub reason: String,
+    pub now: Millis,
 }

@@ -71,6 +71,17 @@ impl Router {
     /// repeated event is harmless.
     #[must_use]
     pub fn remove(&mut self, now: Millis, conversation: &ConversationId) -> Vec<Action> {
+        self.take_out(now, conversation, UnassignReason::Closed)
+    }
+
+    /// A conversation leaves routing until it is enqueued again (a callback whose next
+    /// attempt is later): like [`Router::remove`], but its agent is told `rescheduled`.
+    #[must_use]
+    pub fn set_aside(&mut self, now: Millis, conversation: &ConversationId) -> Vec<Action> {
+        self.take_out(now, conversation, UnassignReason::Rescheduled)
+    }
+
+    fn take_out(&mut self, now: Millis, conversation: &ConversationId, reason: UnassignReason) -> Vec<Action> {
         let mut out = Vec::new();
         self.fire_due(now, &mut out);
         match self.remove_routed(conversation) {
@@ -79,11 +90,9 @@ impl Router {
                     self.revoke_offer(&offer, RevokeReason::Withdrawn, &mut out);
                 }
             }
-            Some(Routed::Assigned(assignment)) => out.push(Action::Unassigned {
-                conversation: conversation.clone(),
-                agent: assignment.agent,
-                reason: UnassignReason::Closed,
-            }),
+            Some(Routed::Assigned(assignment)) => {
+                out.push(Action::Unassigned { conversation: conversation.clone(), agent: assignment.agent, reason })
+            }
             None => {}
         }
         self.settle(now, &mut out);

@@ -138,7 +138,7 @@ fn open_conversation(
         "INSERT INTO conversations (",
         conversation_columns!(),
         ", follows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
-         ?20, ?21, ?22)"
+         ?20, ?21, ?22, ?23)"
     );
     execute(
         conn,
@@ -165,6 +165,7 @@ fn open_conversation(
             c.reference,
             c.account,
             c.sla_breached,
+            c.held_until.map(|t| t.0),
             follows.map(|f| f.as_str()),
         ],
     )?;
@@ -378,7 +379,7 @@ pub fn record_routing(conn: &Connection, id: &ConversationId, note: &RoutingNote
 }
 
 /// Applies a status change to a loaded conversation and records it in the audit log.
-fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
+pub(super) fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
     let from = c.status;
     let c = change.apply_to(c)?;
     execute(

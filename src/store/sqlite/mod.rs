@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod rows;
+mod callbacks;
 mod checkpointer;
 mod conversations;
 mod error;
@@ -20,15 +21,15 @@ use async_trait::async_trait;
 use deadpool_sqlite::{Hook, HookError, Pool, Runtime};
 use futures::future::BoxFuture;
 use rusqlite::{Connection, params};
-use switchboard_channel::ChannelKind;
+use switchboard_channel::{CallbackRecord, ChannelKind};
 
 use self::checkpointer::Checkpointer;
 use self::queries::execute;
 use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
-    Appended, AuditEvent, Bounced, ClaimedDelivery, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboxCounts,
-    QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
+    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested, NewCallback,
+    NewInbound, NewOutbound, OutboxCounts, QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
@@ -120,6 +121,38 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'static, Result<Conversation, StoreError>> {
         let id = id.clone();
         Box::pin(self.writer.submit(move |c| conversations::record_routing(c, &id, &note)))
+    }
+
+    fn request_callback(&self, callback: NewCallback) -> BoxFuture<'static, Result<CallbackOpened, StoreError>> {
+        Box::pin(self.writer.submit(move |c| callbacks::request(c, &callback)))
+    }
+
+    fn update_callback(
+        &self,
+        id: &str,
+        change: CallbackChange,
+    ) -> BoxFuture<'static, Result<(CallbackRecord, Conversation), StoreError>> {
+        let id = id.to_owned();
+        Box::pin(self.writer.submit(move |c| callbacks::update(c, &id, &change)))
+    }
+
+    async fn callback(&self, id: &str) -> Result<Option<CallbackRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| callbacks::by_id(c, &id)).await
+    }
+
+    async fn callback_of(&self, conversation: &ConversationId) -> Result<Option<CallbackRecord>, StoreError> {
+        let id = conversation.clone();
+        self.read(move |c| callbacks::of_conversation(c, &id)).await
+    }
+
+    async fn open_callbacks(&self) -> Result<Vec<CallbackRecord>, StoreError> {
+        self.read(callbacks::open).await
+    }
+
+    async fn customer_conversations(&self, customer: &CustomerId, limit: u32) -> Result<Vec<Conversation>, StoreError> {
+        let customer = customer.clone();
+        self.read(move |c| callbacks::of_customer(c, &customer, limit)).await
     }
 
     async fn resolved_since(&self, since: Millis) -> Result<Vec<(AgentId, u32)>, StoreError> {

@@ -14,7 +14,7 @@ macro_rules! conversation_columns {
     () => {
         "id, customer_id, channel, status, subject, category, priority, language, queue, assignee, last_seq, \
          secrets_redacted, created_at, first_response_at, last_customer_message_at, waiting_since, updated_at, \
-         triage_signal, reference, account, sla_breached"
+         triage_signal, reference, account, sla_breached, held_until"
     };
 }
 
@@ -79,6 +79,7 @@ pub fn conversation(row: &Row<'_>) -> Result<Conversation, StoreError> {
             None => crate::domain::reference::reference(&ConversationId(row.get(0)?)),
         },
         account: row.get(19)?,
+        held_until: opt_millis(row, 21)?,
     })
 }
 
