@@ -32,6 +32,9 @@ mod rules;
 mod signature;
 mod zones;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 
