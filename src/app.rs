@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use switchboard_channel::websocket::ConnectionSlots;
 use switchboard_channel::{SharedClock, SystemClock};
 
+use crate::callbacks::{CallbackParts, Callbacks, RoutingNotices};
 use crate::config::Config;
 use crate::console::ConsoleState;
 use crate::console::login::LoginLimits;
@@ -49,6 +50,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         outbox_wake: outbox_wake.clone(),
         clock: clock.clone(),
     };
+    let (notices, routing_notices) = RoutingNotices::channel();
     let routing = routing::start(
         RoutingParts {
             store: store.clone(),
@@ -56,6 +58,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             events: events.clone(),
             clock: clock.clone(),
             system: system.clone(),
+            callbacks: notices,
         },
         &config.routing,
         shutdown.child_token(),
@@ -68,9 +71,19 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         events: events.clone(),
         routing: routing.clone(),
         triage: triage.clone(),
-        system,
+        system: system.clone(),
         sticky: config.routing.queues.iter().any(|q| q.sticky_wait_s > 0),
         max_text_chars: MAX_INBOUND_TEXT_CHARS,
+        clock: clock.clone(),
+        tasks: tasks.clone(),
+    });
+    let callbacks = Callbacks::new(CallbackParts {
+        store: store.clone(),
+        ingestor: ingestor.clone(),
+        routing: routing.clone(),
+        events: events.clone(),
+        hub: hub.clone(),
+        system,
         clock: clock.clone(),
         tasks: tasks.clone(),
     });
@@ -84,8 +97,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
             routing: Arc::new(config.routing.clone()),
+            callbacks: Arc::new(callbacks.clone()),
         },
     )?;
+    if let Some(service) = channels.callbacks() {
+        callbacks.start(service, routing_notices, shutdown.child_token()).await?;
+    }
     live.set(channels.live());
     let adapters = channels.outbound();
     let dispatcher =
@@ -97,6 +114,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         events: events.clone(),
         hub: hub.clone(),
         routing: routing.clone(),
+        callbacks,
         triage,
         clock: clock.clone(),
         slots: ConnectionSlots::new(config.console.max_connections, "agent"),

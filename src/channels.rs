@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use switchboard_channel::{Adapter, ChannelContext, ChannelKind, ChannelMetrics, LivePush, SharedClock};
+use switchboard_channel::customer_token::TokenVerifier;
+use switchboard_channel::{
+    Adapter, CallbackDesk, CallbackService, ChannelContext, ChannelKind, ChannelMetrics, LivePush, SharedClock,
+};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -25,6 +28,8 @@ pub struct Parts {
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
     pub routing: Arc<RoutingConfig>,
+    /// Where the callback channel's requests go.
+    pub callbacks: Arc<dyn CallbackDesk>,
 }
 
 impl Parts {
@@ -54,12 +59,25 @@ pub struct Channels {
     adapters: Vec<Arc<dyn Adapter>>,
 }
 
+/// A channel that could not start, with the configuration key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(String);
+
 /// Starts every configured channel; an error names the configuration key at fault.
-pub fn start(config: &Config, parts: &Parts) -> Result<Channels, switchboard_email::StartError> {
+pub fn start(config: &Config, parts: &Parts) -> Result<Channels, StartError> {
     let chat = switchboard_chat::ChatChannel::start(parts.context(ChannelKind::Chat, config.chat.clone()));
-    let mut adapters: Vec<Arc<dyn Adapter>> = vec![chat];
-    if let Some(email) =
-        switchboard_email::EmailChannel::start(parts.context(ChannelKind::Email, config.email.clone()))?
+    // Callback requests come from the app with the same customer tokens as its chat.
+    let tokens = TokenVerifier::hs256(config.chat.jwt_secret.expose().as_bytes());
+    let callback = switchboard_callback::CallbackChannel::start(
+        parts.context(ChannelKind::Callback, config.callback.clone()),
+        parts.callbacks.clone(),
+        tokens,
+    )
+    .map_err(|e| StartError(e.0))?;
+    let mut adapters: Vec<Arc<dyn Adapter>> = vec![chat, callback];
+    if let Some(email) = switchboard_email::EmailChannel::start(parts.context(ChannelKind::Email, config.email.clone()))
+        .map_err(|e| StartError(e.0))?
     {
         adapters.push(email);
     }
@@ -70,6 +88,11 @@ impl Channels {
     /// The delivering half of every channel, for the dispatcher.
     pub fn outbound(&self) -> Adapters {
         self.adapters.iter().map(|a| (a.kind(), a.outbound())).collect()
+    }
+
+    /// The callback channel's rules and dialer.
+    pub fn callbacks(&self) -> Option<Arc<dyn CallbackService>> {
+        self.adapters.iter().find_map(|a| a.callbacks())
     }
 
     /// The live halves of the channels that have one.

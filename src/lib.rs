@@ -4,6 +4,7 @@
 
 pub mod agent_wire;
 pub mod app;
+pub mod callbacks;
 pub mod channels;
 pub mod cli;
 pub mod config;

@@ -11,6 +11,7 @@ use switchboard::config::{RoutingConfig, StoreConfig};
 use switchboard::domain::{Agent, ConversationId, ConversationStatus, Millis, NewAgent};
 use switchboard::events::EventBus;
 use switchboard::hub::{Hub, Registration};
+use switchboard::callbacks::RoutingNotices;
 use switchboard::routing::{self, AgentStatus, RoutingHandle, RoutingParts};
 use switchboard::store::{NewInbound, Store, Threading};
 use switchboard::system_messages::SystemMessages;
@@ -65,7 +66,9 @@ impl World {
             outbox_wake: Arc::new(Notify::new()),
             clock: clock.clone(),
         };
-        let parts = RoutingParts { store: self.store.clone(), hub: self.hub.clone(), events, clock, system };
+        // These conversations are chats: nothing listens for callback notices.
+        let (callbacks, _) = RoutingNotices::channel();
+        let parts = RoutingParts { store: self.store.clone(), hub: self.hub.clone(), events, clock, system, callbacks };
         routing::start(parts, &config(), cancel.clone(), &tasks).await.expect("routing starts")
     }
 

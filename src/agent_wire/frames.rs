@@ -206,6 +206,15 @@ pub enum ConsoleFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         moved_to: Option<String>,
     },
+    /// A callback request changed: an outcome was recorded, a retry scheduled, the dialer
+    /// called or failed to (an extension).
+    Callback {
+        conversation_id: String,
+        callback: crate::agent_wire::view::CallbackView,
+        /// What happened, in words for the agent, when there is more to say than the state.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
 }
 
 impl ConsoleFrame {

@@ -36,6 +36,9 @@ pub struct Config {
     /// The email channel: its mailboxes.
     #[serde(default)]
     pub email: switchboard_email::EmailConfig,
+    /// Phone callbacks: calling hours, retries, the do-not-call list and the dialer.
+    #[serde(default)]
+    pub callback: switchboard_callback::CallbackConfig,
     /// The agent console.
     #[serde(default)]
     pub console: ConsoleConfig,
@@ -96,6 +99,7 @@ impl Config {
         self.routing.validate()?;
         self.chat.validate().map_err(ConfigError)?;
         self.email.validate().map_err(ConfigError)?;
+        self.callback.validate().map_err(ConfigError)?;
         self.console.validate()?;
         self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
         for (i, q) in self.routing.queues.iter().enumerate() {

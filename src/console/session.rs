@@ -12,11 +12,12 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::json;
 use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handled, Serve};
-use switchboard_channel::{ChannelKind, CustomerEvent, ErrorCode};
+use switchboard_channel::{CallbackOutcome, ChannelKind, CustomerEvent, ErrorCode};
 
 use super::ConsoleState;
 use crate::agent_wire::frames::{AgentFrame, AgentInfo, ConsoleFrame};
 use crate::agent_wire::view;
+use crate::callbacks::CallbackRefusal;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis, permissions};
 use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
@@ -234,10 +235,8 @@ impl Session<'_> {
                 self.transfer(conversation_id, queue, agent, reason).await?
             }
             AgentFrame::Resolve { conversation_id } => self.resolve(conversation_id).await?,
-            AgentFrame::CallbackOutcome { conversation_id, .. } => {
-                let c = self.permitted(&conversation_id).await?;
-                let why = format!("conversation {} is not a callback request", c.id);
-                return Err(Refusal(ErrorCode::BadRequest, why));
+            AgentFrame::CallbackOutcome { conversation_id, outcome, note } => {
+                self.callback_outcome(conversation_id, outcome, note).await?
             }
             AgentFrame::Typing { conversation_id, on } => {
                 let c = self.permitted(&conversation_id).await?;
@@ -461,6 +460,30 @@ impl Session<'_> {
         Ok(Vec::new())
     }
 
+    /// Records how the agent's call went; the request moves as the channel's rules say, and
+    /// every agent of the conversation hears where it stands (a `callback` frame).
+    async fn callback_outcome(&self, conversation_id: String, outcome: String, note: Option<String>) -> Answer {
+        let outcome: CallbackOutcome = outcome.parse().map_err(|why| Refusal(ErrorCode::BadRequest, why))?;
+        let max = self.state.config.max_text_chars;
+        if note.as_ref().is_some_and(|n| n.chars().count() > max) {
+            return Err(Refusal(ErrorCode::TooLarge, format!("note is longer than {max} characters")));
+        }
+        let c = self.permitted(&conversation_id).await?;
+        if c.channel != ChannelKind::Callback {
+            return Err(Refusal(ErrorCode::BadRequest, format!("conversation {} is not a callback request", c.id)));
+        }
+        let recorded = self.state.callbacks.record_outcome(&c.id, &self.agent.id, outcome, note.as_deref()).await;
+        recorded.map_err(|e| {
+            let code = match e {
+                CallbackRefusal::NotACallback(_) => ErrorCode::BadRequest,
+                CallbackRefusal::NotCalling(_) => ErrorCode::Conflict,
+                CallbackRefusal::Unavailable => ErrorCode::Unavailable,
+            };
+            Refusal(code, e.to_string())
+        })?;
+        Ok(Vec::new())
+    }
+
     async fn resolve(&self, conversation_id: String) -> Answer {
         let c = self.permitted(&conversation_id).await?;
         let change = StatusChange {
@@ -473,6 +496,9 @@ impl Session<'_> {
         };
         let resolved = self.state.store.change_status(&c.id, change).await?;
         tracing::info!(conversation_id = %c.id, "Resolved");
+        if resolved.channel == ChannelKind::Callback {
+            self.state.callbacks.conversation_resolved(&resolved.id, &self.agent.id).await;
+        }
         self.state.events.publish(Event::Conversation(resolved.clone()));
         let holder = resolved.assignee.clone().unwrap_or_else(|| self.agent.id.clone());
         let _ = self.state.routing.release(holder.clone(), resolved.id.clone()).await;

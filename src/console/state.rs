@@ -11,6 +11,7 @@ use tokio_util::task::TaskTracker;
 
 use super::login::LoginLimits;
 use super::token::AgentTokens;
+use crate::callbacks::Callbacks;
 use crate::config::ConsoleConfig;
 use crate::events::EventBus;
 use crate::hub::Hub;
@@ -26,6 +27,8 @@ pub struct ConsoleState {
     pub events: EventBus,
     pub hub: Arc<Hub>,
     pub routing: RoutingHandle,
+    /// Records the outcomes of agents' calls.
+    pub callbacks: Callbacks,
     pub triage: Arc<Triager>,
     pub clock: SharedClock,
     /// The cap on open console connections.

@@ -57,3 +57,8 @@ id_type!(
     AgentId,
     "ag"
 );
+id_type!(
+    /// A phone-callback request.
+    CallbackId,
+    "cb"
+);

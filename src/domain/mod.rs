@@ -24,7 +24,7 @@ pub(crate) mod fixtures;
 pub use actor::Actor;
 pub use agent::{Agent, Capacity, NewAgent};
 pub use conversation::{Conversation, Customer, Priority, RepeatRule, TriageResult, UnknownPriority};
-pub use ids::{AgentId, ConversationId, CustomerId, MessageId};
+pub use ids::{AgentId, CallbackId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message, StoredAttachment};
 pub use outbox::{OutboxEntry, OutboxState, RetryPolicy};
 pub use status::{ConversationStatus, IllegalTransition, StatusChange};

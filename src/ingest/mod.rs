@@ -15,7 +15,7 @@ use crate::domain::CustomerId;
 use crate::domain::threading::JoinRules;
 use crate::events::{Event, EventBus, Origin};
 use crate::routing::RoutingHandle;
-use crate::store::{Ingested, NewInbound, Store, StoreError};
+use crate::store::{CallbackOpened, Ingested, NewCallback, NewInbound, Store, StoreError};
 use crate::system_messages::SystemMessages;
 use crate::telemetry::names;
 use crate::triage::{Message, Triager, redact, safety_notice};
@@ -103,6 +103,25 @@ impl Ingestor {
             }
             Ok(ingested)
         }
+    }
+
+    /// Opens a callback request whose reason is `inbound`, checked, redacted and triaged like
+    /// any message (`callback` makes the request of the message the store will keep), or
+    /// finds the customer's open one for the number. A request opened now is published and
+    /// routed like a new conversation (routing leaves it out while it is held).
+    pub async fn request_callback(
+        &self,
+        inbound: Inbound,
+        callback: impl FnOnce(NewInbound) -> NewCallback,
+    ) -> Result<CallbackOpened, Refused> {
+        let started = Instant::now();
+        let channel = inbound.channel;
+        let prepared = self.prepare(inbound, None)?;
+        let opened = self.parts.store.request_callback(callback(prepared.message)).await.map_err(refused)?;
+        if let Some(ingested) = &opened.ingested {
+            self.committed(ingested, channel, started, None, prepared.notice_language);
+        }
+        Ok(opened)
     }
 
     /// Checks a message, redacts it into what the store keeps and triages it.

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::{StreamExt, stream};
 use serde_json::json;
-use switchboard_channel::CustomerEvent;
+use switchboard_channel::{ChannelKind, CustomerEvent};
 use switchboard_routing::{Action, Decision, RevokeReason, StatusReason};
 
 use super::convert::{domain_agent_id, domain_conversation_id, domain_priority};
 use super::driver::Driver;
 use super::hours;
 use crate::agent_wire::frames::ConsoleFrame;
+use crate::callbacks::RoutingNotice;
 use crate::agent_wire::view::{self, ConversationView, Summary};
 use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
@@ -167,11 +168,19 @@ impl Driver {
             }
             Action::Assigned { agent, .. } => {
                 if let (Some(c), Some(View::Conversation(loaded))) = (written, view) {
-                    self.announce_assignment(&c, &domain_agent_id(&agent), loaded);
+                    let agent = domain_agent_id(&agent);
+                    self.announce_assignment(&c, &agent, loaded);
+                    if c.channel == ChannelKind::Callback {
+                        self.callbacks.send(RoutingNotice::Assigned { conversation: c.id.clone(), agent });
+                    }
                 }
             }
             // Recorded by its write; the agent heard `unassigned` just before.
-            Action::Requeued { .. } => {}
+            Action::Requeued { .. } => {
+                if let Some(c) = written.filter(|c| c.channel == ChannelKind::Callback) {
+                    self.callbacks.send(RoutingNotice::Requeued(c.id));
+                }
+            }
             Action::Unassigned { conversation, agent, reason } => {
                 let f = ConsoleFrame::Unassigned {
                     conversation_id: conversation.as_str().to_owned(),

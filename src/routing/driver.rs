@@ -14,6 +14,7 @@ use super::stats::StatsFeed;
 use super::{AgentStatus, Command, RoutingHandle};
 use switchboard_channel::SharedClock;
 
+use crate::callbacks::RoutingNotices;
 use crate::config::RoutingConfig;
 use crate::domain::{ConversationStatus, Millis};
 use crate::events::EventBus;
@@ -36,6 +37,7 @@ pub(super) struct Driver {
     pub(super) clock: SharedClock,
     pub(super) system: SystemMessages,
     pub(super) stats: StatsFeed,
+    pub(super) callbacks: RoutingNotices,
 }
 
 /// What routing needs of the rest of the daemon.
@@ -46,6 +48,8 @@ pub struct RoutingParts {
     pub clock: SharedClock,
     /// Writes the answer a customer gets outside business hours.
     pub system: SystemMessages,
+    /// Hears when a callback conversation is taken or given back.
+    pub callbacks: RoutingNotices,
 }
 
 /// An answer owed to a command's sender once its actions are carried out.
@@ -91,6 +95,7 @@ pub async fn start(
         stats: StatsFeed::new(parts.clock.now()),
         clock: parts.clock,
         system: parts.system,
+        callbacks: parts.callbacks,
     };
     driver.restore().await?;
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);

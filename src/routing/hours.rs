@@ -70,7 +70,12 @@ pub fn closed_notice(
 
 /// `at` in the hours' time zone: `周一 12月8日 09:00` or `on Mon 8 Dec at 09:00`.
 fn local(hours: &HoursConfig, at: Millis, zh: bool) -> Option<String> {
-    let zone = jiff::tz::TimeZone::get(&hours.zone).ok()?;
+    local_time(&hours.zone, at, zh)
+}
+
+/// `at` in the time zone `zone` (IANA), as [`local`] says it.
+pub fn local_time(zone: &str, at: Millis, zh: bool) -> Option<String> {
+    let zone = jiff::tz::TimeZone::get(zone).ok()?;
     let zoned = Timestamp::from_millisecond(at.0).ok()?.to_zoned_datetime(zone);
     Some(if zh {
         let day = match zoned.weekday() {

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::domain::{Agent, AgentId, Conversation, ConversationId};
 pub use convert::engine_config;
 pub use driver::{RoutingParts, start};
-pub use hours::expected_response;
+pub use hours::{expected_response, local_time};
 pub use selection::{Facts, QueueSelector, Selected};
 pub use switchboard_routing::RoutingError;
 

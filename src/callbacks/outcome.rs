@@ -1,0 +1,261 @@
+//! The steps of a request's life that follow from a call or from routing: an agent takes it,
+//! a call's outcome (recorded by the agent or reported by the telephone system) completes it,
+//! schedules the next attempt or ends it as failed, and a request can be cancelled. Every step
+//! is a conditional write: one that finds the request moved on by another changes nothing.
+
+use switchboard_channel::{AfterOutcome, CallbackOutcome, CallbackRecord, CallbackStatus, DialOrder};
+
+use super::Callbacks;
+use super::schedule::{conversation_of, waiting_again};
+use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationStatus, Millis};
+use crate::events::Event;
+use crate::store::{CallbackChange, StatusChange, StoreError};
+
+/// A step to take, before it is checked against where the request stands.
+pub(super) struct Step {
+    pub status: CallbackStatus,
+    pub attempted: bool,
+    pub outcome: Option<CallbackOutcome>,
+    pub failure: Option<String>,
+    pub next_attempt_at: Option<Millis>,
+    pub conversation: Option<StatusChange>,
+    pub actor: Actor,
+    pub reason: String,
+    pub now: Millis,
+}
+
+impl Step {
+    pub(super) fn to(status: CallbackStatus, reason: &str, now: Millis) -> Self {
+        Self {
+            status,
+            attempted: false,
+            outcome: None,
+            failure: None,
+            next_attempt_at: None,
+            conversation: None,
+            actor: Actor::System,
+            reason: reason.to_owned(),
+            now,
+        }
+    }
+}
+
+/// The requests states a call can have an outcome in.
+const CALLING: [CallbackStatus; 1] = [CallbackStatus::InProgress];
+/// The states a request is open in.
+pub(super) const OPEN: [CallbackStatus; 3] =
+    [CallbackStatus::Queued, CallbackStatus::Scheduled, CallbackStatus::InProgress];
+
+impl Callbacks {
+    /// Takes `step` if the request still stands in one of `from`, and publishes the
+    /// conversation's change. `None` when it moved on meanwhile or the store failed (logged).
+    pub(super) async fn step(
+        &self,
+        r: &CallbackRecord,
+        from: &[CallbackStatus],
+        step: Step,
+    ) -> Option<(CallbackRecord, Conversation)> {
+        let change = CallbackChange {
+            from: from.to_vec(),
+            status: step.status,
+            attempted: step.attempted,
+            outcome: step.outcome,
+            failure: step.failure,
+            next_attempt_at: step.next_attempt_at,
+            conversation: step.conversation,
+            actor: step.actor,
+            reason: step.reason,
+            now: step.now,
+        };
+        match self.parts().store.update_callback(&r.id, change).await {
+            Ok((r, c)) => {
+                tracing::info!(callback_id = %r.id, conversation_id = %c.id, status = %r.status, attempts = r.attempts, "Callback moved");
+                self.parts().events.publish(Event::Conversation(c.clone()));
+                Some((r, c))
+            }
+            Err(StoreError::Conflict(why)) => {
+                tracing::debug!(callback_id = %r.id, why, "Callback moved on meanwhile");
+                None
+            }
+            Err(e) => {
+                tracing::error!(callback_id = %r.id, error = %e, "Callback not moved");
+                None
+            }
+        }
+    }
+
+    /// Carries out a call's outcome, as the channel's rules decide it.
+    pub(super) async fn outcome(
+        &self,
+        r: &CallbackRecord,
+        outcome: CallbackOutcome,
+        actor: Actor,
+        note: Option<&str>,
+    ) -> Option<CallbackRecord> {
+        let service = self.service()?;
+        let now = self.parts().clock.now();
+        let counted = CallbackRecord { attempts: r.attempts + 1, ..r.clone() };
+        let mut step = Step { attempted: true, outcome: Some(outcome), actor: actor.clone(), ..Step::to(r.status, outcome.as_str(), now) };
+        let after = service.after(&counted, outcome, now);
+        let done = match after {
+            AfterOutcome::Completed => {
+                step.status = CallbackStatus::Completed;
+                let (r, c) = self.step(r, &CALLING, step).await?;
+                // Called customer first: now they are on the line, an agent is wanted.
+                if service.dial_order() == DialOrder::CustomerFirst && c.assignee.is_none() {
+                    let _ = self.parts().routing.enqueue(c).await;
+                }
+                r
+            }
+            AfterOutcome::Retry { at } => {
+                step.status = CallbackStatus::Scheduled;
+                step.next_attempt_at = Some(at);
+                step.conversation = waiting_again(r, &self.conversation(r).await, now);
+                let _ = self.parts().routing.set_aside(conversation_of(r)).await;
+                let (r, _) = self.step(r, &CALLING, step).await?;
+                self.inner.timers.at(at, &r.id);
+                self.notify_missed(&r).await;
+                r
+            }
+            AfterOutcome::Failed(why) => {
+                step.status = CallbackStatus::Failed;
+                step.failure = Some(why);
+                step.conversation = resolve(r, &self.conversation(r).await, &step.reason, &actor, now);
+                let (r, _) = self.step(r, &CALLING, step).await?;
+                let _ = self.parts().routing.remove(conversation_of(&r)).await;
+                self.notify_failed(&r).await;
+                r
+            }
+        };
+        if let Some(note) = note.filter(|n| !n.trim().is_empty())
+            && let Actor::Agent(agent) = &actor
+        {
+            self.agent_note(&done, agent, note).await;
+        }
+        self.announce(&done, None);
+        Some(done)
+    }
+
+    /// Ends an open request as failed, for `why`.
+    pub(super) async fn fail(&self, r: &CallbackRecord, why: &str, actor: Actor, now: Millis) {
+        let mut step = Step::to(CallbackStatus::Failed, why, now);
+        step.failure = Some(why.to_owned());
+        step.conversation = resolve(r, &self.conversation(r).await, why, &actor, now);
+        step.actor = actor;
+        if let Some((r, _)) = self.step(r, &OPEN, step).await {
+            let _ = self.parts().routing.remove(conversation_of(&r)).await;
+            self.notify_failed(&r).await;
+            self.announce(&r, None);
+        }
+    }
+
+    /// The customer withdrew the request; nothing changes once it has ended.
+    pub(super) async fn cancelled(&self, r: &CallbackRecord) -> Result<CallbackRecord, StoreError> {
+        if r.status.is_final() {
+            return Ok(r.clone());
+        }
+        let now = self.parts().clock.now();
+        let mut step = Step::to(CallbackStatus::Cancelled, "cancelled", now);
+        step.actor = Actor::Customer;
+        step.conversation = resolve(r, &self.conversation(r).await, "cancelled", &Actor::Customer, now);
+        match self.step(r, &OPEN, step).await {
+            Some((r, _)) => {
+                let _ = self.parts().routing.remove(conversation_of(&r)).await;
+                self.announce(&r, Some("The customer cancelled the callback request.".into()));
+                Ok(r)
+            }
+            // It moved on meanwhile: what it is now is the answer.
+            None => self.parts().store.callback(&r.id).await?.ok_or_else(|| StoreError::NotFound(r.id.clone())),
+        }
+    }
+
+    /// An agent took the request: the call is theirs, and with the agent called first the
+    /// telephone system rings them now.
+    pub(super) async fn assigned(&self, conversation: &ConversationId, agent: &AgentId) {
+        let store = &self.parts().store;
+        let Ok(Some(r)) = store.callback_of(conversation).await else { return };
+        let now = self.parts().clock.now();
+        let Some((r, _)) = self.step(&r, &[CallbackStatus::Queued], Step::to(CallbackStatus::InProgress, "assigned", now)).await
+        else {
+            return;
+        };
+        self.announce(&r, None);
+        if self.service().is_some_and(|s| s.dial_order() == DialOrder::AgentFirst) {
+            let login = store.agent(agent).await.ok().flatten().map(|a| a.login);
+            self.dial(&r, login).await;
+        }
+    }
+
+    /// Its agent resolved its conversation: a request still open ends there, cancelled by
+    /// the agent (one whose customer was reached has completed already).
+    pub async fn conversation_resolved(&self, conversation: &ConversationId, agent: &AgentId) {
+        let Ok(Some(r)) = self.parts().store.callback_of(conversation).await else { return };
+        if r.status.is_final() {
+            return;
+        }
+        let mut step = Step::to(CallbackStatus::Cancelled, "resolved_by_agent", self.parts().clock.now());
+        step.actor = Actor::Agent(agent.clone());
+        if let Some((r, _)) = self.step(&r, &OPEN, step).await {
+            self.announce(&r, None);
+        }
+    }
+
+    /// Its agent left it (offline past the grace): it waits for another agent.
+    pub(super) async fn requeued(&self, conversation: &ConversationId) {
+        let Ok(Some(r)) = self.parts().store.callback_of(conversation).await else { return };
+        let now = self.parts().clock.now();
+        if let Some((r, _)) = self.step(&r, &[CallbackStatus::InProgress], Step::to(CallbackStatus::Queued, "requeued", now)).await {
+            self.announce(&r, None);
+        }
+    }
+
+    /// The request's conversation as stored now.
+    pub(super) async fn conversation(&self, r: &CallbackRecord) -> Result<Option<Conversation>, StoreError> {
+        self.parts().store.conversation(&conversation_of(r)).await
+    }
+
+    async fn agent_note(&self, r: &CallbackRecord, agent: &AgentId, note: &str) {
+        let store = &self.parts().store;
+        let name = store.agent(agent).await.ok().flatten().map(|a| a.name).unwrap_or_default();
+        let message = crate::store::NewOutbound {
+            conversation_id: conversation_of(r),
+            author: crate::store::OutboundAuthor::Agent { id: agent.clone(), name },
+            idempotency_key: None,
+            text: note.to_owned(),
+            internal: true,
+            deliver: false,
+            assignee_only: None,
+            delivered_live: None,
+            cc: Vec::new(),
+            also_by: None,
+            now: self.parts().clock.now(),
+        };
+        match store.append_outbound(message).await {
+            Ok(appended) => self.parts().events.publish(Event::Message {
+                conversation: appended.conversation,
+                message: appended.message,
+                origin: None,
+            }),
+            Err(e) => tracing::warn!(callback_id = %r.id, error = %e, "Call note not recorded"),
+        }
+    }
+}
+
+/// The move that ends a request's conversation, unless it has ended already.
+fn resolve(
+    r: &CallbackRecord,
+    conversation: &Result<Option<Conversation>, StoreError>,
+    reason: &str,
+    actor: &Actor,
+    now: Millis,
+) -> Option<StatusChange> {
+    let status = conversation.as_ref().ok()?.as_ref()?.status;
+    status.is_open().then(|| StatusChange {
+        to: ConversationStatus::Resolved,
+        assignee: None,
+        queue: None,
+        actor: actor.clone(),
+        reason: format!("callback {} {reason}", r.id),
+        now,
+    })
+}
