@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use switchboard::callbacks::RoutingNotices;
 use switchboard::config::{RoutingConfig, StoreConfig};
 use switchboard::domain::{Agent, ConversationId, ConversationStatus, Millis, NewAgent};
 use switchboard::events::EventBus;
 use switchboard::hub::{Hub, Registration};
-use switchboard::callbacks::RoutingNotices;
 use switchboard::routing::{self, AgentStatus, RoutingHandle, RoutingParts};
 use switchboard::store::{NewInbound, Store, Threading};
 use switchboard::system_messages::SystemMessages;

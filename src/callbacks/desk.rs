@@ -74,7 +74,8 @@ impl CallbackDesk for Callbacks {
             full_text: None,
             reopen_within: None,
         };
-        let (phone, zone, window, unverified_phone) = (request.phone, request.zone, request.window, request.unverified_phone);
+        let (phone, zone, window, unverified_phone) =
+            (request.phone, request.zone, request.window, request.unverified_phone);
         let opened = self
             .parts()
             .ingestor

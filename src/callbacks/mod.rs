@@ -140,12 +140,21 @@ impl Callbacks {
 
     /// Tells the agents of a callback conversation where the request stands now.
     fn announce(&self, r: &CallbackRecord, detail: Option<String>) {
-        let frame = crate::agent_wire::frames::ConsoleFrame::Callback {
-            conversation_id: r.conversation_id.clone(),
-            callback: crate::agent_wire::view::callback_view(r),
-            detail,
-        };
         let id = ConversationId(r.conversation_id.clone());
-        self.parts().hub.to_conversation_agents(&id, Arc::from(frame.to_json()), None, None);
+        self.parts().hub.to_conversation_agents(&id, callback_frame(r, detail), None, None);
     }
+
+    /// Tells one agent where the request stands now.
+    fn announce_to(&self, agent: &AgentId, r: &CallbackRecord) {
+        self.parts().hub.to_agent(agent, callback_frame(r, None), None);
+    }
+}
+
+fn callback_frame(r: &CallbackRecord, detail: Option<String>) -> crate::hub::Frame {
+    let frame = crate::agent_wire::frames::ConsoleFrame::Callback {
+        conversation_id: r.conversation_id.clone(),
+        callback: crate::agent_wire::view::callback_view(r),
+        detail,
+    };
+    Arc::from(frame.to_json())
 }

@@ -31,7 +31,10 @@ impl Callbacks {
         let text = if zh {
             format!("我们致电 {} 未能接通，将于 {when}（{}）左右再次致电。", r.phone, r.zone)
         } else {
-            format!("We tried to call you at {} but could not reach you. We will try again {when} ({}).", r.phone, r.zone)
+            format!(
+                "We tried to call you at {} but could not reach you. We will try again {when} ({}).",
+                r.phone, r.zone
+            )
         };
         self.tell(r, format!("callback-missed:{}:{}", r.id, r.attempts), &text).await;
     }

@@ -95,7 +95,15 @@ impl Callbacks {
         let service = self.service()?;
         let now = self.parts().clock.now();
         let counted = CallbackRecord { attempts: r.attempts + 1, ..r.clone() };
-        let mut step = Step { attempted: true, outcome: Some(outcome), actor: actor.clone(), ..Step::to(r.status, outcome.as_str(), now) };
+        let before = self.conversation(r).await;
+        // Whoever held the call hears how it ended, even once it is no longer theirs.
+        let holder = before.as_ref().ok().and_then(|c| c.as_ref()).and_then(|c| c.assignee.clone());
+        let mut step = Step {
+            attempted: true,
+            outcome: Some(outcome),
+            actor: actor.clone(),
+            ..Step::to(r.status, outcome.as_str(), now)
+        };
         let after = service.after(&counted, outcome, now);
         let done = match after {
             AfterOutcome::Completed => {
@@ -110,7 +118,7 @@ impl Callbacks {
             AfterOutcome::Retry { at } => {
                 step.status = CallbackStatus::Scheduled;
                 step.next_attempt_at = Some(at);
-                step.conversation = waiting_again(r, &self.conversation(r).await, now);
+                step.conversation = waiting_again(r, &before, now);
                 let _ = self.parts().routing.set_aside(conversation_of(r)).await;
                 let (r, _) = self.step(r, &CALLING, step).await?;
                 self.inner.timers.at(at, &r.id);
@@ -120,7 +128,7 @@ impl Callbacks {
             AfterOutcome::Failed(why) => {
                 step.status = CallbackStatus::Failed;
                 step.failure = Some(why);
-                step.conversation = resolve(r, &self.conversation(r).await, &step.reason, &actor, now);
+                step.conversation = resolve(r, &before, &step.reason, &actor, now);
                 let (r, _) = self.step(r, &CALLING, step).await?;
                 let _ = self.parts().routing.remove(conversation_of(&r)).await;
                 self.notify_failed(&r).await;
@@ -133,6 +141,11 @@ impl Callbacks {
             self.agent_note(&done, agent, note).await;
         }
         self.announce(&done, None);
+        if let Some(holder) = holder
+            && self.conversation(&done).await.ok().flatten().and_then(|c| c.assignee).as_ref() != Some(&holder)
+        {
+            self.announce_to(&holder, &done);
+        }
         Some(done)
     }
 
@@ -175,7 +188,8 @@ impl Callbacks {
         let store = &self.parts().store;
         let Ok(Some(r)) = store.callback_of(conversation).await else { return };
         let now = self.parts().clock.now();
-        let Some((r, _)) = self.step(&r, &[CallbackStatus::Queued], Step::to(CallbackStatus::InProgress, "assigned", now)).await
+        let Some((r, _)) =
+            self.step(&r, &[CallbackStatus::Queued], Step::to(CallbackStatus::InProgress, "assigned", now)).await
         else {
             return;
         };
@@ -204,7 +218,9 @@ impl Callbacks {
     pub(super) async fn requeued(&self, conversation: &ConversationId) {
         let Ok(Some(r)) = self.parts().store.callback_of(conversation).await else { return };
         let now = self.parts().clock.now();
-        if let Some((r, _)) = self.step(&r, &[CallbackStatus::InProgress], Step::to(CallbackStatus::Queued, "requeued", now)).await {
+        if let Some((r, _)) =
+            self.step(&r, &[CallbackStatus::InProgress], Step::to(CallbackStatus::Queued, "requeued", now)).await
+        {
             self.announce(&r, None);
         }
     }

@@ -25,8 +25,8 @@ pub use crate::domain::threading::Threading;
 pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
-    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested, NewCallback,
-    NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, RoutingNote,
+    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
+    NewCallback, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, RoutingNote,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.

@@ -5,6 +5,7 @@ mod common;
 
 mod client;
 
+mod callbacks;
 mod chat_flow;
 mod cli;
 mod crash;

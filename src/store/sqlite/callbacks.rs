@@ -23,7 +23,8 @@ pub fn request(conn: &Connection, new: &NewCallback) -> Result<CallbackOpened, S
         Some(known) => known.clone(),
         None => conversations::resolve_customer(conn, &new.message.sender, now)?,
     };
-    let sql = format!("SELECT {COLUMNS} FROM callback_requests WHERE customer_id = ?1 AND phone = ?2 AND status IN {OPEN}");
+    let sql =
+        format!("SELECT {COLUMNS} FROM callback_requests WHERE customer_id = ?1 AND phone = ?2 AND status IN {OPEN}");
     if let Some(open) = optional(conn, &sql, params![customer.as_str(), new.phone], record)? {
         return Ok(CallbackOpened { callback: open, ingested: None });
     }
@@ -57,7 +58,9 @@ pub fn request(conn: &Connection, new: &NewCallback) -> Result<CallbackOpened, S
     };
     execute(
         conn,
-        &format!("INSERT INTO callback_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        &format!(
+            "INSERT INTO callback_requests ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
         params![
             callback.id,
             callback.conversation_id,
@@ -81,7 +84,11 @@ pub fn request(conn: &Connection, new: &NewCallback) -> Result<CallbackOpened, S
     Ok(CallbackOpened { callback, ingested: Some(ingested) })
 }
 
-pub fn update(conn: &Connection, id: &str, change: &CallbackChange) -> Result<(CallbackRecord, Conversation), StoreError> {
+pub fn update(
+    conn: &Connection,
+    id: &str,
+    change: &CallbackChange,
+) -> Result<(CallbackRecord, Conversation), StoreError> {
     let mut callback = by_id(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("callback {id}")))?;
     if !change.from.contains(&callback.status) {
         return Err(StoreError::Conflict(format!("callback {id} is {}", callback.status)));

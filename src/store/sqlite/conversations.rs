@@ -379,7 +379,11 @@ pub fn record_routing(conn: &Connection, id: &ConversationId, note: &RoutingNote
 }
 
 /// Applies a status change to a loaded conversation and records it in the audit log.
-pub(super) fn apply_status(conn: &Connection, c: Conversation, change: &StatusChange) -> Result<Conversation, StoreError> {
+pub(super) fn apply_status(
+    conn: &Connection,
+    c: Conversation,
+    change: &StatusChange,
+) -> Result<Conversation, StoreError> {
     let from = c.status;
     let c = change.apply_to(c)?;
     execute(

@@ -28,8 +28,8 @@ use self::queries::execute;
 use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
-    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested, NewCallback,
-    NewInbound, NewOutbound, OutboxCounts, QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
+    Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
+    NewCallback, NewInbound, NewOutbound, OutboxCounts, QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
