@@ -16,10 +16,12 @@ use switchboard::domain::{
     TriageResult,
 };
 use switchboard::store::{
-    Actor, DeliveryOutcome, Ingested, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, RoutingNote, StatusChange,
-    Store, StoreError, Threading,
+    Actor, CallbackChange, DeliveryOutcome, Ingested, NewCallback, NewInbound, NewOutbound, OutboundAuthor,
+    OutboxCounts, RoutingNote, StatusChange, Store, StoreError, Threading,
 };
-use switchboard_channel::{Attachment, Authentication, ChannelKind, EmailDetails, SenderIdentity, ThreadKey};
+use switchboard_channel::{
+    Attachment, Authentication, CallbackOutcome, CallbackStatus, ChannelKind, EmailDetails, SenderIdentity, ThreadKey,
+};
 
 /// 2026-11-22T08:15:00Z: every test's time starts here.
 const T0: Millis = Millis(1_795_335_300_000);
@@ -1283,6 +1285,151 @@ async fn a_returning_customer_is_known_by_the_agent_last_assigned(store: Arc<dyn
 // ---------------------------------------------------------------------------------------------
 // One module of tests per backend.
 
+// ---------------------------------------------------------------------------------------------
+// Callback requests.
+
+fn callback(
+    user: &str,
+    id: &str,
+    phone: &str,
+    status: CallbackStatus,
+    next: Option<Millis>,
+    now: Millis,
+) -> NewCallback {
+    let message = NewInbound {
+        channel: ChannelKind::Callback,
+        external_id: id.to_owned(),
+        key_scope: None,
+        threading: Threading::New,
+        text: format!("please call me ({id})"),
+        ..chat(user, id, now)
+    };
+    NewCallback {
+        id: id.to_owned(),
+        message,
+        phone: phone.to_owned(),
+        zone: "Asia/Shanghai".into(),
+        window: None,
+        status,
+        next_attempt_at: next,
+        unverified_phone: false,
+    }
+}
+
+fn callback_step(from: &[CallbackStatus], to: CallbackStatus, now: Millis) -> CallbackChange {
+    CallbackChange {
+        from: from.to_vec(),
+        status: to,
+        attempted: false,
+        outcome: None,
+        failure: None,
+        next_attempt_at: None,
+        conversation: None,
+        actor: Actor::System,
+        reason: "test".into(),
+        now,
+    }
+}
+
+async fn one_open_callback_per_customer_and_number_even_under_concurrent_requests(store: Arc<dyn Store>) {
+    let asks: Vec<_> = (0..8)
+        .map(|i| {
+            store.request_callback(callback(
+                "u-1",
+                &format!("cb_{i}"),
+                "+8613800138000",
+                CallbackStatus::Queued,
+                None,
+                at(i),
+            ))
+        })
+        .collect();
+    let opened = futures::future::join_all(asks).await.into_iter().map(|r| r.expect("taken")).collect::<Vec<_>>();
+    let ids: BTreeSet<_> = opened.iter().map(|o| o.callback.id.clone()).collect();
+    assert_eq!(ids.len(), 1, "one request between them: {ids:?}");
+    assert_eq!(opened.iter().filter(|o| o.ingested.is_some()).count(), 1, "one conversation opened");
+    let first = &opened.iter().find(|o| o.ingested.is_some()).unwrap().callback;
+    let conversation = store.conversation(&ConversationId(first.conversation_id.clone())).await.unwrap().unwrap();
+    assert_eq!((conversation.channel, conversation.last_seq), (ChannelKind::Callback, 1));
+    assert_eq!(
+        store.messages(&conversation.id, 0, false).await.unwrap()[0].text,
+        format!("please call me ({})", first.id)
+    );
+    // Another number, or another customer, is another request.
+    let other = store
+        .request_callback(callback("u-1", "cb_x", "+8613900139000", CallbackStatus::Queued, None, at(9)))
+        .await
+        .unwrap();
+    assert!(other.ingested.is_some());
+    let theirs = store
+        .request_callback(callback("u-2", "cb_y", "+8613800138000", CallbackStatus::Queued, None, at(9)))
+        .await
+        .unwrap();
+    assert!(theirs.ingested.is_some());
+    assert_eq!(store.open_callbacks().await.unwrap().len(), 3);
+    // Once it has ended, the number is free for a new request.
+    let (ended, _) = store
+        .update_callback(&first.id, callback_step(&[CallbackStatus::Queued], CallbackStatus::Cancelled, at(10)))
+        .await
+        .unwrap();
+    assert_eq!(ended.status, CallbackStatus::Cancelled);
+    let again = store
+        .request_callback(callback("u-1", "cb_z", "+8613800138000", CallbackStatus::Queued, None, at(11)))
+        .await
+        .unwrap();
+    assert_eq!((again.callback.id.as_str(), again.ingested.is_some()), ("cb_z", true));
+}
+
+async fn a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled(store: Arc<dyn Store>) {
+    let opened = store
+        .request_callback(callback("u-1", "cb_1", "+8613800138000", CallbackStatus::Scheduled, Some(at(60_000)), T0))
+        .await
+        .unwrap();
+    let id = ConversationId(opened.callback.conversation_id.clone());
+    assert_eq!(store.conversation(&id).await.unwrap().unwrap().held_until, Some(at(60_000)));
+    assert_eq!(store.callback_of(&id).await.unwrap().unwrap().id, "cb_1");
+    // Its time comes: queued, held no longer.
+    let (queued, c) = store
+        .update_callback("cb_1", callback_step(&[CallbackStatus::Scheduled], CallbackStatus::Queued, at(60_000)))
+        .await
+        .unwrap();
+    assert_eq!((queued.status, c.held_until), (CallbackStatus::Queued, None));
+    // A step from a state it is not in changes nothing.
+    let stale = store
+        .update_callback("cb_1", callback_step(&[CallbackStatus::Scheduled], CallbackStatus::Failed, at(60_001)))
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(store.callback("cb_1").await.unwrap().unwrap().status, CallbackStatus::Queued);
+    // A missed call: counted, scheduled again, its conversation moved with it.
+    let mut missed = callback_step(&[CallbackStatus::Queued], CallbackStatus::Scheduled, at(70_000));
+    missed.attempted = true;
+    missed.outcome = Some(CallbackOutcome::NoAnswer);
+    missed.next_attempt_at = Some(at(670_000));
+    missed.conversation = Some(move_to(ConversationStatus::Resolved, Actor::System, at(70_000)));
+    let (scheduled, c) = store.update_callback("cb_1", missed).await.unwrap();
+    assert_eq!(
+        (scheduled.attempts, scheduled.outcome, scheduled.next_attempt_at),
+        (1, Some(CallbackOutcome::NoAnswer), Some(at(670_000)))
+    );
+    assert_eq!((c.status, c.held_until), (ConversationStatus::Resolved, Some(at(670_000))));
+    let stored = store.callback("cb_1").await.unwrap().unwrap();
+    assert_eq!(stored, scheduled, "what was returned is what is stored");
+    // An illegal move of the conversation takes the whole step back.
+    let mut bad = callback_step(&[CallbackStatus::Scheduled], CallbackStatus::Queued, at(80_000));
+    bad.conversation = Some(move_to(ConversationStatus::Assigned, Actor::System, at(80_000)));
+    assert!(store.update_callback("cb_1", bad).await.is_err());
+    assert_eq!(store.callback("cb_1").await.unwrap().unwrap().status, CallbackStatus::Scheduled);
+    assert!(
+        store
+            .update_callback("cb_missing", callback_step(&[CallbackStatus::Queued], CallbackStatus::Failed, T0))
+            .await
+            .is_err()
+    );
+    // The customer's history lists the conversation.
+    let history = store.customer_conversations(&c.customer_id, 10).await.unwrap();
+    assert_eq!(history.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), vec![c.id]);
+}
+
 macro_rules! conformance_suite {
     ($backend:ident, $open:ident) => {
         mod $backend {
@@ -1322,6 +1469,8 @@ macro_rules! conformance_suite {
                 forged_mail_is_never_filed_under_a_customer_of_the_app,
                 a_routing_decision_is_audited_with_the_priority_and_queue_it_changes,
                 a_returning_customer_is_known_by_the_agent_last_assigned,
+                one_open_callback_per_customer_and_number_even_under_concurrent_requests,
+                a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled,
             );
         }
     };

@@ -411,3 +411,23 @@ async fn the_webhook_dialer_calls_the_agent_first_and_the_telephone_system_repor
     assert_eq!(event(&daemon, &id, json!({ "event": "answered", "event_id": "e-2" }), true).await.0, 409);
     assert_eq!(get(&daemon, &token, &id).await.1["attempts"], 1);
 }
+
+#[tokio::test]
+async fn a_scheduled_callback_survives_a_crash_and_comes_up_at_its_time() {
+    let mut daemon = daemon(&format!("[callback]\n{ALWAYS}")).await;
+    daemon.agent_add("kai", "Kai", &[], false, PASSWORD).await;
+    let token = customer_token("u-crash");
+    let now = std::time::SystemTime::now();
+    let window =
+        json!({ "start": rfc3339(now + Duration::from_secs(4)), "end": rfc3339(now + Duration::from_secs(3600)) });
+    let (_, created) =
+        post(&daemon, &token, json!({ "phone": "+8613800138000", "reason": "call me", "window": window })).await;
+    assert_eq!(created["status"], "scheduled", "{created}");
+    daemon.kill9();
+    daemon.restart().await;
+    let mut kai = Ws::available_agent(&daemon, "kai").await;
+    let offer = kai.expect("offer").await;
+    assert_eq!(offer["conversation"]["id"], created["conversation_id"]);
+    assert!(std::time::SystemTime::now() >= now + Duration::from_secs(3), "not before its window opened");
+    assert_eq!(get(&daemon, &token, created["id"].as_str().unwrap()).await.1["status"], "queued");
+}
