@@ -103,6 +103,7 @@ impl Callbacks {
         let open = self.parts().store.open_callbacks().await?;
         let now = self.parts().clock.now();
         for r in &open {
+            self.reconcile(r).await;
             self.inner.timers.at(r.next_attempt_at.unwrap_or(now), &r.id);
         }
         tracing::info!(open = open.len(), "Callbacks restored");

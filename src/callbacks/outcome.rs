@@ -200,6 +200,23 @@ impl Callbacks {
         }
     }
 
+    /// Sets a request's state right by its conversation's, for a routing notice that was lost
+    /// (the process stopped before it was heard): taken by an agent means in progress, back
+    /// in line means queued.
+    pub(super) async fn reconcile(&self, r: &CallbackRecord) {
+        let Ok(Some(c)) = self.conversation(r).await else { return };
+        let now = self.parts().clock.now();
+        let to = match (r.status, c.assignee.is_some()) {
+            (CallbackStatus::Queued, true) => CallbackStatus::InProgress,
+            // Not while the telephone system calls the customer first (its conversation is held).
+            (CallbackStatus::InProgress, false) if c.held_until.is_none() && c.status.is_waiting_for_agent() => {
+                CallbackStatus::Queued
+            }
+            _ => return,
+        };
+        self.step(r, &[r.status], Step::to(to, "reconciled", now)).await;
+    }
+
     /// Its agent resolved its conversation: a request still open ends there, cancelled by
     /// the agent (one whose customer was reached has completed already).
     pub async fn conversation_resolved(&self, conversation: &ConversationId, agent: &AgentId) {

@@ -431,3 +431,62 @@ async fn a_scheduled_callback_survives_a_crash_and_comes_up_at_its_time() {
     assert!(std::time::SystemTime::now() >= now + Duration::from_secs(3), "not before its window opened");
     assert_eq!(get(&daemon, &token, created["id"].as_str().unwrap()).await.1["status"], "queued");
 }
+
+/// Waits until the telephone system has been asked for `n` calls; returns the last.
+async fn nth_call(pbx: &Pbx, n: usize) -> (String, String, Value) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(call) = pbx.calls.lock().unwrap().get(n - 1).cloned() {
+            return call;
+        }
+        assert!(Instant::now() < deadline, "the dialer was never asked for call {n}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn customers_called_first_are_retried_until_the_maximum_and_an_answer_brings_an_agent() {
+    let (pbx, url) = start_pbx().await;
+    let config = format!(
+        "[callback]\ndialer = \"webhook\"\nmax_attempts = 2\nretry_backoff_s = [1]\n{ALWAYS}\n\
+         [callback.webhook]\nurl = \"{url}\"\norder = \"customer_first\"\n"
+    );
+    let daemon = Daemon::builder()
+        .env("SWITCHBOARD__CHAT__JWT_SECRET", SECRET)
+        .env("SWITCHBOARD__CALLBACK__WEBHOOK__SECRET", PBX_SECRET)
+        .config_toml(config)
+        .start()
+        .await;
+    daemon.agent_add("ana", "Ana", &[], false, PASSWORD).await;
+    let mut ana = Ws::available_agent(&daemon, "ana").await;
+    let token = customer_token("u-first");
+
+    // Nobody answers, twice: the request ends failed, with nothing offered to an agent.
+    let (_, unlucky) = post(&daemon, &token, json!({ "phone": "+8613800138000", "reason": "call me" })).await;
+    assert_eq!(unlucky["status"], "in_progress", "the customer is being called: {unlucky}");
+    let id = unlucky["id"].as_str().unwrap().to_owned();
+    let first = nth_call(&pbx, 1).await;
+    assert_eq!((first.2["agent"].clone(), first.2["attempt"].as_u64()), (Value::Null, Some(1)));
+    event(&daemon, &id, json!({ "event": "no_answer", "event_id": "n-1" }), true).await;
+    let second = nth_call(&pbx, 2).await;
+    assert_eq!((second.1.as_str(), second.2["attempt"].as_u64()), (format!("{id}:2").as_str(), Some(2)));
+    let (status, ended) = event(&daemon, &id, json!({ "event": "busy", "event_id": "n-2" }), true).await;
+    assert_eq!(status, 200);
+    assert_eq!((ended["status"].as_str(), ended["failure"].as_str()), (Some("failed"), Some("attempts_exhausted")));
+    assert_eq!(ended["attempts"], 2);
+    let quiet = ana.drain(Duration::from_secs(2)).await;
+    assert!(quiet.iter().all(|f| f["type"] != "offer"), "no agent is asked for before an answer: {quiet:?}");
+    assert_eq!(pbx.calls.lock().unwrap().len(), 2, "nothing redials after the last attempt");
+
+    // The customer answers: now an agent is wanted.
+    let (_, lucky) = post(&daemon, &token, json!({ "phone": "+8613900139000", "reason": "call me again" })).await;
+    let id = lucky["id"].as_str().unwrap().to_owned();
+    nth_call(&pbx, 3).await;
+    let (_, answered) = event(&daemon, &id, json!({ "event": "answered", "event_id": "a-1" }), true).await;
+    assert_eq!((answered["status"].as_str(), answered["outcome"].as_str()), (Some("completed"), Some("reached")));
+    let offer = ana.expect("offer").await;
+    assert_eq!(offer["conversation"]["id"], lucky["conversation_id"]);
+    // The end of the answered call changes nothing.
+    let (status, after) = event(&daemon, &id, json!({ "event": "hangup", "event_id": "a-2" }), true).await;
+    assert_eq!((status, after["status"].as_str()), (200, Some("completed")));
+}
