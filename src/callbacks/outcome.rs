@@ -11,36 +11,24 @@ use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationSt
 use crate::events::Event;
 use crate::store::{CallbackChange, StatusChange, StoreError};
 
-/// A step to take, before it is checked against where the request stands.
-pub(super) struct Step {
-    pub status: CallbackStatus,
-    pub attempted: bool,
-    pub outcome: Option<CallbackOutcome>,
-    pub failure: Option<String>,
-    pub next_attempt_at: Option<Millis>,
-    pub conversation: Option<StatusChange>,
-    pub actor: Actor,
-    pub reason: String,
-    pub now: Millis,
-}
-
-impl Step {
-    pub(super) fn to(status: CallbackStatus, reason: &str, now: Millis) -> Self {
-        Self {
-            status,
-            attempted: false,
-            outcome: None,
-            failure: None,
-            next_attempt_at: None,
-            conversation: None,
-            actor: Actor::System,
-            reason: reason.to_owned(),
-            now,
-        }
+/// A step to `status` for `reason`, from whatever states [`Callbacks::step`] is given; the
+/// caller sets what else it changes.
+pub(super) fn step_to(status: CallbackStatus, reason: &str, now: Millis) -> CallbackChange {
+    CallbackChange {
+        from: Vec::new(),
+        status,
+        attempted: false,
+        outcome: None,
+        failure: None,
+        next_attempt_at: None,
+        conversation: None,
+        actor: Actor::System,
+        reason: reason.to_owned(),
+        now,
     }
 }
 
-/// The requests states a call can have an outcome in.
+/// The states a call can have an outcome in.
 const CALLING: [CallbackStatus; 1] = [CallbackStatus::InProgress];
 /// The states a request is open in.
 pub(super) const OPEN: [CallbackStatus; 3] =
@@ -53,20 +41,9 @@ impl Callbacks {
         &self,
         r: &CallbackRecord,
         from: &[CallbackStatus],
-        step: Step,
+        step: CallbackChange,
     ) -> Option<(CallbackRecord, Conversation)> {
-        let change = CallbackChange {
-            from: from.to_vec(),
-            status: step.status,
-            attempted: step.attempted,
-            outcome: step.outcome,
-            failure: step.failure,
-            next_attempt_at: step.next_attempt_at,
-            conversation: step.conversation,
-            actor: step.actor,
-            reason: step.reason,
-            now: step.now,
-        };
+        let change = CallbackChange { from: from.to_vec(), ..step };
         match self.parts().store.update_callback(&r.id, change).await {
             Ok((r, c)) => {
                 tracing::info!(callback_id = %r.id, conversation_id = %c.id, status = %r.status, attempts = r.attempts, "Callback moved");
@@ -98,11 +75,11 @@ impl Callbacks {
         let before = self.conversation(r).await;
         // Whoever held the call hears how it ended, even once it is no longer theirs.
         let holder = before.as_ref().ok().and_then(|c| c.as_ref()).and_then(|c| c.assignee.clone());
-        let mut step = Step {
+        let mut step = CallbackChange {
             attempted: true,
             outcome: Some(outcome),
             actor: actor.clone(),
-            ..Step::to(r.status, outcome.as_str(), now)
+            ..step_to(r.status, outcome.as_str(), now)
         };
         let after = service.after(&counted, outcome, now);
         let done = match after {
@@ -151,7 +128,7 @@ impl Callbacks {
 
     /// Ends an open request as failed, for `why`.
     pub(super) async fn fail(&self, r: &CallbackRecord, why: &str, actor: Actor, now: Millis) {
-        let mut step = Step::to(CallbackStatus::Failed, why, now);
+        let mut step = step_to(CallbackStatus::Failed, why, now);
         step.failure = Some(why.to_owned());
         step.conversation = resolve(r, &self.conversation(r).await, why, &actor, now);
         step.actor = actor;
@@ -168,7 +145,7 @@ impl Callbacks {
             return Ok(r.clone());
         }
         let now = self.parts().clock.now();
-        let mut step = Step::to(CallbackStatus::Cancelled, "cancelled", now);
+        let mut step = step_to(CallbackStatus::Cancelled, "cancelled", now);
         step.actor = Actor::Customer;
         step.conversation = resolve(r, &self.conversation(r).await, "cancelled", &Actor::Customer, now);
         match self.step(r, &OPEN, step).await {
@@ -189,7 +166,7 @@ impl Callbacks {
         let Ok(Some(r)) = store.callback_of(conversation).await else { return };
         let now = self.parts().clock.now();
         let Some((r, _)) =
-            self.step(&r, &[CallbackStatus::Queued], Step::to(CallbackStatus::InProgress, "assigned", now)).await
+            self.step(&r, &[CallbackStatus::Queued], step_to(CallbackStatus::InProgress, "assigned", now)).await
         else {
             return;
         };
@@ -214,7 +191,7 @@ impl Callbacks {
             }
             _ => return,
         };
-        self.step(r, &[r.status], Step::to(to, "reconciled", now)).await;
+        self.step(r, &[r.status], step_to(to, "reconciled", now)).await;
     }
 
     /// Its agent resolved its conversation: a request still open ends there, cancelled by
@@ -224,7 +201,7 @@ impl Callbacks {
         if r.status.is_final() {
             return;
         }
-        let mut step = Step::to(CallbackStatus::Cancelled, "resolved_by_agent", self.parts().clock.now());
+        let mut step = step_to(CallbackStatus::Cancelled, "resolved_by_agent", self.parts().clock.now());
         step.actor = Actor::Agent(agent.clone());
         if let Some((r, _)) = self.step(&r, &OPEN, step).await {
             self.announce(&r, None);
@@ -236,7 +213,7 @@ impl Callbacks {
         let Ok(Some(r)) = self.parts().store.callback_of(conversation).await else { return };
         let now = self.parts().clock.now();
         if let Some((r, _)) =
-            self.step(&r, &[CallbackStatus::InProgress], Step::to(CallbackStatus::Queued, "requeued", now)).await
+            self.step(&r, &[CallbackStatus::InProgress], step_to(CallbackStatus::Queued, "requeued", now)).await
         {
             self.announce(&r, None);
         }
@@ -250,19 +227,9 @@ impl Callbacks {
     async fn agent_note(&self, r: &CallbackRecord, agent: &AgentId, note: &str) {
         let store = &self.parts().store;
         let name = store.agent(agent).await.ok().flatten().map(|a| a.name).unwrap_or_default();
-        let message = crate::store::NewOutbound {
-            conversation_id: conversation_of(r),
-            author: crate::store::OutboundAuthor::Agent { id: agent.clone(), name },
-            idempotency_key: None,
-            text: note.to_owned(),
-            internal: true,
-            deliver: false,
-            assignee_only: None,
-            delivered_live: None,
-            cc: Vec::new(),
-            also_by: None,
-            now: self.parts().clock.now(),
-        };
+        let now = self.parts().clock.now();
+        let message =
+            crate::store::NewOutbound::agent_note(conversation_of(r), agent.clone(), name, note.to_owned(), now);
         match store.append_outbound(message).await {
             Ok(appended) => self.parts().events.publish(Event::Message {
                 conversation: appended.conversation,

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::Callbacks;
-use super::outcome::Step;
+use super::outcome::step_to;
 use crate::domain::{ConversationId, ConversationStatus, Millis};
 
 /// How long the telephone system may take to report on a call to the customer first before
@@ -113,7 +113,7 @@ impl Callbacks {
 
     /// A request whose time has come waits for an agent, until `until`.
     async fn open_for_calls(&self, r: &CallbackRecord, until: Option<Millis>, now: Millis) {
-        let step = Step::to(CallbackStatus::Queued, "due", now);
+        let step = step_to(CallbackStatus::Queued, "due", now);
         let Some((r, conversation)) = self.step(r, &[CallbackStatus::Scheduled], step).await else { return };
         if let Some(until) = until {
             self.inner.timers.at(until, &r.id);
@@ -124,7 +124,7 @@ impl Callbacks {
 
     /// Keeps a request waiting until `at`.
     async fn postpone(&self, r: &CallbackRecord, at: Millis, reason: &str, now: Millis) {
-        let mut step = Step::to(CallbackStatus::Scheduled, reason, now);
+        let mut step = step_to(CallbackStatus::Scheduled, reason, now);
         step.next_attempt_at = Some(at);
         step.conversation = waiting_again(r, &self.conversation(r).await, now);
         let from = [CallbackStatus::Scheduled, CallbackStatus::Queued];
@@ -138,7 +138,7 @@ impl Callbacks {
     /// The telephone system calls the customer; an agent is asked for once they answer.
     async fn call_customer_first(&self, r: &CallbackRecord, now: Millis) {
         let until = now.plus(CUSTOMER_FIRST_WAIT);
-        let mut step = Step::to(CallbackStatus::InProgress, "dialing_customer", now);
+        let mut step = step_to(CallbackStatus::InProgress, "dialing_customer", now);
         step.next_attempt_at = Some(until);
         let Some((r, _)) = self.step(r, &[CallbackStatus::Scheduled], step).await else { return };
         self.inner.timers.at(until, &r.id);

@@ -405,19 +405,8 @@ impl Session<'_> {
         }
         if let Some(reason) = reason {
             let destination = to["queue"].as_str().or(to["name"].as_str()).unwrap_or_default().to_owned();
-            let note = NewOutbound {
-                conversation_id: c.id.clone(),
-                author: OutboundAuthor::Agent { id: self.agent.id.clone(), name: self.agent.name.clone() },
-                idempotency_key: None,
-                text: format!("Transferred to {destination}: {reason}"),
-                internal: true,
-                deliver: false,
-                assignee_only: None,
-                delivered_live: None,
-                cc: Vec::new(),
-                also_by: None,
-                now,
-            };
+            let text = format!("Transferred to {destination}: {reason}");
+            let note = NewOutbound::agent_note(c.id.clone(), self.agent.id.clone(), self.agent.name.clone(), text, now);
             let appended = self.state.store.append_outbound(note).await?;
             let origin = Some(Origin::Agent(self.conn));
             self.state.events.publish(Event::Message {

@@ -96,6 +96,26 @@ pub struct NewOutbound {
     pub now: Millis,
 }
 
+impl NewOutbound {
+    /// An internal note of an agent's, written by the daemon on their behalf (a transfer's
+    /// reason, a call's note): never delivered, no idempotency key.
+    pub fn agent_note(conversation_id: ConversationId, id: AgentId, name: String, text: String, now: Millis) -> Self {
+        Self {
+            conversation_id,
+            author: OutboundAuthor::Agent { id, name },
+            idempotency_key: None,
+            text,
+            internal: true,
+            deliver: false,
+            assignee_only: None,
+            delivered_live: None,
+            cc: Vec::new(),
+            also_by: None,
+            now,
+        }
+    }
+}
+
 /// What `append_outbound` did.
 #[derive(Clone, Debug)]
 pub struct Appended {

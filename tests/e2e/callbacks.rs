@@ -45,18 +45,16 @@ async fn post(daemon: &Daemon, token: &str, body: Value) -> (u16, Value) {
 }
 
 async fn get(daemon: &Daemon, token: &str, id: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .get(format!("{}/v1/callbacks/{id}", daemon.base_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("the callback API answers");
-    (resp.status().as_u16(), resp.json().await.expect("a JSON body"))
+    on_request(daemon, reqwest::Method::GET, token, id).await
 }
 
 async fn delete(daemon: &Daemon, token: &str, id: &str) -> (u16, Value) {
+    on_request(daemon, reqwest::Method::DELETE, token, id).await
+}
+
+async fn on_request(daemon: &Daemon, method: reqwest::Method, token: &str, id: &str) -> (u16, Value) {
     let resp = reqwest::Client::new()
-        .delete(format!("{}/v1/callbacks/{id}", daemon.base_url()))
+        .request(method, format!("{}/v1/callbacks/{id}", daemon.base_url()))
         .bearer_auth(token)
         .send()
         .await
