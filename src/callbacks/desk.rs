@@ -103,8 +103,7 @@ impl CallbackDesk for Callbacks {
             }
             Callable::Now { .. } if customer_first => {
                 self.inner.timers.at(next_attempt_at.unwrap_or(now), &r.id);
-                let (desk, call) = (self.clone(), r.clone());
-                self.parts().tasks.spawn(async move { desk.dial(&call, None).await });
+                self.dial(&r, None);
             }
             Callable::Now { until } => {
                 if let Some(until) = until {

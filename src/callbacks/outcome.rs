@@ -173,7 +173,7 @@ impl Callbacks {
         self.announce(&r, None);
         if self.service().is_some_and(|s| s.dial_order() == DialOrder::AgentFirst) {
             let login = store.agent(agent).await.ok().flatten().map(|a| a.login);
-            self.dial(&r, login).await;
+            self.dial(&r, login);
         }
     }
 

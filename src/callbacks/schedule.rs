@@ -142,11 +142,18 @@ impl Callbacks {
         step.next_attempt_at = Some(until);
         let Some((r, _)) = self.step(r, &[CallbackStatus::Scheduled], step).await else { return };
         self.inner.timers.at(until, &r.id);
-        self.dial(&r, None).await;
+        self.dial(&r, None);
     }
 
-    /// Asks the dialer to place the call, telling the agents when it cannot.
-    pub(super) async fn dial(&self, r: &CallbackRecord, agent: Option<String>) {
+    /// Asks the dialer to place the call, telling the agents when it cannot. In a task of its
+    /// own: a telephone system that is slow to answer holds up neither the schedule nor
+    /// routing's notices.
+    pub(super) fn dial(&self, r: &CallbackRecord, agent: Option<String>) {
+        let (desk, r) = (self.clone(), r.clone());
+        self.parts().tasks.spawn(async move { desk.place_call(&r, agent).await });
+    }
+
+    async fn place_call(&self, r: &CallbackRecord, agent: Option<String>) {
         let Some(service) = self.service() else { return };
         let call = Dial {
             callback_id: r.id.clone(),

@@ -495,17 +495,26 @@ async fn a_stolen_account_callback_is_urgent_and_one_call_at_a_time_leaves_room_
     daemon.agent_add("omar", "Omar", &[], false, PASSWORD).await;
     let mut omar = Ws::available_agent(&daemon, "omar").await;
     let stolen = "我的账号被盗了，余额被转走了！请马上给我打电话";
-    let (status, _) = post(&daemon, &customer_token("u-stolen"), json!({ "phone": "+8613800138000", "reason": stolen })).await;
+    let (status, _) =
+        post(&daemon, &customer_token("u-stolen"), json!({ "phone": "+8613800138000", "reason": stolen })).await;
     assert_eq!(status, 201);
     let offer = omar.expect("offer").await;
     let summary = &offer["conversation"];
-    assert_eq!((summary["channel"].as_str(), summary["priority"].as_str()), (Some("callback"), Some("urgent")), "{offer}");
-    assert_eq!((summary["queue"].as_str(), summary["category"].as_str()), (Some("security"), Some("account_compromised")));
+    assert_eq!(
+        (summary["channel"].as_str(), summary["priority"].as_str()),
+        (Some("callback"), Some("urgent")),
+        "{offer}"
+    );
+    assert_eq!(
+        (summary["queue"].as_str(), summary["category"].as_str()),
+        (Some("security"), Some("account_compromised"))
+    );
     omar.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
     omar.expect("assigned").await;
 
     // One call at a time: a second callback waits, while a chat still reaches Omar.
-    let (status, _) = post(&daemon, &customer_token("u-other"), json!({ "phone": "+8613900139000", "reason": "call me" })).await;
+    let (status, _) =
+        post(&daemon, &customer_token("u-other"), json!({ "phone": "+8613900139000", "reason": "call me" })).await;
     assert_eq!(status, 201);
     let quiet = omar.drain(Duration::from_secs(2)).await;
     assert!(quiet.iter().all(|f| f["type"] != "offer"), "a second call is not offered during the first: {quiet:?}");
