@@ -336,6 +336,20 @@ async fn start_pbx() -> (Pbx, String) {
     (pbx, url)
 }
 
+/// A daemon whose webhook dialer calls the telephone system at `url`, in `order`; `retries`
+/// is more of the `[callback]` section.
+async fn webhook_daemon(retries: &str, url: &str, order: &str) -> Daemon {
+    let config = format!(
+        "[callback]\ndialer = \"webhook\"\n{retries}\n{ALWAYS}\n[callback.webhook]\nurl = \"{url}\"\norder = \"{order}\"\n"
+    );
+    Daemon::builder()
+        .env("SWITCHBOARD__CHAT__JWT_SECRET", SECRET)
+        .env("SWITCHBOARD__CALLBACK__WEBHOOK__SECRET", PBX_SECRET)
+        .config_toml(config)
+        .start()
+        .await
+}
+
 async fn event(daemon: &Daemon, id: &str, body: Value, signed: bool) -> (u16, Value) {
     let body = body.to_string();
     let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
@@ -355,15 +369,7 @@ async fn event(daemon: &Daemon, id: &str, body: Value, signed: bool) -> (u16, Va
 #[tokio::test]
 async fn the_webhook_dialer_calls_the_agent_first_and_the_telephone_system_reports_the_outcome() {
     let (pbx, url) = start_pbx().await;
-    let config = format!(
-        "[callback]\ndialer = \"webhook\"\nretry_backoff_s = [600]\n{ALWAYS}\n[callback.webhook]\nurl = \"{url}\"\n"
-    );
-    let daemon = Daemon::builder()
-        .env("SWITCHBOARD__CHAT__JWT_SECRET", SECRET)
-        .env("SWITCHBOARD__CALLBACK__WEBHOOK__SECRET", PBX_SECRET)
-        .config_toml(config)
-        .start()
-        .await;
+    let daemon = webhook_daemon("retry_backoff_s = [600]", &url, "agent_first").await;
     daemon.agent_add("li", "Li", &[], false, PASSWORD).await;
     let mut li = Ws::available_agent(&daemon, "li").await;
     // The app vouches for another number: the agent is warned before calling.
@@ -445,16 +451,7 @@ async fn nth_call(pbx: &Pbx, n: usize) -> (String, String, Value) {
 #[tokio::test]
 async fn customers_called_first_are_retried_until_the_maximum_and_an_answer_brings_an_agent() {
     let (pbx, url) = start_pbx().await;
-    let config = format!(
-        "[callback]\ndialer = \"webhook\"\nmax_attempts = 2\nretry_backoff_s = [1]\n{ALWAYS}\n\
-         [callback.webhook]\nurl = \"{url}\"\norder = \"customer_first\"\n"
-    );
-    let daemon = Daemon::builder()
-        .env("SWITCHBOARD__CHAT__JWT_SECRET", SECRET)
-        .env("SWITCHBOARD__CALLBACK__WEBHOOK__SECRET", PBX_SECRET)
-        .config_toml(config)
-        .start()
-        .await;
+    let daemon = webhook_daemon("max_attempts = 2\nretry_backoff_s = [1]", &url, "customer_first").await;
     daemon.agent_add("ana", "Ana", &[], false, PASSWORD).await;
     let mut ana = Ws::available_agent(&daemon, "ana").await;
     let token = customer_token("u-first");
