@@ -1,14 +1,16 @@
 //! Messages the daemon itself writes to customers (the safety notice, an email's
-//! acknowledgement, the answer outside business hours): each committed once per key,
-//! published to the consoles, and handed to the outbox for delivery.
+//! acknowledgement, the answer outside business hours, what a callback customer is told):
+//! each committed once per key, published to the consoles, and handed to the outbox for
+//! delivery.
 
 use std::sync::Arc;
 
-use switchboard_channel::SharedClock;
+use switchboard_channel::{ChannelKind, CustomerEvent, SharedClock};
 use tokio::sync::Notify;
 
 use crate::domain::{ConversationId, Message};
 use crate::events::{Event, EventBus};
+use crate::live::customer_message;
 use crate::store::{NewOutbound, OutboundAuthor, Store, StoreError};
 
 #[derive(Clone)]
@@ -22,25 +24,22 @@ pub struct SystemMessages {
 
 impl SystemMessages {
     /// Commits `text` to the customer and has it delivered; once per `key`. True when it was
-    /// written now (not before).
+    /// written now (not before). A callback has no written channel: its message is kept in
+    /// its history and shown on the customer's open chat connections, where a callback
+    /// customer may be reading.
     pub async fn send(&self, conversation_id: &ConversationId, key: String, text: &str) -> Result<bool, StoreError> {
-        let written = self.write(conversation_id, key, text, true).await?;
-        if written.is_some() {
-            self.outbox_wake.notify_one();
+        let conversation = self.store.conversation(conversation_id).await?;
+        let callback = conversation.as_ref().filter(|c| c.channel == ChannelKind::Callback);
+        let written = self.write(conversation_id, key, text, callback.is_none()).await?;
+        match (&written, callback) {
+            (Some(message), Some(c)) => {
+                let event = CustomerEvent::Message(customer_message(message));
+                self.events.live().push(ChannelKind::Chat, &c.customer_id, &event, None);
+            }
+            (Some(_), None) => self.outbox_wake.notify_one(),
+            (None, _) => {}
         }
         Ok(written.is_some())
-    }
-
-    /// Commits `text` to the customer's history without delivering it over the
-    /// conversation's channel (a callback's, which has no written channel: the caller tells
-    /// the customer where they are); once per `key`. The message, when it was written now.
-    pub async fn record(
-        &self,
-        conversation_id: &ConversationId,
-        key: String,
-        text: &str,
-    ) -> Result<Option<Message>, StoreError> {
-        self.write(conversation_id, key, text, false).await
     }
 
     async fn write(

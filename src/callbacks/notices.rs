@@ -3,12 +3,10 @@
 //! made. Each is kept in the callback's conversation and shown at once in the customer's
 //! open chat, the only place a callback customer may be reading.
 
-use switchboard_channel::{CallbackRecord, ChannelKind, CustomerEvent};
+use switchboard_channel::CallbackRecord;
 
 use super::Callbacks;
 use super::schedule::conversation_of;
-use crate::domain::CustomerId;
-use crate::live::customer_message;
 use crate::routing::local_time;
 
 impl Callbacks {
@@ -52,17 +50,11 @@ impl Callbacks {
         self.tell(r, format!("callback-failed:{}", r.id), &text).await;
     }
 
-    /// Commits `text` to the callback's conversation once per `key` and shows it in the
-    /// customer's open chat.
+    /// Commits `text` to the callback's conversation once per `key`; the customer sees it in
+    /// their open chat.
     async fn tell(&self, r: &CallbackRecord, key: String, text: &str) {
-        match self.parts().system.record(&conversation_of(r), key, text).await {
-            Ok(Some(message)) => {
-                let event = CustomerEvent::Message(customer_message(&message));
-                let customer = CustomerId(r.customer_id.clone());
-                self.parts().events.live().push(ChannelKind::Chat, &customer, &event, None);
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(callback_id = %r.id, error = %e, "Callback notice not recorded"),
+        if let Err(e) = self.parts().system.send(&conversation_of(r), key, text).await {
+            tracing::warn!(callback_id = %r.id, error = %e, "Callback notice not recorded");
         }
     }
 

@@ -520,3 +520,27 @@ async fn a_stolen_account_callback_is_urgent_and_one_call_at_a_time_leaves_room_
     let offer = omar.expect("offer").await;
     assert_eq!(offer["conversation"]["channel"], "chat");
 }
+
+#[tokio::test]
+async fn a_secret_in_the_reason_is_redacted_and_the_customer_warned_in_their_chat() {
+    let daemon = daemon(&format!("[callback]\n{ALWAYS}")).await;
+    daemon.agent_add("zoe", "Zoe", &[], false, PASSWORD).await;
+    let (mut chat, _) = Ws::customer(&daemon, "u-card", None).await;
+    let mut zoe = Ws::available_agent(&daemon, "zoe").await;
+    let reason = "call me, my card 4111 1111 1111 1111 was charged twice";
+    let (status, _) =
+        post(&daemon, &customer_token("u-card"), json!({ "phone": "+8613800138000", "reason": reason })).await;
+    assert_eq!(status, 201);
+    let offer = zoe.expect("offer").await;
+    let preview = offer["conversation"]["preview"].as_str().unwrap();
+    assert!(!preview.contains("4111 1111 1111 1111") && preview.contains("[redacted"), "{preview}");
+    // The safety notice reaches the customer where they read, and nothing fails to deliver.
+    system_message(&mut chat, "move your funds").await;
+    zoe.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
+    let assigned = zoe.expect("assigned").await;
+    let messages = assigned["conversation"]["messages"].as_array().unwrap();
+    assert!(messages.iter().any(|m| m["author"]["role"] == "system"), "the notice is in the history: {messages:?}");
+    let later = zoe.drain(Duration::from_secs(1)).await;
+    assert!(later.iter().all(|f| f["type"] != "delivery" || f["state"] != "failed"), "{later:?}");
+    assert!(!daemon.logs().contains("4111 1111 1111 1111"), "the number is never logged");
+}
