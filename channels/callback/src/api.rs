@@ -105,6 +105,12 @@ async fn try_create(
         .check(claims.sub.clone(), now)
         .map_err(|w| ApiError::rate_limited("from this customer", w))?;
     let asked = shared.checks.check(&body, now)?;
+    if let Some(window) = asked.window
+        && !shared.rules.window_callable(&asked.zone, window, now)
+    {
+        let why = format!("no calling hours fall inside the window, in the customer's time zone {}", asked.zone);
+        return Err(ApiError::field("window", why));
+    }
     shared
         .limits
         .per_phone

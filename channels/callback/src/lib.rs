@@ -71,6 +71,8 @@ struct Shared {
     sink: Arc<dyn InboundSink>,
     max_body_bytes: usize,
     checks: Checks,
+    /// The rules, for a window no calling hours fall in.
+    rules: Arc<Rules>,
     limits: api::Limits,
     /// What events are verified with; `None` without the webhook dialer.
     webhook: Option<EventKey>,
@@ -85,7 +87,7 @@ struct EventKey {
 
 /// The channel's rules and dialer, the daemon's [`CallbackService`].
 struct Service {
-    rules: Rules,
+    rules: Arc<Rules>,
     dialer: Dialer,
 }
 
@@ -103,12 +105,12 @@ impl CallbackChannel {
     ) -> Result<Arc<Self>, StartError> {
         let c = &ctx.config;
         c.validate().map_err(StartError)?;
-        let rules = Rules {
+        let rules = Arc::new(Rules {
             hours: CallingHours::new(&c.calling_hours).map_err(StartError)?,
             max_attempts: c.max_attempts,
             backoff: c.retry_backoff_s.iter().map(|s| Duration::from_secs(*s)).collect(),
             fallback_zone: zones::lookup(&c.default_zone).map_err(StartError)?,
-        };
+        });
         let checks = Checks {
             max_reason_chars: c.max_reason_chars,
             horizon: Duration::from_secs(u64::from(c.horizon_days) * 86_400),
@@ -132,6 +134,7 @@ impl CallbackChannel {
             sink: ctx.sink.clone(),
             max_body_bytes: c.max_body_bytes,
             checks,
+            rules: rules.clone(),
             limits: api::Limits::new(&c.rate),
             webhook,
             seen,

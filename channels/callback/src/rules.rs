@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use switchboard_channel::{AfterOutcome, Callable, CallbackOutcome, CallbackRecord, Millis};
+use switchboard_channel::{
+    AfterOutcome, CallWindow, Callable, CallbackOutcome, CallbackRecord, CallbackStatus, Millis,
+};
 
 use crate::hours::CallingHours;
 use crate::zones;
@@ -31,6 +33,28 @@ impl Rules {
             Some((start, until)) if start <= now => Callable::Now { until },
             Some((start, _)) => Callable::At(start),
         }
+    }
+
+    /// Whether a request for `window`, in `zone`, could be called at all: some calling hours
+    /// fall inside the window. One that could not is refused when it is asked for.
+    pub fn window_callable(&self, zone: &str, window: CallWindow, now: Millis) -> bool {
+        let draft = CallbackRecord {
+            id: String::new(),
+            conversation_id: String::new(),
+            customer_id: String::new(),
+            phone: String::new(),
+            zone: zone.to_owned(),
+            window: Some(window),
+            status: CallbackStatus::Scheduled,
+            attempts: 0,
+            outcome: None,
+            failure: None,
+            next_attempt_at: None,
+            unverified_phone: false,
+            created_at: now,
+            updated_at: now,
+        };
+        self.callable(&draft, now) != Callable::Never
     }
 
     /// What `outcome` leads to; `call.attempts` counts the call it is the outcome of.

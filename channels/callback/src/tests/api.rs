@@ -7,9 +7,20 @@ use switchboard_channel::to_rfc3339;
 use super::{Served, serve, token};
 use crate::CallbackConfig;
 
-/// Limits high enough that a test of something else never meets them.
+/// Limits high enough that a test of something else never meets them, and calls at any
+/// hour, whenever the test runs.
 fn unlimited() -> CallbackConfig {
     let mut c = CallbackConfig::default();
+    let always = || "00:00-24:00".to_owned();
+    c.calling_hours = crate::WeeklyHours {
+        mon: always(),
+        tue: always(),
+        wed: always(),
+        thu: always(),
+        fri: always(),
+        sat: always(),
+        sun: always(),
+    };
     c.rate.per_customer_per_hour = 1000;
     c.rate.per_phone_per_hour = 1000;
     c.rate.per_address_per_minute = 1000;
@@ -220,4 +231,40 @@ async fn a_customer_is_limited_per_hour() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(headers.contains_key("retry-after"));
     assert_eq!(post(&s, &token("u2", None), r#"{"phone":"+8613800138000","reason":"x"}"#).await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_window_no_calling_hours_fall_in_is_refused() {
+    // Calls only on Mondays, 09:00 to 10:00 in the customer's zone.
+    let mut c = unlimited();
+    c.calling_hours = crate::WeeklyHours {
+        mon: "09:00-10:00".into(),
+        tue: String::new(),
+        wed: String::new(),
+        thu: String::new(),
+        fri: String::new(),
+        sat: String::new(),
+        sun: String::new(),
+    };
+    let s = serve(c).await;
+    let t = token("u1", None);
+    let day = std::time::Duration::from_secs(86_400);
+    // The next Tuesday, midnight to six, UTC: no Monday hours in it.
+    let now = s.now().0;
+    let weekday = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::from_millisecond(now).unwrap()).weekday();
+    let ahead = (8 - weekday.to_monday_zero_offset()) % 7;
+    let midnight = now - now.rem_euclid(86_400_000);
+    let tuesday = midnight + i64::from(if ahead == 0 { 7 } else { ahead }) * 86_400_000;
+    let start = switchboard_channel::Millis(tuesday);
+    let window = json!({"start": to_rfc3339(start), "end": to_rfc3339(start.plus(day / 4))});
+    let body = json!({"phone": "+8613800138000", "reason": "call me", "zone": "UTC", "window": window});
+    let (status, answer, _) = post(&s, &t, body.to_string()).await;
+    assert_eq!((status.as_u16(), answer["error"]["field"].as_str()), (400, Some("window")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("calling hours"), "{answer}");
+    // A window with Monday's hour in it is taken: the Monday after that Tuesday.
+    let monday = start.plus(day * 6);
+    let window = json!({"start": to_rfc3339(monday), "end": to_rfc3339(monday.plus(day / 2))});
+    let body = json!({"phone": "+8613800138000", "reason": "call me", "zone": "UTC", "window": window});
+    let (status, answer, _) = post(&s, &t, body.to_string()).await;
+    assert_eq!(status.as_u16(), 201, "{answer}");
 }
