@@ -263,7 +263,7 @@ async fn a_window_that_closes_before_anyone_calls_ends_the_request_failed() {
     let token = customer_token("u-window");
     let now = std::time::SystemTime::now();
     let window =
-        json!({ "start": rfc3339(now + Duration::from_secs(2)), "end": rfc3339(now + Duration::from_secs(5)) });
+        json!({ "start": rfc3339(now + Duration::from_secs(4)), "end": rfc3339(now + Duration::from_secs(7)) });
     let (status, body) =
         post(&daemon, &token, json!({ "phone": "+8613800138000", "reason": "call me", "window": window })).await;
     assert_eq!((status, body["status"].as_str()), (201, Some("scheduled")), "{body}");

@@ -35,6 +35,13 @@ impl WeeklyHours {
         "08:00-21:00".into()
     }
 
+    /// The same `period` every day, for tests.
+    #[cfg(test)]
+    pub(crate) fn every_day(period: &str) -> Self {
+        let day = || period.to_owned();
+        Self { mon: day(), tue: day(), wed: day(), thu: day(), fri: day(), sat: day(), sun: day() }
+    }
+
     fn days(&self) -> [(&'static str, &str); 7] {
         [
             ("mon", &self.mon),
@@ -292,14 +299,6 @@ mod tests {
     }
 
     fn no_days() -> WeeklyHours {
-        WeeklyHours {
-            mon: String::new(),
-            tue: String::new(),
-            wed: String::new(),
-            thu: String::new(),
-            fri: String::new(),
-            sat: String::new(),
-            sun: String::new(),
-        }
+        WeeklyHours::every_day("")
     }
 }

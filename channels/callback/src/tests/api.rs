@@ -11,16 +11,7 @@ use crate::CallbackConfig;
 /// hour, whenever the test runs.
 fn unlimited() -> CallbackConfig {
     let mut c = CallbackConfig::default();
-    let always = || "00:00-24:00".to_owned();
-    c.calling_hours = crate::WeeklyHours {
-        mon: always(),
-        tue: always(),
-        wed: always(),
-        thu: always(),
-        fri: always(),
-        sat: always(),
-        sun: always(),
-    };
+    c.calling_hours = crate::WeeklyHours::every_day("00:00-24:00");
     c.rate.per_customer_per_hour = 1000;
     c.rate.per_phone_per_hour = 1000;
     c.rate.per_address_per_minute = 1000;
@@ -237,15 +228,7 @@ async fn a_customer_is_limited_per_hour() {
 async fn a_window_no_calling_hours_fall_in_is_refused() {
     // Calls only on Mondays, 09:00 to 10:00 in the customer's zone.
     let mut c = unlimited();
-    c.calling_hours = crate::WeeklyHours {
-        mon: "09:00-10:00".into(),
-        tue: String::new(),
-        wed: String::new(),
-        thu: String::new(),
-        fri: String::new(),
-        sat: String::new(),
-        sun: String::new(),
-    };
+    c.calling_hours = crate::WeeklyHours { mon: "09:00-10:00".into(), ..crate::WeeklyHours::every_day("") };
     let s = serve(c).await;
     let t = token("u1", None);
     let day = std::time::Duration::from_secs(86_400);
