@@ -10,8 +10,8 @@ use crate::CallbackConfig;
 /// Limits high enough that a test of something else never meets them, and calls at any
 /// hour, whenever the test runs.
 fn unlimited() -> CallbackConfig {
-    let mut c = CallbackConfig::default();
-    c.calling_hours = crate::WeeklyHours::every_day("00:00-24:00");
+    let mut c =
+        CallbackConfig { calling_hours: crate::WeeklyHours::every_day("00:00-24:00"), ..CallbackConfig::default() };
     c.rate.per_customer_per_hour = 1000;
     c.rate.per_phone_per_hour = 1000;
     c.rate.per_address_per_minute = 1000;
