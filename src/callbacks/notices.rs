@@ -59,10 +59,7 @@ impl Callbacks {
     }
 
     async fn speaks_chinese(&self, r: &CallbackRecord) -> bool {
-        let language = match self.conversation(r).await {
-            Ok(Some(c)) => c.language,
-            _ => None,
-        };
+        let language = self.conversation(r).await.and_then(|c| c.language);
         language.is_some_and(|l| l.starts_with("zh"))
     }
 }

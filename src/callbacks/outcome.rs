@@ -6,7 +6,7 @@
 use switchboard_channel::{AfterOutcome, CallbackOutcome, CallbackRecord, CallbackStatus, DialOrder};
 
 use super::Callbacks;
-use super::schedule::{conversation_of, waiting_again};
+use super::schedule::conversation_of;
 use crate::domain::{Actor, AgentId, Conversation, ConversationId, ConversationStatus, Millis};
 use crate::events::Event;
 use crate::store::{CallbackChange, StatusChange, StoreError};
@@ -74,7 +74,7 @@ impl Callbacks {
         let counted = CallbackRecord { attempts: r.attempts + 1, ..r.clone() };
         let before = self.conversation(r).await;
         // Whoever held the call hears how it ended, even once it is no longer theirs.
-        let holder = before.as_ref().ok().and_then(|c| c.as_ref()).and_then(|c| c.assignee.clone());
+        let holder = before.as_ref().and_then(|c| c.assignee.clone());
         let mut step = CallbackChange {
             attempted: true,
             outcome: Some(outcome),
@@ -82,34 +82,35 @@ impl Callbacks {
             ..step_to(r.status, outcome.as_str(), now)
         };
         let after = service.after(&counted, outcome, now);
-        let done = match after {
+        let (done, conversation) = match after {
             AfterOutcome::Completed => {
                 step.status = CallbackStatus::Completed;
                 let (r, c) = self.step(r, &CALLING, step).await?;
                 // Called customer first: now they are on the line, an agent is wanted.
                 if service.dial_order() == DialOrder::CustomerFirst && c.assignee.is_none() {
-                    let _ = self.parts().routing.enqueue(c).await;
+                    let _ = self.parts().routing.enqueue(c.clone()).await;
                 }
-                r
+                (r, c)
             }
             AfterOutcome::Retry { at } => {
                 step.status = CallbackStatus::Scheduled;
                 step.next_attempt_at = Some(at);
-                step.conversation = waiting_again(r, &before, now);
+                step.conversation = move_of(r, before.as_ref(), ConversationStatus::Queued, "rescheduled", &actor, now);
                 let _ = self.parts().routing.set_aside(conversation_of(r)).await;
-                let (r, _) = self.step(r, &CALLING, step).await?;
+                let (r, c) = self.step(r, &CALLING, step).await?;
                 self.inner.timers.at(at, &r.id);
                 self.notify_missed(&r).await;
-                r
+                (r, c)
             }
             AfterOutcome::Failed(why) => {
                 step.status = CallbackStatus::Failed;
                 step.failure = Some(why);
-                step.conversation = resolve(r, &before, &step.reason, &actor, now);
-                let (r, _) = self.step(r, &CALLING, step).await?;
+                step.conversation =
+                    move_of(r, before.as_ref(), ConversationStatus::Resolved, &step.reason, &actor, now);
+                let (r, c) = self.step(r, &CALLING, step).await?;
                 let _ = self.parts().routing.remove(conversation_of(&r)).await;
                 self.notify_failed(&r).await;
-                r
+                (r, c)
             }
         };
         if let Some(note) = note.filter(|n| !n.trim().is_empty())
@@ -119,7 +120,7 @@ impl Callbacks {
         }
         self.announce(&done, None);
         if let Some(holder) = holder
-            && self.conversation(&done).await.ok().flatten().and_then(|c| c.assignee).as_ref() != Some(&holder)
+            && conversation.assignee.as_ref() != Some(&holder)
         {
             self.announce_to(&holder, &done);
         }
@@ -130,7 +131,8 @@ impl Callbacks {
     pub(super) async fn fail(&self, r: &CallbackRecord, why: &str, actor: Actor, now: Millis) {
         let mut step = step_to(CallbackStatus::Failed, why, now);
         step.failure = Some(why.to_owned());
-        step.conversation = resolve(r, &self.conversation(r).await, why, &actor, now);
+        step.conversation =
+            move_of(r, self.conversation(r).await.as_ref(), ConversationStatus::Resolved, why, &actor, now);
         step.actor = actor;
         if let Some((r, _)) = self.step(r, &OPEN, step).await {
             let _ = self.parts().routing.remove(conversation_of(&r)).await;
@@ -147,7 +149,9 @@ impl Callbacks {
         let now = self.parts().clock.now();
         let mut step = step_to(CallbackStatus::Cancelled, "cancelled", now);
         step.actor = Actor::Customer;
-        step.conversation = resolve(r, &self.conversation(r).await, "cancelled", &Actor::Customer, now);
+        let conversation = self.conversation(r).await;
+        step.conversation =
+            move_of(r, conversation.as_ref(), ConversationStatus::Resolved, "cancelled", &Actor::Customer, now);
         match self.step(r, &OPEN, step).await {
             Some((r, _)) => {
                 let _ = self.parts().routing.remove(conversation_of(&r)).await;
@@ -181,7 +185,7 @@ impl Callbacks {
     /// (the process stopped before it was heard): taken by an agent means in progress, back
     /// in line means queued.
     pub(super) async fn reconcile(&self, r: &CallbackRecord) {
-        let Ok(Some(c)) = self.conversation(r).await else { return };
+        let Some(c) = self.conversation(r).await else { return };
         let now = self.parts().clock.now();
         let to = match (r.status, c.assignee.is_some()) {
             (CallbackStatus::Queued, true) => CallbackStatus::InProgress,
@@ -219,9 +223,15 @@ impl Callbacks {
         }
     }
 
-    /// The request's conversation as stored now.
-    pub(super) async fn conversation(&self, r: &CallbackRecord) -> Result<Option<Conversation>, StoreError> {
-        self.parts().store.conversation(&conversation_of(r)).await
+    /// The request's conversation as stored now; `None` (logged) when it cannot be read.
+    pub(super) async fn conversation(&self, r: &CallbackRecord) -> Option<Conversation> {
+        match self.parts().store.conversation(&conversation_of(r)).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(callback_id = %r.id, error = %e, "Callback conversation not read");
+                None
+            }
+        }
     }
 
     async fn agent_note(&self, r: &CallbackRecord, agent: &AgentId, note: &str) {
@@ -241,18 +251,21 @@ impl Callbacks {
     }
 }
 
-/// The move that ends a request's conversation, unless it has ended already.
-fn resolve(
+/// The move of a request's conversation to `to` (`Queued`: back to waiting, offered to and
+/// held by nobody; `Resolved`: ended) that goes with a step, unless it is there already or
+/// has ended.
+pub(super) fn move_of(
     r: &CallbackRecord,
-    conversation: &Result<Option<Conversation>, StoreError>,
+    conversation: Option<&Conversation>,
+    to: ConversationStatus,
     reason: &str,
     actor: &Actor,
     now: Millis,
 ) -> Option<StatusChange> {
-    let status = conversation.as_ref().ok()?.as_ref()?.status;
-    status.is_open().then(|| StatusChange {
-        to: ConversationStatus::Resolved,
-        assignee: None,
+    let status = conversation?.status;
+    (status.is_open() && status != to).then(|| StatusChange {
+        to,
+        assignee: (to == ConversationStatus::Queued).then_some(None),
         queue: None,
         actor: actor.clone(),
         reason: format!("callback {} {reason}", r.id),

@@ -12,8 +12,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::Callbacks;
-use super::outcome::step_to;
-use crate::domain::{ConversationId, ConversationStatus, Millis};
+use super::outcome::{move_of, step_to};
+use crate::domain::{Actor, ConversationId, ConversationStatus, Millis};
 
 /// How long the telephone system may take to report on a call to the customer first before
 /// the attempt counts as not answered: nothing waits forever on a report that never comes.
@@ -105,7 +105,7 @@ impl Callbacks {
             },
             // The telephone system never reported on its call to the customer.
             CallbackStatus::InProgress if r.next_attempt_at.is_some_and(|t| t <= now) => {
-                self.outcome(&r, CallbackOutcome::NoAnswer, crate::domain::Actor::System, None).await;
+                self.outcome(&r, CallbackOutcome::NoAnswer, Actor::System, None).await;
             }
             _ => {}
         }
@@ -126,7 +126,8 @@ impl Callbacks {
     async fn postpone(&self, r: &CallbackRecord, at: Millis, reason: &str, now: Millis) {
         let mut step = step_to(CallbackStatus::Scheduled, reason, now);
         step.next_attempt_at = Some(at);
-        step.conversation = waiting_again(r, &self.conversation(r).await, now);
+        step.conversation =
+            move_of(r, self.conversation(r).await.as_ref(), ConversationStatus::Queued, reason, &Actor::System, now);
         let from = [CallbackStatus::Scheduled, CallbackStatus::Queued];
         if let Some((r, _)) = self.step(r, &from, step).await {
             self.inner.timers.at(at, &r.id);
@@ -172,28 +173,10 @@ impl Callbacks {
     }
 
     async fn window_closed(&self, r: &CallbackRecord, now: Millis) {
-        self.fail(r, "window_closed", crate::domain::Actor::System, now).await;
+        self.fail(r, "window_closed", Actor::System, now).await;
     }
 }
 
 pub(super) fn conversation_of(r: &CallbackRecord) -> ConversationId {
     ConversationId(r.conversation_id.clone())
-}
-
-/// The move that puts a callback's conversation back to waiting (offered to nobody, held by
-/// nobody) when it is not waiting already.
-pub(super) fn waiting_again(
-    r: &CallbackRecord,
-    conversation: &Result<Option<crate::domain::Conversation>, crate::store::StoreError>,
-    now: Millis,
-) -> Option<crate::store::StatusChange> {
-    let status = conversation.as_ref().ok()?.as_ref()?.status;
-    (status != ConversationStatus::Queued && status.is_open()).then(|| crate::store::StatusChange {
-        to: ConversationStatus::Queued,
-        assignee: Some(None),
-        queue: None,
-        actor: crate::domain::Actor::System,
-        reason: format!("callback {} rescheduled", r.id),
-        now,
-    })
 }
