@@ -52,7 +52,8 @@ impl CallbackDesk for Callbacks {
             Callable::Now { .. } if customer_first => (CallbackStatus::InProgress, Some(now.plus(CUSTOMER_FIRST_WAIT))),
             Callable::Now { .. } => (CallbackStatus::Queued, None),
             Callable::At(at) => (CallbackStatus::Scheduled, Some(at)),
-            // Ended below, held out of routing until then.
+            // Only when the window ends while it is asked for (the channel refuses windows
+            // without calling hours): ended below, held out of routing until then.
             Callable::Never => (CallbackStatus::Scheduled, Some(now.plus(CUSTOMER_FIRST_WAIT))),
         };
         let mut sender = request.sender;
@@ -101,16 +102,17 @@ impl CallbackDesk for Callbacks {
                 let ended = self.parts().store.callback(&r.id).await.map_err(refused)?;
                 return Ok((ended.unwrap_or(r), true));
             }
-            Callable::Now { .. } if customer_first => {
-                self.inner.timers.at(next_attempt_at.unwrap_or(now), &r.id);
-                self.dial(&r, None);
-            }
-            Callable::Now { until } => {
-                if let Some(until) = until {
-                    self.inner.timers.at(until, &r.id);
-                }
-            }
-            Callable::At(at) => self.inner.timers.at(at, &r.id),
+            Callable::Now { .. } if customer_first => self.dial(&r, None),
+            _ => {}
+        }
+        // It comes up again at its time: the call is due, the customer called first has not
+        // answered, or calling hours or the window close on it.
+        let until = match callable {
+            Callable::Now { until } => until,
+            _ => None,
+        };
+        if let Some(at) = next_attempt_at.or(until) {
+            self.inner.timers.at(at, &r.id);
         }
         self.notify_scheduled(&r).await;
         Ok((r, true))
