@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use switchboard::config::StoreConfig;
 use switchboard::domain::{
-    AgentId, AuthorRole, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent, Priority, RepeatRule,
+    ActionId, ActionOutcome, ActionState, AgentId, AuthorRole, ConversationId, ConversationStatus,
+    IdentityVerification, IllegalTransition, IntakeFields, Millis, NewAction, NewAgent, Priority, RepeatRule,
     TriageResult,
 };
 use switchboard::store::{
@@ -1430,6 +1431,101 @@ async fn a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_w
     assert_eq!(history.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), vec![c.id]);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The playbook: account actions, identity verification, intake.
+
+fn freeze(conversation: &Ingested, key: &str, now: Millis) -> NewAction {
+    NewAction {
+        id: ActionId::generate(),
+        request_key: key.to_owned(),
+        action: "freeze".to_owned(),
+        conversation_id: conversation.conversation.id.clone(),
+        customer_id: conversation.conversation.customer_id.clone(),
+        app_user_id: "u1".to_owned(),
+        actor: Actor::Agent(AgentId::from("ag_mei")),
+        agent_login: Some("mei".to_owned()),
+        reason: "customer reports the account stolen".to_owned(),
+        now,
+    }
+}
+
+async fn an_account_action_is_committed_once_and_claimed_under_a_lease(store: Arc<dyn Store>) {
+    let c = ingest(&store, chat("u1", "a", at(0))).await;
+    let (first, new) = store.request_action(freeze(&c, "k1", at(1_000))).await.unwrap();
+    assert!(new);
+    assert_eq!((first.state, first.attempts, first.app_user_id.as_str()), (ActionState::Pending, 0, "u1"));
+    assert_eq!(first.agent(), Some(AgentId::from("ag_mei")));
+    // The same request again, and another freeze of the same account while one is pending,
+    // are the first one.
+    let (again, new) = store.request_action(freeze(&c, "k1", at(1_100))).await.unwrap();
+    assert_eq!((again.id.clone(), new), (first.id.clone(), false));
+    let (other, new) = store.request_action(freeze(&c, "k2", at(1_200))).await.unwrap();
+    assert_eq!((other.id.clone(), new), (first.id.clone(), false));
+    assert_eq!(store.conversation_actions(&c.conversation.id).await.unwrap().len(), 1);
+
+    // Claimed once under its lease; claimable again once the lease ends without a result.
+    let claimed = store.claim_actions(at(1_000), LEASE, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), vec![first.id.clone()]);
+    assert!(store.claim_actions(at(60_999), LEASE, 10).await.unwrap().is_empty());
+    assert_eq!(store.claim_actions(at(61_000), LEASE, 10).await.unwrap().len(), 1);
+
+    // A retry waits for its time; done is final and audited.
+    let retry = ActionOutcome::RetryAt { at: at(70_000), error: "503".to_owned() };
+    let pending = store.record_action(&first.id, retry, at(62_000)).await.unwrap();
+    assert_eq!((pending.state, pending.attempts), (ActionState::Pending, 1));
+    assert!(store.claim_actions(at(69_999), LEASE, 10).await.unwrap().is_empty());
+    assert_eq!(store.claim_actions(at(70_000), LEASE, 10).await.unwrap().len(), 1);
+    let done = ActionOutcome::Done { detail: "frozen".to_owned() };
+    let done = store.record_action(&first.id, done, at(71_000)).await.unwrap();
+    assert_eq!((done.state, done.attempts, done.detail.as_deref()), (ActionState::Done, 2, Some("frozen")));
+    let late = store.record_action(&first.id, ActionOutcome::Failed { error: "x".to_owned() }, at(72_000)).await;
+    assert!(matches!(late, Err(StoreError::NotFound(_))), "a finished action took another result");
+    assert!(store.claim_actions(at(10_000_000), LEASE, 10).await.unwrap().is_empty());
+    let audited: Vec<String> = store
+        .audit_events(&c.conversation.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "account_action")
+        .map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).unwrap()["state"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(audited, ["pending", "done"]);
+
+    // Once the first is done, a new request is a new action; an unknown conversation is refused.
+    let (next, new) = store.request_action(freeze(&c, "k3", at(80_000))).await.unwrap();
+    assert!(new && next.id != first.id);
+    let mut unknown = freeze(&c, "k4", at(80_000));
+    unknown.conversation_id = ConversationId::from("cv_nope");
+    unknown.app_user_id = "u2".to_owned();
+    assert!(matches!(store.request_action(unknown).await, Err(StoreError::NotFound(_))));
+}
+
+async fn identity_verification_and_intake_are_kept_per_conversation(store: Arc<dyn Store>) {
+    let c = ingest(&store, chat("u1", "a", at(0))).await.conversation.id;
+    assert_eq!(store.identity_verification(&c).await.unwrap(), None);
+    let verification = IdentityVerification {
+        conversation_id: c.clone(),
+        agent: AgentId::from("ag_mei"),
+        agent_name: "Mei".to_owned(),
+        checks: vec!["registered_phone".to_owned(), "id_last_four".to_owned()],
+        verified_at: at(1_000),
+    };
+    store.verify_identity(verification.clone()).await.unwrap();
+    assert_eq!(store.identity_verification(&c).await.unwrap(), Some(verification));
+    let audit = store.audit_events(&c).await.unwrap();
+    assert!(audit.iter().any(|e| e.kind == "identity_verified" && e.actor == "agent:ag_mei"));
+
+    assert_eq!(store.intake(&c).await.unwrap(), None);
+    let first = IntakeFields { amount: Some("500".into()), currency: Some("CNY".into()), ..IntakeFields::default() };
+    store.save_intake(&c, first, at(2_000)).await.unwrap();
+    let answer = IntakeFields { counterparty: Some("Zhang Wei".into()), ..IntakeFields::default() };
+    let merged = store.save_intake(&c, answer, at(3_000)).await.unwrap();
+    assert_eq!(store.intake(&c).await.unwrap().as_ref(), Some(&merged));
+    assert_eq!((merged.amount.as_deref(), merged.counterparty.as_deref()), (Some("500"), Some("Zhang Wei")));
+    let unknown = ConversationId::from("cv_nope");
+    assert!(matches!(store.save_intake(&unknown, merged, at(4_000)).await, Err(StoreError::NotFound(_))));
+}
+
 macro_rules! conformance_suite {
     ($backend:ident, $open:ident) => {
         mod $backend {
@@ -1471,6 +1567,8 @@ macro_rules! conformance_suite {
                 a_returning_customer_is_known_by_the_agent_last_assigned,
                 one_open_callback_per_customer_and_number_even_under_concurrent_requests,
                 a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled,
+                an_account_action_is_committed_once_and_claimed_under_a_lease,
+                identity_verification_and_intake_are_kept_per_conversation,
             );
         }
     };

@@ -62,3 +62,8 @@ id_type!(
     CallbackId,
     "cb"
 );
+id_type!(
+    /// An account action asked of the wallet's backend (a freeze); also its idempotency key.
+    ActionId,
+    "act"
+);

@@ -17,8 +17,8 @@ use switchboard_channel::ChannelKind;
 use switchboard_channel::CallbackRecord;
 
 use crate::domain::{
-    Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
-    StoredAttachment,
+    AccountAction, ActionId, ActionOutcome, Agent, AgentId, Capacity, Conversation, ConversationId, Customer,
+    CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
 };
 // Arguments of store calls that the domain's rules take too, so they are defined there.
 pub use crate::domain::threading::Threading;
@@ -266,4 +266,47 @@ pub trait Store: Send + Sync + 'static {
         reason: &str,
         now: Millis,
     ) -> Result<Option<Bounced>, StoreError>;
+
+    /// Commits an account action and its audit row, unless one with its request key, or a
+    /// pending one of the same kind on the same account, exists: then that one, and `false`.
+    /// `NotFound` for an unknown conversation.
+    async fn request_action(&self, action: NewAction) -> Result<(AccountAction, bool), StoreError>;
+
+    /// Takes up to `limit` pending account actions whose time has come and leases them until
+    /// `now + lease`, as [`Store::claim_outbox`] does.
+    async fn claim_actions(
+        &self,
+        now: Millis,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<Vec<AccountAction>, StoreError>;
+
+    /// Records one call's result for a pending action (an audit row when it ends); `NotFound`
+    /// unless it is pending.
+    async fn record_action(
+        &self,
+        id: &ActionId,
+        outcome: ActionOutcome,
+        now: Millis,
+    ) -> Result<AccountAction, StoreError>;
+
+    /// A conversation's account actions, oldest first.
+    async fn conversation_actions(&self, id: &ConversationId) -> Result<Vec<AccountAction>, StoreError>;
+
+    /// Records that an agent verified the customer's identity, with an audit row.
+    async fn verify_identity(&self, verification: IdentityVerification) -> Result<(), StoreError>;
+
+    /// The latest identity verification on a conversation.
+    async fn identity_verification(&self, id: &ConversationId) -> Result<Option<IdentityVerification>, StoreError>;
+
+    /// Merges transaction details into a conversation's intake ([`IntakeFields::merged`]);
+    /// returns what it holds now. `NotFound` for an unknown conversation.
+    async fn save_intake(
+        &self,
+        id: &ConversationId,
+        fields: IntakeFields,
+        now: Millis,
+    ) -> Result<IntakeFields, StoreError>;
+
+    async fn intake(&self, id: &ConversationId) -> Result<Option<IntakeFields>, StoreError>;
 }

@@ -25,27 +25,31 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// `rates` (base-currency units per unit, keyed by lower-case ISO code; an amount with no
 /// currency, or one missing from `rates`, counts as base currency).
 pub(crate) fn largest_amount(normalized: &str, rates: &BTreeMap<String, f64>) -> Option<f64> {
-    AMOUNT
-        .captures_iter(normalized)
-        .filter_map(|caps| {
-            let pre = caps.name("pre").map(|m| m.as_str());
-            let post = caps.name("post").map(|m| m.as_str());
-            let (value, chinese_multiplier) = if let Some(num) = caps.name("num") {
-                let value: f64 = num.as_str().replace(',', "").parse().ok()?;
-                let mult = caps.name("mult").map(|m| m.as_str());
-                (value * multiplier(mult), matches!(mult, Some("千" | "万")))
-            } else {
-                let digit = chinese_digit(caps.name("cjk")?.as_str())?;
-                (digit * multiplier(caps.name("cjkmult").map(|m| m.as_str())), true)
-            };
-            // 万/千 read as money on their own ("转账5万"); anything else needs a currency.
-            if pre.is_none() && post.is_none() && !chinese_multiplier {
-                return None;
-            }
-            let rate = currency(pre.or(post)).and_then(|c| rates.get(c)).copied().unwrap_or(1.0);
-            Some(value * rate)
-        })
+    marked_amounts(normalized)
+        .map(|(value, currency)| value * currency.and_then(|c| rates.get(c)).copied().unwrap_or(1.0))
         .max_by(f64::total_cmp)
+}
+
+/// Every amount marked as money in `normalized` text, in order: its value and the lower-case
+/// ISO code of its currency (`None`: the base currency, CNY).
+pub(crate) fn marked_amounts(normalized: &str) -> impl Iterator<Item = (f64, Option<&'static str>)> + '_ {
+    AMOUNT.captures_iter(normalized).filter_map(|caps| {
+        let pre = caps.name("pre").map(|m| m.as_str());
+        let post = caps.name("post").map(|m| m.as_str());
+        let (value, chinese_multiplier) = if let Some(num) = caps.name("num") {
+            let value: f64 = num.as_str().replace(',', "").parse().ok()?;
+            let mult = caps.name("mult").map(|m| m.as_str());
+            (value * multiplier(mult), matches!(mult, Some("千" | "万")))
+        } else {
+            let digit = chinese_digit(caps.name("cjk")?.as_str())?;
+            (digit * multiplier(caps.name("cjkmult").map(|m| m.as_str())), true)
+        };
+        // 万/千 read as money on their own ("转账5万"); anything else needs a currency.
+        if pre.is_none() && post.is_none() && !chinese_multiplier {
+            return None;
+        }
+        Some((value, currency(pre.or(post))))
+    })
 }
 
 fn multiplier(mult: Option<&str>) -> f64 {

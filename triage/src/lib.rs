@@ -1,5 +1,6 @@
 //! Switchboard triage: classifies customer messages (category, priority, language), redacts
-//! secrets customers paste, and guards agent replies against asking for them.
+//! secrets customers paste, guards agent replies against asking for them, and reads the
+//! transaction details customers give.
 //!
 //! A pure library: no I/O beyond reading model and data files. The daemon builds one
 //! [`Triage`] from the `[triage]` config section at start and calls [`Triage::classify`] for
@@ -19,6 +20,7 @@ mod features;
 mod format;
 mod guard;
 mod input;
+mod intake;
 mod language;
 mod lexicon;
 mod metrics;
@@ -37,6 +39,7 @@ pub use config::{PriorityConfig, RuleConfig, TriageConfig};
 pub use error::{ConfigError, TriageError};
 pub use guard::{GuardRefusal, outbound_guard};
 pub use input::{Channel, Input};
+pub use intake::{Money, TransactionDetails, transaction_details};
 pub use language::{Language, detect_language};
 pub use notice::safety_notice;
 pub use priority::Priority;

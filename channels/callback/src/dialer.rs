@@ -7,14 +7,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rand::Rng;
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde_json::json;
-use switchboard_channel::{DeliveryError, Dial, DialOrder, Secret, SharedClock};
+use switchboard_channel::webhook::{Posted, SignedWebhook};
+use switchboard_channel::{DeliveryError, Dial, DialOrder, SharedClock};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{WebhookConfig, WebhookOrder};
-use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// The first retry's wait; each later one doubles, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
@@ -58,12 +56,9 @@ impl Dialer {
 
 /// The `webhook` dialer.
 pub struct WebhookDialer {
-    client: reqwest::Client,
-    url: reqwest::Url,
-    secret: Secret,
+    webhook: SignedWebhook,
     order: WebhookOrder,
     retries: u32,
-    clock: SharedClock,
     shutdown: CancellationToken,
     health: Mutex<Health>,
 }
@@ -75,31 +70,16 @@ struct Health {
     last_failure: String,
 }
 
-/// What one try of a request came to.
-enum Try {
-    Done,
-    Transient(String),
-    Permanent(String),
-}
-
 impl WebhookDialer {
     /// From a configuration [`WebhookConfig::validate`] has passed.
     pub fn new(config: &WebhookConfig, clock: SharedClock, shutdown: CancellationToken) -> Result<Self, String> {
-        let url = reqwest::Url::parse(&config.url).map_err(|e| format!("callback.webhook.url: {e}"))?;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.timeout_s))
-            .connect_timeout(Duration::from_secs(config.timeout_s))
-            // A signed request is meant for the one URL configured, not wherever it points on.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("callback.webhook: no HTTP client ({e})"))?;
+        let timeout = Duration::from_secs(config.timeout_s);
+        let webhook = SignedWebhook::new(&config.url, config.secret.clone(), timeout, clock, "the telephone system")
+            .map_err(|e| format!("callback.webhook: {e}"))?;
         Ok(Self {
-            client,
-            url,
-            secret: config.secret.clone(),
+            webhook,
             order: config.order,
             retries: config.retries,
-            clock,
             shutdown,
             health: Mutex::new(Health::default()),
         })
@@ -120,11 +100,11 @@ impl WebhookDialer {
         let mut tries = 0;
         let result = loop {
             tries += 1;
-            match self.try_once(&body, &key).await {
-                Try::Done => break Ok(()),
-                Try::Permanent(why) => break Err(DeliveryError::Permanent(why)),
-                Try::Transient(why) if tries > self.retries => break Err(DeliveryError::Transient(why)),
-                Try::Transient(why) => {
+            match self.webhook.post(&body, &key).await {
+                Posted::Done => break Ok(()),
+                Posted::Permanent(why) => break Err(DeliveryError::Permanent(why)),
+                Posted::Transient(why) if tries > self.retries => break Err(DeliveryError::Transient(why)),
+                Posted::Transient(why) => {
                     tracing::debug!(callback_id = %call.callback_id, attempt = call.attempt, tries, reason = %why, "Dial retried");
                     // Full jitter over the upper half: retries of many calls spread out.
                     let jittered = wait.mul_f64(rand::rng().random_range(0.5..=1.0));
@@ -138,31 +118,6 @@ impl WebhookDialer {
         };
         self.record(call, &result, tries);
         result
-    }
-
-    async fn try_once(&self, body: &[u8], idempotency_key: &str) -> Try {
-        let timestamp = self.clock.now().0.div_euclid(1000);
-        let signed = signature::sign(self.secret.expose().as_bytes(), timestamp, body);
-        let request = self
-            .client
-            .post(self.url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signed)
-            .header("idempotency-key", idempotency_key)
-            .body(body.to_vec());
-        match request.send().await {
-            Ok(response) => match response.status() {
-                s if s.is_success() => Try::Done,
-                s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => {
-                    Try::Transient(format!("the telephone system answered {s}"))
-                }
-                s => Try::Permanent(format!("the telephone system refused the call: {s}")),
-            },
-            Err(e) if e.is_timeout() => Try::Transient("the telephone system did not answer in time".into()),
-            Err(e) if e.is_connect() => Try::Transient("the telephone system could not be reached".into()),
-            Err(e) => Try::Transient(format!("the request to the telephone system failed: {e}")),
-        }
     }
 
     fn record(&self, call: &Dial, result: &Result<(), DeliveryError>, tries: u32) {

@@ -19,7 +19,7 @@ use crate::Shared;
 use crate::body::read_limited;
 use crate::error::ApiError;
 use crate::record;
-use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use switchboard_channel::webhook::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Largest event body accepted: an event is two short strings.
 const MAX_EVENT_BYTES: usize = 4096;

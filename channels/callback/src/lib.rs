@@ -12,7 +12,7 @@
 //! - `request`, `api`, `record`, `error`, `body`: the HTTP API: the body's checks, the
 //!   handlers, the record as shown, the error answers, bounded body reads.
 //! - `rate`: keyed rate limits with bounded memory.
-//! - `dialer`, `signature`, `events`: the webhook dialer, the HMAC both directions carry,
+//! - `dialer`, `events`: the webhook dialer (signed as `switchboard_channel::webhook` signs),
 //!   and the telephone system's call events.
 
 mod api;
@@ -29,7 +29,6 @@ mod rate;
 mod record;
 mod request;
 mod rules;
-mod signature;
 mod zones;
 
 #[cfg(test)]

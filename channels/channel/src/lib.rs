@@ -2,7 +2,9 @@
 //! on: the envelopes that cross the boundary between an adapter and the daemon, the inbound,
 //! outbound and live sides, the phone-callback side, the context an adapter starts with, and
 //! the clock. No I/O lives here, except behind the `http` feature: the websocket machinery
-//! every websocket endpoint shares, and the customer tokens its endpoints verify.
+//! every websocket endpoint shares, and the customer tokens its endpoints verify; and behind
+//! the `webhook` feature: signed webhooks, which the dialer and the daemon's account actions
+//! post.
 
 mod adapter;
 mod callback;
@@ -17,6 +19,8 @@ mod live;
 mod outbound;
 mod secret;
 mod time;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 #[cfg(feature = "http")]
 pub mod websocket;
 

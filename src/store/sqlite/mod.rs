@@ -10,6 +10,7 @@ mod conversations;
 mod error;
 mod files;
 mod outbox;
+mod playbook;
 mod queries;
 mod schema;
 mod syncer;
@@ -33,8 +34,8 @@ use super::{
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
-    Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
-    StoredAttachment,
+    AccountAction, ActionId, ActionOutcome, Agent, AgentId, Capacity, Conversation, ConversationId, Customer,
+    CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
 };
 
 pub struct SqliteStore {
@@ -416,6 +417,53 @@ impl Store for SqliteStore {
     ) -> Result<Option<Bounced>, StoreError> {
         let (external_id, reason) = (external_id.to_owned(), reason.to_owned());
         self.writer.write(move |c| outbox::bounced(c, channel, &external_id, &reason, now)).await
+    }
+
+    async fn request_action(&self, action: NewAction) -> Result<(AccountAction, bool), StoreError> {
+        self.writer.write(move |c| playbook::request(c, &action)).await
+    }
+
+    async fn claim_actions(&self, now: Millis, lease: Duration, limit: u32) -> Result<Vec<AccountAction>, StoreError> {
+        self.writer.write(move |c| playbook::claim(c, now, lease, limit)).await
+    }
+
+    async fn record_action(
+        &self,
+        id: &ActionId,
+        outcome: ActionOutcome,
+        now: Millis,
+    ) -> Result<AccountAction, StoreError> {
+        let id = id.clone();
+        self.writer.write(move |c| playbook::record(c, &id, &outcome, now)).await
+    }
+
+    async fn conversation_actions(&self, id: &ConversationId) -> Result<Vec<AccountAction>, StoreError> {
+        let id = id.clone();
+        self.read(move |c| playbook::of_conversation(c, &id)).await
+    }
+
+    async fn verify_identity(&self, verification: IdentityVerification) -> Result<(), StoreError> {
+        self.writer.write(move |c| playbook::verify(c, &verification)).await
+    }
+
+    async fn identity_verification(&self, id: &ConversationId) -> Result<Option<IdentityVerification>, StoreError> {
+        let id = id.clone();
+        self.read(move |c| playbook::verification(c, &id)).await
+    }
+
+    async fn save_intake(
+        &self,
+        id: &ConversationId,
+        fields: IntakeFields,
+        now: Millis,
+    ) -> Result<IntakeFields, StoreError> {
+        let id = id.clone();
+        self.writer.write(move |c| playbook::save_intake(c, &id, &fields, now)).await
+    }
+
+    async fn intake(&self, id: &ConversationId) -> Result<Option<IntakeFields>, StoreError> {
+        let id = id.clone();
+        self.read(move |c| playbook::intake(c, &id)).await
     }
 }
 

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use switchboard_channel::{Adapter, CallEvent, DeliveryError, Dial, DialOrder, Secret};
 
 use super::{Served, serve, token};
-use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::{CallbackConfig, DialerKind};
+use switchboard_channel::webhook::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 const SECRET: &str = "pbx-secret-pbx-secret-pbx-secret";
 

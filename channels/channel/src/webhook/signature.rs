@@ -1,7 +1,7 @@
-//! The signature both directions of the webhook carry: `X-Switchboard-Timestamp: <unix
-//! seconds>` and `X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`,
-//! keyed with `callback.webhook.secret`. The timestamp is signed with the body, so a captured
-//! request cannot be replayed later than the tolerance.
+//! The signature every webhook of ours carries, both directions: `X-Switchboard-Timestamp:
+//! <unix seconds>` and `X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of
+//! "<timestamp>.<body>">`, keyed with the webhook's secret. The timestamp is signed with the
+//! body, so a captured request cannot be replayed later than the tolerance.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
