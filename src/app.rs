@@ -24,6 +24,7 @@ use crate::http::OpsState;
 use crate::hub::Hub;
 use crate::ingest::{IngestParts, Ingestor};
 use crate::live::LiveCustomers;
+use crate::playbook::{Playbook, PlaybookParts};
 use crate::routing::RoutingParts;
 use crate::store;
 use crate::system_messages::SystemMessages;
@@ -66,12 +67,22 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     )
     .await?;
     let triage = Arc::new(Triager::new(&config)?);
+    let playbook = Playbook::new(PlaybookParts {
+        store: store.clone(),
+        hub: hub.clone(),
+        system: system.clone(),
+        clock: clock.clone(),
+        tasks: tasks.clone(),
+        config: config.playbook.clone(),
+        actions: config.actions.clone(),
+    });
     let ingestor = Ingestor::new(IngestParts {
         store: store.clone(),
         events: events.clone(),
         routing: routing.clone(),
         triage: triage.clone(),
         system: system.clone(),
+        playbook: playbook.clone(),
         sticky: config.routing.queues.iter().any(|q| q.sticky_wait_s > 0),
         max_text_chars: MAX_INBOUND_TEXT_CHARS,
         clock: clock.clone(),
@@ -115,6 +126,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         hub: hub.clone(),
         routing: routing.clone(),
         callbacks,
+        playbook: playbook.clone(),
         triage,
         clock: clock.clone(),
         slots: ConnectionSlots::new(config.console.max_connections, "agent"),
@@ -128,6 +140,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     });
     let ops = Arc::new(OpsState { store: store.clone(), adapters, metrics });
     tasks.spawn(dispatcher.run(shutdown.child_token()));
+    tasks.spawn(playbook.run(shutdown.child_token()));
 
     let listener = TcpListener::bind(config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;

@@ -17,6 +17,7 @@ pub mod hub;
 pub mod inbound;
 pub mod ingest;
 pub mod live;
+pub mod playbook;
 pub mod routing;
 pub mod store;
 pub mod system_messages;

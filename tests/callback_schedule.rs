@@ -11,6 +11,7 @@ use switchboard::events::EventBus;
 use switchboard::hub::Hub;
 use switchboard::inbound::ChannelSink;
 use switchboard::ingest::{IngestParts, Ingestor};
+use switchboard::playbook::{Playbook, PlaybookParts};
 use switchboard::routing::{self, RoutingParts};
 use switchboard::store::Store;
 use switchboard::system_messages::SystemMessages;
@@ -72,12 +73,22 @@ impl World {
             callbacks: notices,
         };
         let routing = routing::start(parts, &config.routing, cancel.clone(), &tasks).await.expect("routing starts");
+        let playbook = Playbook::new(PlaybookParts {
+            store: store.clone(),
+            hub: hub.clone(),
+            system: system.clone(),
+            clock: clock.clone(),
+            tasks: tasks.clone(),
+            config: config.playbook.clone(),
+            actions: config.actions.clone(),
+        });
         let ingestor = Ingestor::new(IngestParts {
             store: store.clone(),
             events: events.clone(),
             routing: routing.clone(),
             triage: Arc::new(Triager::new(&config).expect("triage loads")),
             system: system.clone(),
+            playbook,
             sticky: false,
             max_text_chars: 10_000,
             clock: clock.clone(),

@@ -7,8 +7,11 @@ use switchboard_channel::websocket::{FrameError, parse_frame};
 const MAX_CLIENT_ID_LEN: usize = 64;
 /// Most `cc` addresses one reply may add.
 const MAX_CC: usize = 20;
-/// Longest reason a transfer may give, in characters.
+/// Longest reason a transfer or account action may give, in characters.
 const MAX_REASON_CHARS: usize = 500;
+/// Most checks one identity verification may tick, and the longest id of one.
+const MAX_CHECKS: usize = 20;
+const MAX_CHECK_ID: usize = 64;
 
 use super::view::{ConversationView, MessageView, Summary};
 
@@ -70,6 +73,17 @@ pub enum AgentFrame {
     /// A supervisor asks for `stats` frames.
     SubscribeStats,
     UnsubscribeStats,
+    /// Asks the wallet's backend to act on the conversation's customer's account.
+    AccountAction {
+        conversation_id: String,
+        action: String,
+        reason: String,
+    },
+    /// The agent verified the customer's identity by these checks (ids only, never values).
+    VerifyIdentity {
+        conversation_id: String,
+        checks: Vec<String>,
+    },
 }
 
 impl AgentFrame {
@@ -87,6 +101,8 @@ impl AgentFrame {
         "typing",
         "subscribe_stats",
         "unsubscribe_stats",
+        "account_action",
+        "verify_identity",
     ];
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
@@ -105,6 +121,22 @@ impl AgentFrame {
             return Err(FrameError::Invalid {
                 kind: "transfer".into(),
                 reason: format!("reason must be at most {MAX_REASON_CHARS} characters"),
+            });
+        }
+        if let AgentFrame::AccountAction { reason, .. } = &frame
+            && (reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS)
+        {
+            return Err(FrameError::Invalid {
+                kind: "account_action".into(),
+                reason: format!("reason must be 1 to {MAX_REASON_CHARS} characters"),
+            });
+        }
+        if let AgentFrame::VerifyIdentity { checks, .. } = &frame
+            && (checks.is_empty() || checks.len() > MAX_CHECKS || checks.iter().any(|c| c.len() > MAX_CHECK_ID))
+        {
+            return Err(FrameError::Invalid {
+                kind: "verify_identity".into(),
+                reason: format!("checks must be 1 to {MAX_CHECKS} check ids"),
             });
         }
         if let AgentFrame::Reply { cc, .. } = &frame {
@@ -140,6 +172,8 @@ pub enum ConsoleFrame {
         agent: AgentInfo,
         status: &'static str,
         conversations: Vec<Summary>,
+        /// The account actions and identity checklists the console may offer (an extension).
+        playbook: crate::playbook::PlaybookInfo,
     },
     Status {
         status: &'static str,
@@ -215,6 +249,18 @@ pub enum ConsoleFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
     },
+    /// Where an account action stands (an extension).
+    AccountAction(crate::agent_wire::view::ActionView),
+    /// An agent verified the customer's identity on a conversation (an extension).
+    IdentityVerified {
+        conversation_id: String,
+        identity_verified: crate::agent_wire::view::VerificationView,
+    },
+    /// Transaction details taken in from the waiting customer changed (an extension).
+    Intake {
+        conversation_id: String,
+        intake: crate::domain::IntakeFields,
+    },
 }
 
 impl ConsoleFrame {
@@ -248,5 +294,21 @@ mod tests {
         assert!(matches!(AgentFrame::parse(&long), Err(FrameError::Invalid { .. })));
         assert_eq!(AgentFrame::parse(r#"{"type":"subscribe_stats"}"#).unwrap(), AgentFrame::SubscribeStats);
         assert!(matches!(AgentFrame::parse(r#"{"type":"fly"}"#), Err(FrameError::UnknownType(_))));
+    }
+
+    #[test]
+    fn an_account_action_needs_a_reason_and_a_verification_its_checks() {
+        let freeze = r#"{"type":"account_action","conversation_id":"c","action":"freeze","reason":"stolen"}"#;
+        assert!(matches!(AgentFrame::parse(freeze), Ok(AgentFrame::AccountAction { .. })));
+        let no_reason = r#"{"type":"account_action","conversation_id":"c","action":"freeze","reason":" "}"#;
+        assert!(matches!(AgentFrame::parse(no_reason), Err(FrameError::Invalid { .. })));
+        let none = r#"{"type":"verify_identity","conversation_id":"c","checks":[]}"#;
+        assert!(matches!(AgentFrame::parse(none), Err(FrameError::Invalid { .. })));
+        // What the customer answered is not ours to keep: a `values` field is ignored.
+        let with_values = r#"{"type":"verify_identity","conversation_id":"c","checks":["phone"],"values":["1234"]}"#;
+        assert_eq!(
+            AgentFrame::parse(with_values).unwrap(),
+            AgentFrame::VerifyIdentity { conversation_id: "c".into(), checks: vec!["phone".into()] }
+        );
     }
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use switchboard_channel::{Authentication, CallbackRecord, ChannelKind, EmailDetails};
 
-use crate::domain::{Conversation, Customer, Message, to_rfc3339};
+use crate::domain::{AccountAction, Conversation, Customer, IdentityVerification, IntakeFields, Message, to_rfc3339};
 use crate::hub::Shown;
 
 /// Longest preview of the last customer message in a summary, in characters.
@@ -207,6 +207,81 @@ pub struct ConversationView {
     pub callback: Option<CallbackView>,
     /// The customer's other conversations on every channel, newest first (an extension).
     pub history: Vec<HistoryItem>,
+    /// What the playbook knows of the conversation (boxed: views are moved around often).
+    #[serde(flatten)]
+    pub playbook: Box<PlaybookView>,
+}
+
+/// The playbook's part of a CONVERSATION (extensions).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlaybookView {
+    /// Account actions asked on the conversation, oldest first.
+    pub account_actions: Vec<ActionView>,
+    /// Who verified the customer's identity on it, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_verified: Option<VerificationView>,
+    /// Transaction details the customer gave while waiting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intake: Option<IntakeFields>,
+}
+
+/// An account action as agents see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionView {
+    pub conversation_id: String,
+    /// Also the idempotency key the backend is called with.
+    pub id: String,
+    pub action: String,
+    /// `pending`, `done` or `failed`.
+    pub state: &'static str,
+    /// The backend's confirmation, or why it failed (while pending: the last transient error).
+    pub detail: Option<String>,
+    /// Asked by the automatic freeze, not an agent.
+    pub automatic: bool,
+    /// The agent who asked, by login.
+    pub agent: Option<String>,
+    pub reason: String,
+    pub attempts: u32,
+    pub requested_at: String,
+    pub updated_at: String,
+}
+
+pub fn action_view(a: &AccountAction) -> ActionView {
+    ActionView {
+        conversation_id: a.conversation_id.to_string(),
+        id: a.id.to_string(),
+        action: a.action.clone(),
+        state: a.state.as_str(),
+        detail: a.detail.clone(),
+        automatic: a.agent().is_none(),
+        agent: a.agent_login.clone(),
+        reason: a.reason.clone(),
+        attempts: a.attempts,
+        requested_at: to_rfc3339(a.created_at),
+        updated_at: to_rfc3339(a.updated_at),
+    }
+}
+
+/// A recorded identity verification: who, when, which checks matched.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerificationView {
+    pub verified_by: AgentBrief,
+    pub verified_at: String,
+    pub checks: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentBrief {
+    pub id: String,
+    pub name: String,
+}
+
+pub fn verification_view(v: &IdentityVerification) -> VerificationView {
+    VerificationView {
+        verified_by: AgentBrief { id: v.agent.to_string(), name: v.agent_name.clone() },
+        verified_at: to_rfc3339(v.verified_at),
+        checks: v.checks.clone(),
+    }
 }
 
 /// The first characters of the newest customer message.
@@ -284,6 +359,7 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
         messages: messages.iter().map(message).collect(),
         callback: None,
         history: Vec::new(),
+        playbook: Box::default(),
     }
 }
 
@@ -335,5 +411,10 @@ pub async fn load_conversation_with_ids(
     let mut view = conversation(c, customer.as_ref(), &messages);
     view.callback = callback_parts(store, c).await?;
     view.history = history(c, &store.customer_conversations(&c.customer_id, HISTORY).await?);
+    view.playbook = Box::new(PlaybookView {
+        account_actions: store.conversation_actions(&c.id).await?.iter().map(action_view).collect(),
+        identity_verified: store.identity_verification(&c.id).await?.as_ref().map(verification_view),
+        intake: store.intake(&c.id).await?,
+    });
     Ok((view, shown))
 }

@@ -2,6 +2,7 @@
 //! `SWITCHBOARD__SECTION__KEY` environment overrides, into typed structs that refuse unknown
 //! keys. Every error names the key it is about.
 
+mod playbook;
 mod routing;
 mod sections;
 
@@ -9,6 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use playbook::{ActionConfig, ActionPermission, IntakeQuestions, PlaybookConfig};
 pub use routing::{AwayMode, FirstResponse, HoursConfig, LanguageMode, PreferredSkill, QueueConfig, RoutingConfig};
 pub use sections::{ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, StoreConfig, Synchronous};
 pub use switchboard_channel::Secret;
@@ -51,6 +53,12 @@ pub struct Config {
     /// Classification, priority, redaction and the outbound guard.
     #[serde(default)]
     pub triage: switchboard_triage::TriageConfig,
+    /// Account actions the wallet's backend takes, by name (`freeze`, `unfreeze`).
+    #[serde(default)]
+    pub actions: std::collections::BTreeMap<String, ActionConfig>,
+    /// The automatic freeze, the identity checklist and the intake questions.
+    #[serde(default)]
+    pub playbook: PlaybookConfig,
 }
 
 /// A configuration that could not be loaded, naming the key at fault where there is one.
@@ -102,6 +110,8 @@ impl Config {
         self.callback.validate().map_err(ConfigError)?;
         self.console.validate()?;
         self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
+        playbook::validate_actions(&self.actions)?;
+        self.playbook.validate(&self.triage.categories)?;
         for (i, q) in self.routing.queues.iter().enumerate() {
             for category in &q.categories {
                 if !self.triage.categories.contains(category) {

@@ -21,6 +21,7 @@ use crate::callbacks::CallbackRefusal;
 use crate::domain::{Agent, Conversation, ConversationId, ConversationStatus, Millis, permissions};
 use crate::events::{DeliveryState, Event, Origin};
 use crate::hub::{ConnId, Registration};
+use crate::playbook::{self, PlaybookRefusal};
 use crate::routing::{AgentStatus, RequestError, status_name};
 use crate::store::{Actor, Appended, NewOutbound, OutboundAuthor, RoutingNote, StatusChange, StoreError};
 use crate::telemetry::names;
@@ -54,6 +55,15 @@ impl From<StoreError> for Refusal {
                 }
                 Refusal(ErrorCode::Unavailable, "not saved; try again".into())
             }
+        }
+    }
+}
+
+impl From<PlaybookRefusal> for Refusal {
+    fn from(e: PlaybookRefusal) -> Self {
+        match e {
+            PlaybookRefusal::Store(e) => e.into(),
+            other => Refusal(other.code(), other.to_string()),
         }
     }
 }
@@ -180,6 +190,7 @@ impl Session<'_> {
             agent: AgentInfo { id: self.agent.id.to_string(), name: self.agent.name.clone() },
             status: status_name(status),
             conversations,
+            playbook: self.state.playbook.info(),
         })
     }
 
@@ -215,13 +226,7 @@ impl Session<'_> {
             }
             AgentFrame::Open { conversation_id } => {
                 let c = self.permitted(&conversation_id).await?;
-                // The assignee follows their conversations anyway, and only while assigned; a
-                // supervisor follows what they opened until their last session ends.
-                if self.agent.supervisor {
-                    self.state.hub.watch(&c, &self.agent.id);
-                } else {
-                    self.state.hub.track(&c);
-                }
+                self.follow(&c);
                 let conversation = view::load_conversation(self.state.store.as_ref(), &c).await?;
                 vec![ConsoleFrame::Conversation { conversation }]
             }
@@ -246,6 +251,12 @@ impl Session<'_> {
             }
             AgentFrame::SubscribeStats => self.subscribe_stats(true).await?,
             AgentFrame::UnsubscribeStats => self.subscribe_stats(false).await?,
+            AgentFrame::AccountAction { conversation_id, action, reason } => {
+                self.account_action(conversation_id, action, reason).await?
+            }
+            AgentFrame::VerifyIdentity { conversation_id, checks } => {
+                self.verify_identity(conversation_id, checks).await?
+            }
         };
         Ok(Reaction::Now(frames))
     }
@@ -263,6 +274,41 @@ impl Session<'_> {
             Ok(()) => Ok(c),
             Err(refused) => Err(Refusal(ErrorCode::Forbidden, refused.to_string())),
         }
+    }
+
+    /// Follows `c` so its later frames reach this agent: the assignee follows their
+    /// conversations anyway, and only while assigned; a supervisor follows what they opened or
+    /// acted on until their last session ends.
+    fn follow(&self, c: &Conversation) {
+        if self.agent.supervisor {
+            self.state.hub.watch(c, &self.agent.id);
+        } else {
+            self.state.hub.track(c);
+        }
+    }
+
+    /// Asks the wallet's backend to act on the customer's account: committed before it is
+    /// called, so the agent hears `pending` now and the outcome when the backend answers.
+    async fn account_action(&self, conversation_id: String, action: String, reason: String) -> Answer {
+        let c = self.permitted(&conversation_id).await?;
+        self.follow(&c);
+        let asked = self.state.playbook.request(&self.agent, &c, &action, reason.trim().to_owned()).await?;
+        self.state.playbook.announce(&asked, Some(self.conn));
+        Ok(vec![playbook::action_frame(&asked)])
+    }
+
+    /// Records the customer's identity as verified by the ticked checks; every agent of the
+    /// conversation hears it.
+    async fn verify_identity(&self, conversation_id: String, checks: Vec<String>) -> Answer {
+        let c = self.permitted(&conversation_id).await?;
+        self.follow(&c);
+        let verification = self.state.playbook.verify(&self.agent, &c, checks).await?;
+        let frame = ConsoleFrame::IdentityVerified {
+            conversation_id: c.id.to_string(),
+            identity_verified: view::verification_view(&verification),
+        };
+        self.state.hub.to_conversation_agents(&c.id, Arc::from(frame.to_json()), Some(self.conn), None);
+        Ok(vec![frame])
     }
 
     /// Checks a reply or note and queues it for commit; [`Session::written`] answers it once

@@ -15,6 +15,7 @@ use crate::callbacks::Callbacks;
 use crate::config::ConsoleConfig;
 use crate::events::EventBus;
 use crate::hub::Hub;
+use crate::playbook::Playbook;
 use crate::routing::RoutingHandle;
 use crate::store::Store;
 use crate::triage::Triager;
@@ -29,6 +30,8 @@ pub struct ConsoleState {
     pub routing: RoutingHandle,
     /// Records the outcomes of agents' calls.
     pub callbacks: Callbacks,
+    /// Account actions and identity verification.
+    pub playbook: Playbook,
     pub triage: Arc<Triager>,
     pub clock: SharedClock,
     /// The cap on open console connections.

@@ -14,6 +14,7 @@ use tokio_util::task::TaskTracker;
 use crate::domain::CustomerId;
 use crate::domain::threading::JoinRules;
 use crate::events::{Event, EventBus, Origin};
+use crate::playbook::{Arrival, Playbook};
 use crate::routing::RoutingHandle;
 use crate::store::{CallbackOpened, Ingested, NewCallback, NewInbound, Store, StoreError};
 use crate::system_messages::SystemMessages;
@@ -42,11 +43,12 @@ pub struct Source {
     pub customer: Option<CustomerId>,
 }
 
-/// A message ready for the store, and the language of the safety notice its commit is
-/// followed by when a secret was redacted from it.
+/// A message ready for the store, the language of the safety notice its commit is followed
+/// by when a secret was redacted from it, and what the playbook makes of its arrival.
 struct Prepared {
     message: NewInbound,
     notice_language: Option<String>,
+    arrival: Arrival,
 }
 
 /// What the inbound path needs.
@@ -57,6 +59,8 @@ pub struct IngestParts {
     pub triage: Arc<Triager>,
     /// Writes the safety notice.
     pub system: SystemMessages,
+    /// Freezes a stolen account automatically and takes in transaction details.
+    pub playbook: Playbook,
     /// Whether a queue sends returning customers back to their last agent, which is then
     /// looked up for every new or reopened conversation.
     pub sticky: bool,
@@ -93,13 +97,13 @@ impl Ingestor {
         let channel = inbound.channel;
         let queued = self
             .prepare(inbound, source.customer)
-            .map(|prepared| (self.parts.store.ingest(prepared.message), prepared.notice_language));
+            .map(|p| (self.parts.store.ingest(p.message), p.notice_language, p.arrival));
         let this = self.clone();
         async move {
-            let (commit, notice_language) = queued?;
+            let (commit, notice_language, arrival) = queued?;
             let ingested = commit.await.map_err(refused)?;
             if !ingested.duplicate {
-                this.committed(&ingested, channel, started, source.connection, notice_language);
+                this.committed(&ingested, channel, started, source.connection, notice_language, arrival);
             }
             Ok(ingested)
         }
@@ -117,9 +121,10 @@ impl Ingestor {
         let started = Instant::now();
         let channel = inbound.channel;
         let prepared = self.prepare(inbound, None)?;
+        let arrival = prepared.arrival;
         let opened = self.parts.store.request_callback(callback(prepared.message)).await.map_err(refused)?;
         if let Some(ingested) = &opened.ingested {
-            self.committed(ingested, channel, started, None, prepared.notice_language);
+            self.committed(ingested, channel, started, None, prepared.notice_language, arrival);
         }
         Ok(opened)
     }
@@ -170,7 +175,8 @@ impl Ingestor {
             attachments: inbound.attachments,
             full_text,
         };
-        Ok(Prepared { message, notice_language })
+        let arrival = Arrival::of(&message);
+        Ok(Prepared { message, notice_language, arrival })
     }
 
     /// Counts and publishes a newly committed message, and starts what follows the commit.
@@ -181,6 +187,7 @@ impl Ingestor {
         started: Instant,
         origin: Option<Origin>,
         notice_language: Option<String>,
+        arrival: Arrival,
     ) {
         metrics::counter!(names::MESSAGES_IN, "channel" => channel.as_str()).increment(1);
         metrics::histogram!(names::INGEST_SECONDS, "channel" => channel.as_str())
@@ -191,6 +198,7 @@ impl Ingestor {
             message: ingested.message.clone(),
             origin,
         });
+        self.parts.playbook.after_ingest(ingested, arrival);
         if ingested.triaged || notice_language.is_some() {
             // Lost only if the process dies now: routing is rebuilt from the store at start.
             self.parts.tasks.spawn(self.clone().after_commit(ingested.clone(), notice_language));
