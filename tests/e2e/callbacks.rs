@@ -6,9 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::client::{PASSWORD, SECRET, Ws, customer_token, sign};
 use crate::common::Daemon;
@@ -308,9 +306,7 @@ struct Pbx {
 const PBX_SECRET: &str = "pbx-secret-pbx-secret-pbx-secret-42";
 
 fn signature(timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(PBX_SECRET.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+    crate::client::webhook_signature(PBX_SECRET, timestamp, body)
 }
 
 async fn start_pbx() -> (Pbx, String) {

@@ -256,3 +256,13 @@ pub async fn agent_login(daemon: &Daemon, login: &str) -> String {
     let body: Value = resp.json().await.unwrap();
     body["token"].as_str().expect("a token").to_owned()
 }
+
+/// The `X-Switchboard-Signature` of a webhook body sent at `timestamp`, computed here
+/// independently of the daemon's own code: `sha256=` and the hex HMAC-SHA256 of
+/// `"<timestamp>.<body>"`.
+pub fn webhook_signature(secret: &str, timestamp: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
