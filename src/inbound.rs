@@ -112,13 +112,15 @@ impl InboundSink for ChannelSink {
 
     async fn acknowledge(&self, conversation_id: &str, text: &str) -> Result<(), Refused> {
         let id = ConversationId(conversation_id.to_owned());
-        let text = if text.contains(RESPONSE_TIME) {
-            let c = self.store.conversation(&id).await.map_err(refused)?;
-            let expected = c.map(|c| expected_response(&self.routing, &c)).unwrap_or_default();
-            text.replace(RESPONSE_TIME, &expected)
-        } else {
-            text.to_owned()
-        };
+        let c = self.store.conversation(&id).await.map_err(refused)?;
+        let expected = c.as_ref().map(|c| expected_response(&self.routing, c)).unwrap_or_default();
+        let mut text = text.replace(RESPONSE_TIME, &expected);
+        // Nobody waits live by email: the intake questions come with the acknowledgement.
+        if let Some(c) = &c
+            && let Some(questions) = self.ingestor.playbook().questions(c).await
+        {
+            text = format!("{text}\n\n{questions}");
+        }
         // One acknowledgement per conversation, however often the adapter asks.
         self.ingestor.system().send(&id, format!("acknowledgement:{conversation_id}"), &text).await.map_err(refused)?;
         Ok(())

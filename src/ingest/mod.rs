@@ -247,6 +247,11 @@ impl Ingestor {
         &self.parts.system
     }
 
+    /// Account actions, identity verification and intake.
+    pub fn playbook(&self) -> &Playbook {
+        &self.parts.playbook
+    }
+
     /// Tells the agents that a reply sent earlier failed after all (a bounce).
     pub fn delivery_failed(&self, conversation_id: &crate::domain::ConversationId, seq: i64, reason: &str) {
         self.parts.events.publish(Event::Delivery {

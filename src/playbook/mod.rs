@@ -370,3 +370,56 @@ impl Playbook {
 pub fn action_frame(a: &AccountAction) -> ConsoleFrame {
     ConsoleFrame::AccountAction(crate::agent_wire::view::action_view(a))
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard_channel::{ChannelKind, SenderIdentity};
+
+    use super::Arrival;
+    use crate::domain::threading::JoinRules;
+    use crate::domain::{Millis, Priority, TriageResult};
+    use crate::store::{NewInbound, Threading};
+
+    fn message(channel: ChannelKind, signal: Option<&str>) -> NewInbound {
+        NewInbound {
+            channel,
+            external_id: "m1".into(),
+            key_scope: None,
+            threading: Threading::New,
+            // Even a sender that names an app account: only the channel can vouch for it.
+            sender: SenderIdentity { app_user_id: Some("u1".into()), ..SenderIdentity::default() },
+            customer: None,
+            subject: None,
+            text: "text".into(),
+            secrets_redacted: false,
+            triage: Some(TriageResult {
+                category: "account_compromised".into(),
+                priority: Priority::Urgent,
+                language: "en".into(),
+                confidence: 1.0,
+                queue: "security".into(),
+                queue_reason: String::new(),
+                signal: signal.map(str::to_owned),
+                repeat: None,
+            }),
+            received_at: Millis(0),
+            account: None,
+            join: JoinRules::default(),
+            email: None,
+            attachments: Vec::new(),
+            full_text: None,
+        }
+    }
+
+    #[test]
+    fn only_a_channel_that_authenticates_app_users_vouches_for_the_account() {
+        for channel in [ChannelKind::Chat, ChannelKind::Callback] {
+            let arrival = Arrival::of(&message(channel, Some("someone else acting")));
+            assert_eq!(arrival.authenticated_app_user.as_deref(), Some("u1"), "{channel}");
+            assert!(arrival.compromise);
+        }
+        let mail = Arrival::of(&message(ChannelKind::Email, Some("someone else acting")));
+        assert_eq!(mail.authenticated_app_user, None, "a mail never vouches for an app account");
+        assert!(!Arrival::of(&message(ChannelKind::Chat, None)).compromise);
+    }
+}

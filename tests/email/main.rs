@@ -10,8 +10,13 @@ mod common;
 mod client;
 
 mod mail;
+// Shared with the chat tests, which script its answers.
+#[allow(dead_code)]
+#[path = "../e2e/wallet.rs"]
+mod wallet;
 
 mod continuity;
 mod faults;
 mod flow;
 mod ingest;
+mod playbook;
