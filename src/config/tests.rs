@@ -80,3 +80,19 @@ fn secrets_are_masked_when_printed() {
     assert!(!format!("{c:?}").contains(secret));
     assert_eq!(c.chat.jwt_secret.expose(), secret);
 }
+
+#[test]
+fn an_action_set_in_a_file_keeps_its_shipped_keys_and_takes_its_secret_from_the_environment() {
+    let f = file("[actions.freeze]\nurl = \"https://wallet.example/actions\"\n");
+    let secret = "s".repeat(32);
+    let c = Config::load_with_env(Some(f.path()), env(&[("SWITCHBOARD__ACTIONS__FREEZE__SECRET", &secret)])).unwrap();
+    let freeze = &c.actions["freeze"];
+    assert_eq!((freeze.allowed, freeze.secret.expose()), (ActionPermission::Agent, secret.as_str()));
+    assert_eq!(freeze.unavailable(), None);
+    assert_eq!(c.actions["unfreeze"].allowed, ActionPermission::Verified);
+    assert!(c.actions["unfreeze"].unavailable().is_some(), "no url or secret: unavailable");
+    assert_eq!(c.playbook.intake.len(), 3, "funds_not_received, payment_failed and refund ship");
+    let short = Config::load_with_env(Some(f.path()), env(&[("SWITCHBOARD__ACTIONS__FREEZE__SECRET", "short")]));
+    assert!(short.unwrap_err().0.starts_with("actions.freeze.secret:"));
+    assert!(!c.to_masked_toml().contains(&secret), "the secret is masked");
+}
