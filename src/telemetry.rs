@@ -25,6 +25,9 @@ pub mod names {
     pub const STORE_BUSY: &str = "switchboard_store_busy_total";
     /// Counter, label `channel`: messages an adapter could not read, kept in quarantine.
     pub const QUARANTINED: &str = "switchboard_quarantined_total";
+    /// Counter, labels `action`, `result` (`pending`, `done`, `failed`): calls of the wallet
+    /// backend for account actions.
+    pub const ACCOUNT_ACTIONS: &str = "switchboard_account_actions_total";
 }
 
 /// Installs the log subscriber. `RUST_LOG`, when set, overrides the configured level.

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Playbook, notices};
 use crate::domain::{AccountAction, ActionOutcome, ActionState, Millis};
+use crate::telemetry::names;
 
 /// Longest the worker sleeps without looking at the queue (a row another node committed).
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -95,8 +96,7 @@ impl Playbook {
             }
         };
         let result = a.state.as_str();
-        metrics::counter!("switchboard_account_actions_total", "action" => a.action.clone(), "result" => result)
-            .increment(1);
+        metrics::counter!(names::ACCOUNT_ACTIONS, "action" => a.action.clone(), "result" => result).increment(1);
         tracing::info!(action_id = %a.id, conversation_id = %a.conversation_id, attempts = a.attempts, result, "Account action called");
         self.announce(&a, None);
         if a.state == ActionState::Done {
