@@ -16,7 +16,7 @@ async fn customer_and_agent_hold_a_conversation() {
     let (mut customer, welcome) = Ws::customer(&daemon, "u-1", None).await;
     assert_eq!(welcome["conversation_id"], json!(null));
     assert_eq!(welcome["last_seq"], 0);
-    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "My payment failed twice" })).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "The app crashes when I open settings" })).await;
     let ack = customer.expect("ack").await;
     assert_eq!((ack["client_id"].as_str(), ack["seq"].as_i64()), (Some("c-1"), Some(1)));
     let conversation = ack["conversation_id"].as_str().unwrap().to_owned();
@@ -25,14 +25,14 @@ async fn customer_and_agent_hold_a_conversation() {
 
     let offer = agent.expect("offer").await;
     assert_eq!(offer["conversation"]["id"], conversation.as_str());
-    assert_eq!(offer["conversation"]["preview"], "My payment failed twice");
+    assert_eq!(offer["conversation"]["preview"], "The app crashes when I open settings");
     assert_eq!(offer["conversation"]["secrets_redacted"], false);
     assert!(offer["expires_in_s"].as_u64().unwrap() <= 3);
     agent.send(json!({ "type": "accept", "offer_id": offer["offer_id"] })).await;
     let assigned = agent.expect("assigned").await;
     assert_eq!(assigned["conversation"]["id"], conversation.as_str());
     assert_eq!(assigned["conversation"]["status"], "assigned");
-    assert_eq!(assigned["conversation"]["messages"][0]["text"], "My payment failed twice");
+    assert_eq!(assigned["conversation"]["messages"][0]["text"], "The app crashes when I open settings");
     assert_eq!(assigned["conversation"]["customer"]["app_user_id"], "u-1");
     let told = customer.expect("assigned").await;
     assert_eq!(told["agent"]["name"], "Alice");
@@ -79,7 +79,7 @@ async fn a_burst_of_agent_replies_is_answered_in_order_and_reaches_the_customer_
     daemon.agent_add("carl", "Carl", &[], false, PASSWORD).await;
     let mut agent = Ws::available_agent(&daemon, "carl").await;
     let (mut customer, _) = Ws::customer(&daemon, "u-burst", None).await;
-    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "Where is my refund?" })).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "How do I change my display name?" })).await;
     let id = agent.accept_next_offer().await;
 
     // Sent back to back without waiting; one client id is repeated, as a retry would.

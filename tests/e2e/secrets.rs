@@ -60,7 +60,14 @@ async fn pasted_secrets_reach_neither_the_database_nor_the_logs() {
     assert_eq!(customer_texts, [format!("sent to {address}, order 20240601-7781")]);
 
     // The customer is told, by the system, not to share secrets: once per message that had one.
+    // (The intake questions of a transfer's conversation are system messages too, but not notices.)
+    let intake = |f: &serde_json::Value| {
+        f["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("please tell us while you wait") || t.contains("请在等待客服时告诉我们"))
+    };
     notices.extend(frames.into_iter().filter(|f| f["type"] == "message" && f["author"]["role"] == "system"));
+    notices.retain(|f| !intake(f));
     assert_eq!(notices.len(), PASTES.len(), "{notices:?}");
     // In the language of the message: the Chinese pastes get the Chinese notice.
     let chinese = notices.iter().filter(|n| n["text"].as_str().unwrap().contains("绝不会向您索要")).count();
