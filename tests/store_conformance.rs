@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use switchboard::config::StoreConfig;
 use switchboard::domain::{
-    AgentId, AuthorRole, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent, Priority, RepeatRule,
-    TriageResult,
+    AgentId, AuthorRole, CannedResponse, ConversationId, ConversationStatus, IllegalTransition, Millis, NewAgent,
+    Priority, RepeatRule, TriageResult,
 };
 use switchboard::store::{
     Actor, CallbackChange, DeliveryOutcome, Ingested, NewCallback, NewInbound, NewOutbound, OutboundAuthor,
@@ -1430,6 +1430,43 @@ async fn a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_w
     assert_eq!(history.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), vec![c.id]);
 }
 
+async fn canned_responses_are_kept_one_per_language_and_title(store: Arc<dyn Store>) {
+    let canned = |id: &str, lang: &str, title: &str, text: &str| CannedResponse {
+        id: id.into(),
+        lang: lang.into(),
+        title: title.into(),
+        text: text.into(),
+        updated_by: "Mei".into(),
+        updated_at: T0,
+    };
+    store.add_canned(canned("cr_1", "en", "Greeting", "Hello {customer_name}"), 3).await.unwrap();
+    store.add_canned(canned("cr_2", "zh", "Greeting", "您好 {customer_name}"), 3).await.unwrap();
+    // One title per language: a second English "Greeting" is refused, by add and by update.
+    let taken = store.add_canned(canned("cr_3", "en", "Greeting", "Hi"), 3).await.unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    let renamed = store.update_canned(canned("cr_2", "en", "Greeting", "Hi")).await.unwrap_err();
+    assert!(matches!(renamed, StoreError::Conflict(_)), "{renamed:?}");
+    store.update_canned(canned("cr_1", "en", "Greeting", "Hello again")).await.unwrap();
+    let unknown = store.update_canned(canned("cr_9", "en", "Other", "x")).await.unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound(_)), "{unknown:?}");
+    store.add_canned(canned("cr_3", "en", "Bye", "Goodbye"), 3).await.unwrap();
+    let full = store.add_canned(canned("cr_4", "en", "More", "x"), 3).await.unwrap_err();
+    assert!(matches!(full, StoreError::Conflict(_)), "{full:?}");
+
+    let listed = store.canned_responses().await.unwrap();
+    let shown: Vec<(&str, &str, &str)> =
+        listed.iter().map(|c| (c.lang.as_str(), c.title.as_str(), c.text.as_str())).collect();
+    assert_eq!(
+        shown,
+        [("en", "Bye", "Goodbye"), ("en", "Greeting", "Hello again"), ("zh", "Greeting", "您好 {customer_name}")]
+    );
+
+    store.delete_canned("cr_1").await.unwrap();
+    assert!(matches!(store.delete_canned("cr_1").await, Err(StoreError::NotFound(_))));
+    let ids: Vec<String> = store.canned_responses().await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["cr_3", "cr_2"]);
+}
+
 macro_rules! conformance_suite {
     ($backend:ident, $open:ident) => {
         mod $backend {
@@ -1471,6 +1508,7 @@ macro_rules! conformance_suite {
                 a_returning_customer_is_known_by_the_agent_last_assigned,
                 one_open_callback_per_customer_and_number_even_under_concurrent_requests,
                 a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled,
+                canned_responses_are_kept_one_per_language_and_title,
             );
         }
     };

@@ -5,6 +5,7 @@
 #[macro_use]
 mod rows;
 mod callbacks;
+mod canned;
 mod checkpointer;
 mod conversations;
 mod error;
@@ -33,8 +34,8 @@ use super::{
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
-    Agent, AgentId, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis, NewAgent,
-    StoredAttachment,
+    Agent, AgentId, CannedResponse, Capacity, Conversation, ConversationId, Customer, CustomerId, Message, Millis,
+    NewAgent, StoredAttachment,
 };
 
 pub struct SqliteStore {
@@ -405,6 +406,23 @@ impl Store for SqliteStore {
     async fn original(&self, message_id: &str) -> Result<Option<(ConversationId, Vec<u8>)>, StoreError> {
         let id = message_id.to_owned();
         self.read(move |c| files::original(c, &id)).await
+    }
+
+    async fn canned_responses(&self) -> Result<Vec<CannedResponse>, StoreError> {
+        self.read(|c| queries::all(c, canned::LIST, [], canned::row)).await
+    }
+
+    async fn add_canned(&self, response: CannedResponse, max: usize) -> Result<(), StoreError> {
+        self.writer.write(move |c| canned::add(c, &response, max)).await
+    }
+
+    async fn update_canned(&self, response: CannedResponse) -> Result<(), StoreError> {
+        self.writer.write(move |c| canned::update(c, &response)).await
+    }
+
+    async fn delete_canned(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writer.write(move |c| canned::delete(c, &id)).await
     }
 
     async fn delivery_failed(
