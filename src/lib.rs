@@ -23,3 +23,4 @@ pub mod system_messages;
 pub mod systemd;
 pub mod telemetry;
 pub mod triage;
+pub mod web;

@@ -881,6 +881,30 @@ async fn a_reply_delivered_live_is_recorded_sent_and_never_dispatched(store: Arc
     assert_eq!(claimed[0].outbound.channel, ChannelKind::Email);
 }
 
+async fn each_replys_delivery_is_listed_by_seq(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await.conversation.id;
+    let sent = store.append_outbound(reply(&id, &agent, "r1", at(1_000))).await.unwrap().outbox_id.unwrap();
+    let failed = store.append_outbound(reply(&id, &agent, "r2", at(1_001))).await.unwrap().outbox_id.unwrap();
+    store.append_outbound(reply(&id, &agent, "r3", at(1_002))).await.unwrap();
+    store.append_outbound(note(&id, &agent, "n1", at(1_003))).await.unwrap();
+    assert_eq!(store.claim_outbox(at(2_000), LEASE, 2).await.unwrap().len(), 2);
+    let ok = DeliveryOutcome::Sent { detail: "250 2.0.0 Ok".to_owned(), external_id: None };
+    store.record_delivery(sent, ok, at(2_100)).await.unwrap();
+    let refused = DeliveryOutcome::Failed { error: "550 5.1.1 no such user".to_owned() };
+    store.record_delivery(failed, refused, at(2_200)).await.unwrap();
+    let listed: Vec<(i64, &str, Option<String>)> =
+        store.reply_deliveries(&id).await.unwrap().into_iter().map(|d| (d.seq, d.state, d.detail)).collect();
+    assert_eq!(
+        listed,
+        [
+            (2, "sent", Some("250 2.0.0 Ok".to_owned())),
+            (3, "failed", Some("550 5.1.1 no such user".to_owned())),
+            (4, "sending", None)
+        ]
+    );
+}
+
 async fn messages_queued_back_to_back_commit_in_call_order(store: Arc<dyn Store>) {
     let first = ingest(&store, chat("u1", "c0", at(0))).await;
     // Queued one after another without waiting for any: the seqs follow the calls.
@@ -1509,6 +1533,7 @@ macro_rules! conformance_suite {
                 one_open_callback_per_customer_and_number_even_under_concurrent_requests,
                 a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled,
                 canned_responses_are_kept_one_per_language_and_title,
+                each_replys_delivery_is_listed_by_seq,
             );
         }
     };

@@ -207,6 +207,17 @@ pub struct ConversationView {
     pub callback: Option<CallbackView>,
     /// The customer's other conversations on every channel, newest first (an extension).
     pub history: Vec<HistoryItem>,
+    /// Where the delivery of each agent reply stands, so a console that reconnects shows it
+    /// (an extension).
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryView {
+    pub seq: i64,
+    /// `sending`, `sent` or `failed`.
+    pub state: &'static str,
+    pub detail: Option<String>,
 }
 
 /// The first characters of the newest customer message.
@@ -284,6 +295,7 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
         messages: messages.iter().map(message).collect(),
         callback: None,
         history: Vec::new(),
+        deliveries: Vec::new(),
     }
 }
 
@@ -335,5 +347,34 @@ pub async fn load_conversation_with_ids(
     let mut view = conversation(c, customer.as_ref(), &messages);
     view.callback = callback_parts(store, c).await?;
     view.history = history(c, &store.customer_conversations(&c.customer_id, HISTORY).await?);
+    view.deliveries = store
+        .reply_deliveries(&c.id)
+        .await?
+        .into_iter()
+        .map(|d| DeliveryView { seq: d.seq, state: d.state, detail: d.detail })
+        .collect();
     Ok((view, shown))
+}
+
+/// A canned response as the console shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CannedView {
+    pub id: String,
+    pub lang: String,
+    pub title: String,
+    /// May hold `{customer_name}` and `{reference}`, filled in when inserted.
+    pub text: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+pub fn canned_view(c: &crate::domain::CannedResponse) -> CannedView {
+    CannedView {
+        id: c.id.clone(),
+        lang: c.lang.clone(),
+        title: c.title.clone(),
+        text: c.text.clone(),
+        updated_by: c.updated_by.clone(),
+        updated_at: to_rfc3339(c.updated_at),
+    }
 }

@@ -26,7 +26,7 @@ pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
     Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
-    NewCallback, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, RoutingNote,
+    NewCallback, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, ReplyDelivery, RoutingNote,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -266,6 +266,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_canned(&self, canned: CannedResponse) -> Result<(), StoreError>;
     /// `NotFound` for an unknown id.
     async fn delete_canned(&self, id: &str) -> Result<(), StoreError>;
+    /// Where the delivery of each agent reply of a conversation stands, by `seq`.
+    async fn reply_deliveries(&self, id: &ConversationId) -> Result<Vec<ReplyDelivery>, StoreError>;
 
     /// Marks the reply a channel sent under `external_id` failed with `reason` (a bounce that
     /// came back after it was accepted) and records it in the audit log; `None` when no reply

@@ -30,7 +30,8 @@ use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
     Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
-    NewCallback, NewInbound, NewOutbound, OutboxCounts, QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
+    NewCallback, NewInbound, NewOutbound, OutboxCounts, QuarantineItem, ReplyDelivery, RoutingNote, StatusChange,
+    Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
@@ -423,6 +424,11 @@ impl Store for SqliteStore {
     async fn delete_canned(&self, id: &str) -> Result<(), StoreError> {
         let id = id.to_owned();
         self.writer.write(move |c| canned::delete(c, &id)).await
+    }
+
+    async fn reply_deliveries(&self, id: &ConversationId) -> Result<Vec<ReplyDelivery>, StoreError> {
+        let id = id.clone();
+        self.read(move |c| outbox::reply_deliveries(c, &id)).await
     }
 
     async fn delivery_failed(
