@@ -26,3 +26,21 @@ impl WebConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, crate::config::ConfigError> {
+        Config::load_with_env(None, env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn the_chat_demo_is_off_by_default_and_needs_the_chat_secret() {
+        assert!(!load(&[]).unwrap().web.chat_demo);
+        let refused = load(&[("SWITCHBOARD__WEB__CHAT_DEMO", "true")]).unwrap_err();
+        assert!(refused.0.contains("web.chat_demo"), "{refused}");
+        let secret = ("SWITCHBOARD__CHAT__JWT_SECRET", "a-secret-of-at-least-32-bytes-0123456789");
+        assert!(load(&[("SWITCHBOARD__WEB__CHAT_DEMO", "true"), secret]).unwrap().web.chat_demo);
+    }
+}

@@ -18,4 +18,5 @@ mod routing;
 mod secrets;
 mod security;
 mod slow;
+mod web;
 mod wire;

@@ -151,7 +151,7 @@ try {
   step('the guard refuses a reply asking for a secret, and the agent sees why');
   await agent.fill('#reply-box', 'Please send me your password and the SMS code');
   await agent.press('#reply-box', 'Enter');
-  await agent.locator('.delivery.d-failed', { hasText: 'Not sent' }).waitFor();
+  await agent.locator('.delivery.d-failed', { hasText: 'one-time code' }).waitFor();
   await shot(agent, 'conversation');
 
   step('a supervisor keeps canned responses and sees queues and agents');

@@ -9,7 +9,7 @@ import { Conn, type Frame } from './conn';
 import { Composer } from './composer';
 import { TOKEN_KEY, loginView } from './login';
 import { Model } from './model';
-import { cannedEditor, statsView, type SupervisorActions } from './supervisor';
+import { cannedEditor, loadText, statsView, type SupervisorActions } from './supervisor';
 import { conversationHead, listView, messagesView, offersView, panelsView, type Actions } from './work';
 
 const root = document.getElementById('app')!;
@@ -233,7 +233,8 @@ class Console {
         available ? t('status.available') : t('status.away'),
       ),
       m.statusReason ? h('span', { class: 'status-reason' }, t(`status.${m.statusReason}` as any)) : null,
-      h('span', { class: 'load', id: 'load' }, `${t('load')}: `, Object.entries(load).map(([ch, n]) => `${t(`channel.${ch}` as any)} ${n}`).join(' · ')),
+      // The limits are known from the stats frames, which supervisors get.
+      h('span', { class: 'load', id: 'load' }, `${t('load')}: `, loadText(load, m.stats?.agents.find((a: any) => a.id === m.agent?.id)?.capacity)),
       h('span', { class: 'spacer' }),
       m.agent?.supervisor
         ? h(

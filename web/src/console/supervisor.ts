@@ -15,7 +15,8 @@ function table(head: string[], rows: Child[][], id: string): Child {
   return h('table', { id }, h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((cell) => h('td', {}, cell))))));
 }
 
-function loadText(load: Record<string, number>, capacity?: Record<string, number>): string {
+/// Open conversations per channel, against the limits where they are known.
+export function loadText(load: Record<string, number>, capacity?: Record<string, number>): string {
   return Object.entries(load)
     .map(([ch, n]) => `${t(`channel.${ch}` as any)} ${n}${capacity?.[ch] !== undefined ? `/${capacity[ch]}` : ''}`)
     .concat(capacity?.total !== undefined ? [`Σ ${Object.values(load).reduce((a, b) => a + b, 0)}/${capacity.total}`] : [])

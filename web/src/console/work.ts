@@ -91,7 +91,7 @@ export function listView(model: Model, act: Actions): Child {
 function messageView(c: Conversation, m: Message, model: Model, act: Actions): Child {
   const delivery = m.seq !== null && m.author.role === 'agent' ? model.deliveries.get(`${c.id}:${m.seq}`) : undefined;
   const state = m.refused ? 'failed' : m.pending ? 'sending' : delivery?.state ?? null;
-  const detail = m.refused ? t('compose.refused', { why: m.refused }) : delivery?.detail;
+  const detail = m.refused ?? delivery?.detail;
   const redacted = /\[redacted[^\]]*\]/i.test(m.text);
   return h(
     'li',
