@@ -29,7 +29,7 @@ use crate::routing::RoutingParts;
 use crate::store;
 use crate::system_messages::SystemMessages;
 use crate::triage::Triager;
-use crate::{channels, console, http, routing, systemd, telemetry};
+use crate::{channels, console, http, routing, systemd, telemetry, web};
 
 /// Longest message text any channel may hand in, whatever its own limit says: a safety net
 /// under each adapter's limit (chat's is 8,000 characters; emails are far longer).
@@ -145,7 +145,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let listener = TcpListener::bind(config.http.listen).await?;
     let address: SocketAddr = listener.local_addr()?;
     tracing::info!(%address, store = %redacted_url(&config.store.url), "Listening");
-    let routes = console::routes(console).merge(channels.routes());
+    let routes = console::routes(console).merge(channels.routes()).merge(web::routes(&config, clock.clone()));
     let router = http::router(ops, routes);
     let limits = http::server::ServeLimits::from(&config.http);
     let server = tasks.spawn(http::server::serve(listener, router, limits, shutdown.clone()));

@@ -201,6 +201,14 @@ impl Hub {
         push(inner.agents.get(agent), &frame, except);
     }
 
+    /// Sends a frame to every open agent session (what all agents share changed).
+    pub fn to_every_agent(&self, frame: &Frame) {
+        let inner = self.lock();
+        for conns in inner.agents.values() {
+            push(Some(conns), frame, None);
+        }
+    }
+
     /// The channel and customer of a followed conversation.
     pub fn customer_of(&self, conversation: &ConversationId) -> Option<(ChannelKind, CustomerId)> {
         self.lock().conversations.get(conversation).and_then(|f| f.customer.clone())

@@ -24,3 +24,4 @@ pub mod system_messages;
 pub mod systemd;
 pub mod telemetry;
 pub mod triage;
+pub mod web;

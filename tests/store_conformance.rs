@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use switchboard::config::StoreConfig;
 use switchboard::domain::{
-    ActionId, ActionOutcome, ActionState, AgentId, AuthorRole, ConversationId, ConversationStatus,
+    ActionId, ActionOutcome, ActionState, AgentId, AuthorRole, CannedResponse, ConversationId, ConversationStatus,
     IdentityVerification, IllegalTransition, IntakeFields, Millis, NewAction, NewAgent, Priority, RepeatRule,
     TriageResult,
 };
@@ -882,6 +882,30 @@ async fn a_reply_delivered_live_is_recorded_sent_and_never_dispatched(store: Arc
     assert_eq!(claimed[0].outbound.channel, ChannelKind::Email);
 }
 
+async fn each_replys_delivery_is_listed_by_seq(store: Arc<dyn Store>) {
+    let agent = add_agent(&store, "mei").await;
+    let id = ingest(&store, email("li@example.com", "<m1@mail>", &[], at(0))).await.conversation.id;
+    let sent = store.append_outbound(reply(&id, &agent, "r1", at(1_000))).await.unwrap().outbox_id.unwrap();
+    let failed = store.append_outbound(reply(&id, &agent, "r2", at(1_001))).await.unwrap().outbox_id.unwrap();
+    store.append_outbound(reply(&id, &agent, "r3", at(1_002))).await.unwrap();
+    store.append_outbound(note(&id, &agent, "n1", at(1_003))).await.unwrap();
+    assert_eq!(store.claim_outbox(at(2_000), LEASE, 2).await.unwrap().len(), 2);
+    let ok = DeliveryOutcome::Sent { detail: "250 2.0.0 Ok".to_owned(), external_id: None };
+    store.record_delivery(sent, ok, at(2_100)).await.unwrap();
+    let refused = DeliveryOutcome::Failed { error: "550 5.1.1 no such user".to_owned() };
+    store.record_delivery(failed, refused, at(2_200)).await.unwrap();
+    let listed: Vec<(i64, &str, Option<String>)> =
+        store.reply_deliveries(&id).await.unwrap().into_iter().map(|d| (d.seq, d.state, d.detail)).collect();
+    assert_eq!(
+        listed,
+        [
+            (2, "sent", Some("250 2.0.0 Ok".to_owned())),
+            (3, "failed", Some("550 5.1.1 no such user".to_owned())),
+            (4, "sending", None)
+        ]
+    );
+}
+
 async fn messages_queued_back_to_back_commit_in_call_order(store: Arc<dyn Store>) {
     let first = ingest(&store, chat("u1", "c0", at(0))).await;
     // Queued one after another without waiting for any: the seqs follow the calls.
@@ -1526,6 +1550,43 @@ async fn identity_verification_and_intake_are_kept_per_conversation(store: Arc<d
     assert!(matches!(store.save_intake(&unknown, merged, at(4_000)).await, Err(StoreError::NotFound(_))));
 }
 
+async fn canned_responses_are_kept_one_per_language_and_title(store: Arc<dyn Store>) {
+    let canned = |id: &str, lang: &str, title: &str, text: &str| CannedResponse {
+        id: id.into(),
+        lang: lang.into(),
+        title: title.into(),
+        text: text.into(),
+        updated_by: "Mei".into(),
+        updated_at: T0,
+    };
+    store.add_canned(canned("cr_1", "en", "Greeting", "Hello {customer_name}"), 3).await.unwrap();
+    store.add_canned(canned("cr_2", "zh", "Greeting", "您好 {customer_name}"), 3).await.unwrap();
+    // One title per language: a second English "Greeting" is refused, by add and by update.
+    let taken = store.add_canned(canned("cr_3", "en", "Greeting", "Hi"), 3).await.unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    let renamed = store.update_canned(canned("cr_2", "en", "Greeting", "Hi")).await.unwrap_err();
+    assert!(matches!(renamed, StoreError::Conflict(_)), "{renamed:?}");
+    store.update_canned(canned("cr_1", "en", "Greeting", "Hello again")).await.unwrap();
+    let unknown = store.update_canned(canned("cr_9", "en", "Other", "x")).await.unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound(_)), "{unknown:?}");
+    store.add_canned(canned("cr_3", "en", "Bye", "Goodbye"), 3).await.unwrap();
+    let full = store.add_canned(canned("cr_4", "en", "More", "x"), 3).await.unwrap_err();
+    assert!(matches!(full, StoreError::Conflict(_)), "{full:?}");
+
+    let listed = store.canned_responses().await.unwrap();
+    let shown: Vec<(&str, &str, &str)> =
+        listed.iter().map(|c| (c.lang.as_str(), c.title.as_str(), c.text.as_str())).collect();
+    assert_eq!(
+        shown,
+        [("en", "Bye", "Goodbye"), ("en", "Greeting", "Hello again"), ("zh", "Greeting", "您好 {customer_name}")]
+    );
+
+    store.delete_canned("cr_1").await.unwrap();
+    assert!(matches!(store.delete_canned("cr_1").await, Err(StoreError::NotFound(_))));
+    let ids: Vec<String> = store.canned_responses().await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["cr_3", "cr_2"]);
+}
+
 macro_rules! conformance_suite {
     ($backend:ident, $open:ident) => {
         mod $backend {
@@ -1569,6 +1630,8 @@ macro_rules! conformance_suite {
                 a_callback_moves_only_from_where_it_stands_and_holds_its_conversation_while_scheduled,
                 an_account_action_is_committed_once_and_claimed_under_a_lease,
                 identity_verification_and_intake_are_kept_per_conversation,
+                canned_responses_are_kept_one_per_language_and_title,
+                each_replys_delivery_is_listed_by_seq,
             );
         }
     };

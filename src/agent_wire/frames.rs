@@ -84,6 +84,20 @@ pub enum AgentFrame {
         conversation_id: String,
         checks: Vec<String>,
     },
+    /// Asks for the canned responses (answered with `canned`).
+    CannedList,
+    /// A supervisor adds a canned response (no `id`) or replaces one (its `id`).
+    CannedSave {
+        #[serde(default)]
+        id: Option<String>,
+        lang: String,
+        title: String,
+        text: String,
+    },
+    /// A supervisor deletes a canned response.
+    CannedDelete {
+        id: String,
+    },
 }
 
 impl AgentFrame {
@@ -103,6 +117,9 @@ impl AgentFrame {
         "unsubscribe_stats",
         "account_action",
         "verify_identity",
+        "canned_list",
+        "canned_save",
+        "canned_delete",
     ];
 
     pub fn parse(text: &str) -> Result<Self, FrameError> {
@@ -162,6 +179,9 @@ impl AgentFrame {
 pub struct AgentInfo {
     pub id: String,
     pub name: String,
+    /// The agent may supervise: see every queue and agent, and keep canned responses (an
+    /// extension).
+    pub supervisor: bool,
 }
 
 /// A frame to an agent's console.
@@ -228,6 +248,10 @@ pub enum ConsoleFrame {
     Error {
         code: &'static str,
         message: String,
+        /// The refused reply or note (an extension), so a console that sends several
+        /// without waiting knows which one failed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
     },
     /// Queues and agents, for supervisors who subscribed.
     Stats(super::stats::Stats),
@@ -261,11 +285,16 @@ pub enum ConsoleFrame {
         conversation_id: String,
         intake: crate::domain::IntakeFields,
     },
+    /// Every canned response (an extension): the answer to `canned_list`, and sent to every
+    /// agent whenever a supervisor changes one.
+    Canned {
+        responses: Vec<super::view::CannedView>,
+    },
 }
 
 impl ConsoleFrame {
     pub fn error(code: switchboard_channel::ErrorCode, message: impl Into<String>) -> Self {
-        ConsoleFrame::Error { code: code.as_str(), message: message.into() }
+        ConsoleFrame::Error { code: code.as_str(), message: message.into(), client_id: None }
     }
 
     /// The frame as JSON text; serializing these plain structs cannot fail.

@@ -210,6 +210,9 @@ pub struct ConversationView {
     /// What the playbook knows of the conversation (boxed: views are moved around often).
     #[serde(flatten)]
     pub playbook: Box<PlaybookView>,
+    /// Where the delivery of each agent reply stands, so a console that reconnects shows it
+    /// (an extension).
+    pub deliveries: Vec<DeliveryView>,
 }
 
 /// The playbook's part of a CONVERSATION (extensions).
@@ -282,6 +285,14 @@ pub fn verification_view(v: &IdentityVerification) -> VerificationView {
         verified_at: to_rfc3339(v.verified_at),
         checks: v.checks.clone(),
     }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryView {
+    pub seq: i64,
+    /// `sending`, `sent` or `failed`.
+    pub state: &'static str,
+    pub detail: Option<String>,
 }
 
 /// The first characters of the newest customer message.
@@ -360,6 +371,7 @@ pub fn conversation(c: &Conversation, customer: Option<&Customer>, messages: &[M
         callback: None,
         history: Vec::new(),
         playbook: Box::default(),
+        deliveries: Vec::new(),
     }
 }
 
@@ -416,5 +428,34 @@ pub async fn load_conversation_with_ids(
         identity_verified: store.identity_verification(&c.id).await?.as_ref().map(verification_view),
         intake: store.intake(&c.id).await?,
     });
+    view.deliveries = store
+        .reply_deliveries(&c.id)
+        .await?
+        .into_iter()
+        .map(|d| DeliveryView { seq: d.seq, state: d.state, detail: d.detail })
+        .collect();
     Ok((view, shown))
+}
+
+/// A canned response as the console shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CannedView {
+    pub id: String,
+    pub lang: String,
+    pub title: String,
+    /// May hold `{customer_name}` and `{reference}`, filled in when inserted.
+    pub text: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+pub fn canned_view(c: &crate::domain::CannedResponse) -> CannedView {
+    CannedView {
+        id: c.id.clone(),
+        lang: c.lang.clone(),
+        title: c.title.clone(),
+        text: c.text.clone(),
+        updated_by: c.updated_by.clone(),
+        updated_at: to_rfc3339(c.updated_at),
+    }
 }

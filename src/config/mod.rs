@@ -5,6 +5,7 @@
 mod playbook;
 mod routing;
 mod sections;
+mod web;
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ pub use routing::{AwayMode, FirstResponse, HoursConfig, LanguageMode, PreferredS
 pub use sections::{ConsoleConfig, HttpConfig, LogConfig, LogFormat, OutboxConfig, StoreConfig, Synchronous};
 pub use switchboard_channel::Secret;
 pub use switchboard_chat::ChatConfig;
+pub use web::WebConfig;
 
 /// The defaults every deployment starts from; they run as they are.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -59,6 +61,9 @@ pub struct Config {
     /// The automatic freeze, the identity checklist and the intake questions.
     #[serde(default)]
     pub playbook: PlaybookConfig,
+    /// The console and demo pages served to browsers.
+    #[serde(default)]
+    pub web: WebConfig,
 }
 
 /// A configuration that could not be loaded, naming the key at fault where there is one.
@@ -108,6 +113,7 @@ impl Config {
         self.chat.validate().map_err(ConfigError)?;
         self.email.validate().map_err(ConfigError)?;
         self.callback.validate().map_err(ConfigError)?;
+        self.web.validate(!self.chat.jwt_secret.is_empty())?;
         self.console.validate()?;
         self.triage.validate().map_err(|e| ConfigError(e.to_string()))?;
         playbook::validate_actions(&self.actions)?;

@@ -1,6 +1,7 @@
 //! The agent console: `POST /v1/agent/login`, the `GET /v1/agent` websocket, and the files of
 //! its conversations' messages.
 
+mod canned;
 mod files;
 pub mod login;
 mod session;

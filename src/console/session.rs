@@ -15,6 +15,7 @@ use switchboard_channel::websocket::{self as ws, CloseCode, FrameHandler, Handle
 use switchboard_channel::{CallbackOutcome, ChannelKind, CustomerEvent, ErrorCode};
 
 use super::ConsoleState;
+use super::canned::{self, CannedChange, CannedRefusal};
 use crate::agent_wire::frames::{AgentFrame, AgentInfo, ConsoleFrame};
 use crate::agent_wire::view;
 use crate::callbacks::CallbackRefusal;
@@ -187,7 +188,11 @@ impl Session<'_> {
             }
         }
         Ok(ConsoleFrame::Welcome {
-            agent: AgentInfo { id: self.agent.id.to_string(), name: self.agent.name.clone() },
+            agent: AgentInfo {
+                id: self.agent.id.to_string(),
+                name: self.agent.name.clone(),
+                supervisor: self.agent.supervisor,
+            },
             status: status_name(status),
             conversations,
             playbook: self.state.playbook.info(),
@@ -257,6 +262,11 @@ impl Session<'_> {
             AgentFrame::VerifyIdentity { conversation_id, checks } => {
                 self.verify_identity(conversation_id, checks).await?
             }
+            AgentFrame::CannedList => vec![canned::list(self.state).await?],
+            AgentFrame::CannedSave { id, lang, title, text } => {
+                self.change_canned(CannedChange::Save { id, lang, title, text }).await?
+            }
+            AgentFrame::CannedDelete { id } => self.change_canned(CannedChange::Delete { id }).await?,
         };
         Ok(Reaction::Now(frames))
     }
@@ -487,6 +497,15 @@ impl Session<'_> {
         Ok(vec![ConsoleFrame::Status { status: status_name(status), reason: None, agent: Some(other.id.to_string()) }])
     }
 
+    /// The new list reaches this session with every other, so nothing more is answered.
+    async fn change_canned(&self, change: CannedChange) -> Answer {
+        canned::change(self.state, &self.agent, change).await.map_err(|refusal| match refusal {
+            CannedRefusal::Refused(code, why) => Refusal(code, why),
+            CannedRefusal::Store(e) => Refusal::from(e),
+        })?;
+        Ok(Vec::new())
+    }
+
     async fn subscribe_stats(&self, on: bool) -> Answer {
         if !self.agent.supervisor {
             return Err(Refusal(ErrorCode::Forbidden, "stats are for supervisors".into()));
@@ -570,20 +589,26 @@ impl FrameHandler for Frames<'_, '_> {
             Ok(frame) => frame,
             Err(e) => return Handled::unreadable(&e),
         };
+        let writing = match &frame {
+            AgentFrame::Reply { client_id, .. } | AgentFrame::Note { client_id, .. } => Some(client_id.clone()),
+            _ => None,
+        };
         match self.0.handle(frame).await {
             Ok(Reaction::Committing(committing)) => Handled::Pending(committing),
-            Ok(Reaction::Now(frames)) => Handled::Replies(frames_of(Ok(frames))),
-            Err(refusal) => Handled::Replies(frames_of(Err(refusal))),
+            Ok(Reaction::Now(frames)) => Handled::Replies(frames_of(Ok(frames), None)),
+            Err(refusal) => Handled::Replies(frames_of(Err(refusal), writing)),
         }
     }
 
     fn finish(&mut self, done: Written) -> Vec<String> {
-        frames_of(self.0.written(done))
+        let client_id = done.client_id.clone();
+        frames_of(self.0.written(done), Some(client_id))
     }
 }
 
-/// An answer as the frames that carry it.
-fn frames_of(answer: Answer) -> Vec<String> {
-    let frames = answer.unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::error(code, message)]);
+/// An answer as the frames that carry it; a refused reply or note names its `client_id`.
+fn frames_of(answer: Answer, client_id: Option<String>) -> Vec<String> {
+    let frames = answer
+        .unwrap_or_else(|Refusal(code, message)| vec![ConsoleFrame::Error { code: code.as_str(), message, client_id }]);
     frames.iter().map(ConsoleFrame::to_json).collect()
 }

@@ -6,6 +6,7 @@
 
 mod actor;
 mod agent;
+pub mod canned;
 mod conversation;
 pub mod identity;
 mod ids;
@@ -24,6 +25,7 @@ pub(crate) mod fixtures;
 
 pub use actor::Actor;
 pub use agent::{Agent, Capacity, NewAgent};
+pub use canned::CannedResponse;
 pub use conversation::{Conversation, Customer, Priority, RepeatRule, TriageResult, UnknownPriority};
 pub use ids::{ActionId, AgentId, CallbackId, ConversationId, CustomerId, MessageId};
 pub use message::{AuthorRole, Direction, Message, StoredAttachment};

@@ -147,7 +147,7 @@ impl Driver {
         match action {
             Action::Offer { offer_id, agent, expires_at, .. } => {
                 let (Some(c), Some(View::Summary(summary))) = (written, view) else { return };
-                match summary {
+                match *summary {
                     Ok(summary) => {
                         let expires_in_s = ((expires_at.0 - now.0).max(0) as u64).div_ceil(1000);
                         let f = ConsoleFrame::Offer {
@@ -169,7 +169,7 @@ impl Driver {
             Action::Assigned { agent, .. } => {
                 if let (Some(c), Some(View::Conversation(loaded))) = (written, view) {
                     let agent = domain_agent_id(&agent);
-                    self.announce_assignment(&c, &agent, loaded);
+                    self.announce_assignment(&c, &agent, *loaded);
                     if c.channel == ChannelKind::Callback {
                         self.callbacks.send(RoutingNotice::Assigned { conversation: c.id.clone(), agent });
                     }
@@ -314,10 +314,10 @@ impl Driver {
 /// Views read for the frames of that many actions at once.
 const VIEWS_AT_ONCE: usize = 8;
 
-/// What an action's frame shows, read from the store.
+/// What an action's frame shows, read from the store (boxed: views are large and moved often).
 enum View {
-    Summary(Result<Summary, StoreError>),
-    Conversation(Result<(ConversationView, Shown), StoreError>),
+    Summary(Box<Result<Summary, StoreError>>),
+    Conversation(Box<Result<(ConversationView, Shown), StoreError>>),
 }
 
 /// Which view an action's frame shows.
@@ -339,8 +339,8 @@ fn shows(action: &Action) -> Option<Shows> {
 async fn load_view(store: Arc<dyn Store>, shows: Option<Shows>, written: Option<Conversation>) -> Option<View> {
     let c = written?;
     Some(match shows? {
-        Shows::Summary => View::Summary(view::load_summary(store.as_ref(), &c).await),
-        Shows::Conversation => View::Conversation(view::load_conversation_with_ids(store.as_ref(), &c).await),
+        Shows::Summary => View::Summary(Box::new(view::load_summary(store.as_ref(), &c).await)),
+        Shows::Conversation => View::Conversation(Box::new(view::load_conversation_with_ids(store.as_ref(), &c).await)),
     })
 }
 

@@ -17,8 +17,8 @@ use switchboard_channel::ChannelKind;
 use switchboard_channel::CallbackRecord;
 
 use crate::domain::{
-    AccountAction, ActionId, ActionOutcome, Agent, AgentId, Capacity, Conversation, ConversationId, Customer,
-    CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
+    AccountAction, ActionId, ActionOutcome, Agent, AgentId, CannedResponse, Capacity, Conversation, ConversationId,
+    Customer, CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
 };
 // Arguments of store calls that the domain's rules take too, so they are defined there.
 pub use crate::domain::threading::Threading;
@@ -26,7 +26,7 @@ pub use crate::domain::{Actor, StatusChange};
 pub use error::StoreError;
 pub use records::{
     Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
-    NewCallback, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, RoutingNote,
+    NewCallback, NewInbound, NewOutbound, OutboundAuthor, OutboxCounts, QuarantineItem, ReplyDelivery, RoutingNote,
 };
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing). Migrations are applied.
@@ -255,6 +255,19 @@ pub trait Store: Send + Sync + 'static {
     /// The whole of a message as it arrived (an email's text with its quoted history,
     /// redacted), and its conversation.
     async fn original(&self, message_id: &str) -> Result<Option<(ConversationId, Vec<u8>)>, StoreError>;
+
+    /// Every canned response, by language then title.
+    async fn canned_responses(&self) -> Result<Vec<CannedResponse>, StoreError>;
+    /// Adds a canned response; `Conflict` (and no change) when its language and title are
+    /// taken or `max` are kept already.
+    async fn add_canned(&self, canned: CannedResponse, max: usize) -> Result<(), StoreError>;
+    /// Replaces the canned response with its id; `NotFound` for an unknown one, `Conflict`
+    /// when another has its language and title.
+    async fn update_canned(&self, canned: CannedResponse) -> Result<(), StoreError>;
+    /// `NotFound` for an unknown id.
+    async fn delete_canned(&self, id: &str) -> Result<(), StoreError>;
+    /// Where the delivery of each agent reply of a conversation stands, by `seq`.
+    async fn reply_deliveries(&self, id: &ConversationId) -> Result<Vec<ReplyDelivery>, StoreError>;
 
     /// Marks the reply a channel sent under `external_id` failed with `reason` (a bounce that
     /// came back after it was accepted) and records it in the audit log; `None` when no reply

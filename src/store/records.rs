@@ -268,3 +268,13 @@ pub struct CallbackChange {
     pub reason: String,
     pub now: Millis,
 }
+
+/// Where the delivery of one agent reply stands, as its outbox row says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyDelivery {
+    pub seq: i64,
+    /// `sending` (still pending, retries included), `sent` or `failed`.
+    pub state: &'static str,
+    /// The channel's answer when sent, the error when failed or being retried.
+    pub detail: Option<String>,
+}

@@ -20,4 +20,5 @@ mod secrets;
 mod security;
 mod slow;
 mod wallet;
+mod web;
 mod wire;

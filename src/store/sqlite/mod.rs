@@ -5,6 +5,7 @@
 #[macro_use]
 mod rows;
 mod callbacks;
+mod canned;
 mod checkpointer;
 mod conversations;
 mod error;
@@ -30,12 +31,13 @@ use self::syncer::Syncer;
 use self::writer::Writer;
 use super::{
     Appended, AuditEvent, Bounced, CallbackChange, CallbackOpened, ClaimedDelivery, DeliveryOutcome, Ingested,
-    NewCallback, NewInbound, NewOutbound, OutboxCounts, QuarantineItem, RoutingNote, StatusChange, Store, StoreError,
+    NewCallback, NewInbound, NewOutbound, OutboxCounts, QuarantineItem, ReplyDelivery, RoutingNote, StatusChange,
+    Store, StoreError,
 };
 use crate::config::{StoreConfig, Synchronous};
 use crate::domain::{
-    AccountAction, ActionId, ActionOutcome, Agent, AgentId, Capacity, Conversation, ConversationId, Customer,
-    CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
+    AccountAction, ActionId, ActionOutcome, Agent, AgentId, CannedResponse, Capacity, Conversation, ConversationId,
+    Customer, CustomerId, IdentityVerification, IntakeFields, Message, Millis, NewAction, NewAgent, StoredAttachment,
 };
 
 pub struct SqliteStore {
@@ -406,6 +408,28 @@ impl Store for SqliteStore {
     async fn original(&self, message_id: &str) -> Result<Option<(ConversationId, Vec<u8>)>, StoreError> {
         let id = message_id.to_owned();
         self.read(move |c| files::original(c, &id)).await
+    }
+
+    async fn canned_responses(&self) -> Result<Vec<CannedResponse>, StoreError> {
+        self.read(|c| queries::all(c, canned::LIST, [], canned::row)).await
+    }
+
+    async fn add_canned(&self, response: CannedResponse, max: usize) -> Result<(), StoreError> {
+        self.writer.write(move |c| canned::add(c, &response, max)).await
+    }
+
+    async fn update_canned(&self, response: CannedResponse) -> Result<(), StoreError> {
+        self.writer.write(move |c| canned::update(c, &response)).await
+    }
+
+    async fn delete_canned(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writer.write(move |c| canned::delete(c, &id)).await
+    }
+
+    async fn reply_deliveries(&self, id: &ConversationId) -> Result<Vec<ReplyDelivery>, StoreError> {
+        let id = id.clone();
+        self.read(move |c| outbox::reply_deliveries(c, &id)).await
     }
 
     async fn delivery_failed(

@@ -135,3 +135,21 @@ pub fn bounced(
     queries::audit(conn, &message.conversation_id, &Actor::System, "bounced", detail, now)?;
     Ok(Some(Bounced { conversation_id: message.conversation_id, seq: message.seq.unwrap_or_default() }))
 }
+
+/// Where each agent reply of a conversation stands, by `seq`.
+pub fn reply_deliveries(
+    conn: &Connection,
+    id: &crate::domain::ConversationId,
+) -> Result<Vec<crate::store::ReplyDelivery>, StoreError> {
+    let sql = "SELECT m.seq, o.state, CASE o.state WHEN 'sent' THEN o.detail ELSE o.last_error END \
+               FROM outbox o JOIN messages m ON m.id = o.message_id \
+               WHERE o.conversation_id = ?1 AND m.seq IS NOT NULL ORDER BY m.seq";
+    queries::all(conn, sql, [id.as_str()], |row| {
+        let state = match row.get::<_, String>(1)?.as_str() {
+            "sent" => "sent",
+            "failed" => "failed",
+            _ => "sending",
+        };
+        Ok(crate::store::ReplyDelivery { seq: row.get(0)?, state, detail: row.get(2)? })
+    })
+}

@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/sqlite/0006_routing.sql")),
     M::up(include_str!("../../../migrations/sqlite/0007_callbacks.sql")),
     M::up(include_str!("../../../migrations/sqlite/0008_playbook.sql")),
+    M::up(include_str!("../../../migrations/sqlite/0009_canned_responses.sql")),
 ];
 
 /// The file a `sqlite://PATH` URL names.
