@@ -100,16 +100,16 @@ try {
   await customer.fill('#chat-name', 'Dana Demo');
   await customer.click('#chat-start');
   await customer.locator('#chat-box').waitFor();
-  await customer.fill('#chat-box', 'My payment failed twice');
+  await customer.fill('#chat-box', 'How do I turn on fingerprint login?');
   await customer.press('#chat-box', 'Enter');
   await customer.locator('#chat-log .msg[data-seq="1"]').waitFor();
 
   step('the offer appears and is accepted with the keyboard');
-  await agent.locator('.offer', { hasText: 'My payment failed twice' }).waitFor();
+  await agent.locator('.offer', { hasText: 'How do I turn on fingerprint login?' }).waitFor();
   assert.match(await agent.textContent('.offer .countdown'), /expires in \d+s/);
   await shot(agent, 'offer');
   await agent.keyboard.press('Alt+a');
-  await agent.locator('.messages .msg-text', { hasText: 'My payment failed twice' }).waitFor();
+  await agent.locator('.messages .msg-text', { hasText: 'How do I turn on fingerprint login?' }).waitFor();
   await agent.locator('.offer').waitFor({ state: 'detached' });
   await customer.locator('#chat-status', { hasText: 'Alice is helping you.' }).waitFor();
   assert.equal(await agent.textContent('#customer-panel dd'), 'Dana Demo');
@@ -231,7 +231,7 @@ try {
 
   step('the widget resumes its conversation after a reload');
   await customer.reload();
-  await customer.locator('#chat-log .msg-text', { hasText: 'My payment failed twice' }).waitFor();
+  await customer.locator('#chat-log .msg-text', { hasText: 'How do I turn on fingerprint login?' }).waitFor();
   assert.deepEqual(await seqs(customer, '#chat-log .msg'), [...customerSeqs, last]);
 
   step('a disabled agent\'s session ends and the page asks for a new sign-in');
