@@ -119,7 +119,7 @@ async fn a_refused_reply_is_named_by_its_client_id_and_deliveries_come_with_the_
     daemon.agent_add("li", "Li", &[], false, PASSWORD).await;
     let mut agent = Ws::available_agent(&daemon, "li").await;
     let (mut customer, _) = Ws::customer(&daemon, "u-9", None).await;
-    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "My transfer has not arrived" })).await;
+    customer.send(json!({ "type": "send", "client_id": "c-1", "text": "How do I turn on fingerprint login?" })).await;
     let conversation = customer.expect("ack").await["conversation_id"].as_str().unwrap().to_owned();
     agent.accept_next_offer().await;
 
